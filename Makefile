@@ -1,0 +1,120 @@
+# Top-level build: the kernel ISO, host-side tests and benchmarks of the
+# portable core, and the emulator targets.  `make help` lists the targets.
+
+BUILD      := build
+ISO_DIR    := $(BUILD)/iso
+KERNEL     := $(BUILD)/kernel.elf
+ISO        := $(BUILD)/kernel.iso
+TEST_ISO   := $(BUILD)/test.iso
+# ISOs that run one deliberately broken kernel test: the harness must fail them.
+SELFTEST_ISOS := $(BUILD)/selftest-failure.iso $(BUILD)/selftest-fault.iso
+
+CC         := gcc
+NASM       := nasm
+LD         := ld
+
+# --- kernel -----------------------------------------------------------------
+# The kernel is built by the host gcc as a freestanding x86-64 program placed
+# in the top 2 GiB (-mcmodel=kernel).  No SSE: the kernel never saves user FPU
+# state on entry.  Frame pointers stay on: panic() walks them for backtraces.
+KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
+	-mno-sse -mno-sse2 -mno-mmx -mno-80387 -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -Isrc -DKERNEL
+KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T src/arch/x86_64/linker.ld
+
+KERNEL_C   := $(wildcard src/boot/*.c src/kernel/*.c src/arch/x86_64/*.c src/lib/*.c src/mm/*.c tests/kernel/*.c)
+KERNEL_ASM := $(wildcard asm/*.asm)
+KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
+SYMS_OBJ   := $(BUILD)/k/symbols.o
+
+# --- host build of the portable core ------------------------------------------
+# The very same source files as in the kernel (src/boot, src/lib, src/mm have
+# no hardware access), built with the sanitizers and linked with cmocka.
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc -Itests/host \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_CORE   := $(wildcard src/boot/*.c src/lib/*.c src/mm/*.c)
+HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
+HOST_SUPPORT := $(filter-out tests/host/test_%.c,$(wildcard tests/host/*.c))
+
+.PHONY: all iso run bochs debug test host-test bench deps clean help
+
+all: $(ISO) $(TEST_ISO) $(SELFTEST_ISOS)
+
+help:
+	@echo "make run      boot the kernel in QEMU on this terminal (Ctrl-A X quits)"
+	@echo "make test     every test: host, QEMU kernel tests, Bochs boot, user programs"
+	@echo "make bochs    boot the same ISO in Bochs with its debugger"
+	@echo "make debug    QEMU waiting for gdb (see scripts/gdbinit)"
+	@echo "make bench    host benchmarks, results written under docs/"
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/k/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) $< -o $@
+
+# Two-pass link: the symbol table is generated from a first link and linked
+# into the final image; its own size changes no code address because it sits
+# in its own section at the end of the image.
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJ) $(BUILD)/k/symbols-empty.o src/arch/x86_64/linker.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJ) $(BUILD)/k/symbols-empty.o
+
+$(BUILD)/k/symbols-empty.o: scripts/gen-symbols.sh
+	@mkdir -p $(dir $@)
+	scripts/gen-symbols.sh /dev/null > $(BUILD)/k/symbols-empty.c
+	$(CC) $(KCFLAGS) -c $(BUILD)/k/symbols-empty.c -o $@
+
+$(SYMS_OBJ): $(BUILD)/kernel.pass1.elf scripts/gen-symbols.sh
+	scripts/gen-symbols.sh $< > $(BUILD)/k/symbols.c
+	$(CC) $(KCFLAGS) -c $(BUILD)/k/symbols.c -o $@
+
+$(KERNEL): $(KERNEL_OBJ) $(SYMS_OBJ)
+	$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJ) $(SYMS_OBJ)
+	nm -n $@ | awk '{print $$1, $$3}' > $(BUILD)/kernel.sym
+	objdump -d -M intel $@ > $(BUILD)/kernel.asm
+
+iso: all
+
+# Both ISOs carry the same kernel and the top-level grub.cfg; the test ISO
+# adds boot/test.cfg, which grub.cfg sources to put `ktest` on the command line.
+$(ISO): $(KERNEL) grub.cfg
+	scripts/make-iso.sh $@ $(KERNEL) ""
+
+$(TEST_ISO): $(KERNEL) grub.cfg
+	scripts/make-iso.sh $@ $(KERNEL) ktest
+
+$(BUILD)/selftest-failure.iso: $(KERNEL) grub.cfg
+	scripts/make-iso.sh $@ $(KERNEL) ktest=boot_deliberate_failure
+
+$(BUILD)/selftest-fault.iso: $(KERNEL) grub.cfg
+	scripts/make-iso.sh $@ $(KERNEL) ktest=boot_deliberate_page_fault
+
+run: deps $(ISO)
+	scripts/run-qemu.sh $(ISO)
+
+bochs: deps $(ISO)
+	scripts/run-bochs.sh $(ISO)
+
+debug: deps $(ISO)
+	scripts/run-qemu.sh --gdb $(ISO)
+
+# --- tests ------------------------------------------------------------------
+$(BUILD)/host/%: tests/host/%.c $(HOST_CORE) $(HOST_SUPPORT) $(wildcard src/*/*.h tests/host/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_CORE) $(HOST_SUPPORT) -lcmocka -lm
+
+host-test: $(HOST_TESTS)
+
+test: deps
+	@scripts/run-tests.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

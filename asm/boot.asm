@@ -1,0 +1,224 @@
+; boot.asm - from GRUB's 32-bit Multiboot2 hand-off to kmain() in long mode.
+;
+; GRUB enters _start in 32-bit protected mode, paging off, EAX = the
+; Multiboot2 magic, EBX = physical address of the boot information.  This file
+; checks both, checks that the CPU has long mode, builds temporary page tables,
+; enables PAE + EFER.LME (+ NXE when the CPU has NX), turns on CR0.PG|WP and
+; jumps to the higher-half kernel.  Everything before that jump runs at
+; physical addresses (symbol - KERNEL_VMA), which is why it lives in .boot32.
+;
+; Temporary page tables (2 MiB pages, all in .bss, 7 pages):
+;   PML4[0]   -> boot_pdpt_low   identity map of the first 4 GiB, dropped by
+;                                paging_init() once we run in the higher half
+;   PML4[256] -> boot_pdpt_low   direct map 0xFFFF800000000000 + phys, 4 GiB
+;   PML4[511] -> boot_pdpt_high  PDPT[510] -> boot_pd[0]: the first GiB at
+;                                KERNEL_VMA (0xFFFFFFFF80000000), the kernel image
+
+KERNEL_VMA      equ 0xFFFFFFFF80000000
+MB2_MAGIC       equ 0xE85250D6
+MB2_ARCH_I386   equ 0
+MB2_BOOT_MAGIC  equ 0x36D76289
+
+PTE_PRESENT     equ 1 << 0
+PTE_WRITABLE    equ 1 << 1
+PTE_LARGE       equ 1 << 7
+CR0_WP          equ 1 << 16
+CR0_PG          equ 1 << 31
+CR4_PAE         equ 1 << 5
+MSR_EFER        equ 0xC0000080
+EFER_LME        equ 1 << 8
+EFER_NXE        equ 1 << 11
+CPUID_EXT_LM    equ 1 << 29
+CPUID_EXT_NX    equ 1 << 20
+COM1            equ 0x3F8
+BOOT_STACK_SIZE equ 16384
+
+%define PHYS(sym) ((sym) - KERNEL_VMA)
+
+section .multiboot2 progbits alloc noexec nowrite align=8
+mb2_header:
+	dd MB2_MAGIC
+	dd MB2_ARCH_I386
+	dd mb2_header_end - mb2_header
+	dd -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+	; information request: fail the boot if GRUB cannot give these
+	align 8
+.info_req:
+	dw 1, 0
+	dd .info_req_end - .info_req
+	dd 1            ; command line
+	dd 2            ; boot loader name
+	dd 3            ; modules
+	dd 6            ; memory map
+	dd 9            ; ELF sections
+.info_req_end:
+	; no framebuffer tag: Bochs's term display needs VGA text mode
+	align 8
+	dw 0, 0         ; end tag
+	dd 8
+mb2_header_end:
+
+section .boot32 progbits alloc exec nowrite align=16
+bits 32
+global _start
+_start:
+	cli
+	cld
+	mov esp, PHYS(boot_stack_top)
+	cmp eax, MB2_BOOT_MAGIC
+	jne .not_multiboot2
+	mov edi, eax                    ; kept for kmain(magic, info)
+	mov esi, ebx
+
+	mov eax, 0x80000000
+	cpuid
+	cmp eax, 0x80000001
+	jb .no_long_mode
+	mov eax, 0x80000001
+	cpuid
+	test edx, CPUID_EXT_LM
+	jz .no_long_mode
+	mov ebp, edx                    ; remember the NX bit for EFER below
+
+	push edi
+	push esi
+	call build_boot_page_tables
+	pop esi
+	pop edi
+
+	mov eax, PHYS(boot_pml4)
+	mov cr3, eax
+	mov eax, cr4
+	or eax, CR4_PAE
+	mov cr4, eax
+	mov ecx, MSR_EFER
+	rdmsr
+	or eax, EFER_LME
+	test ebp, CPUID_EXT_NX
+	jz .no_nx
+	or eax, EFER_NXE
+.no_nx:
+	wrmsr
+	mov eax, cr0
+	or eax, CR0_PG | CR0_WP
+	mov cr0, eax
+	lgdt [PHYS(boot_gdt_ptr)]
+	jmp 0x08:long_mode_low          ; .boot32 is linked at physical addresses
+
+.not_multiboot2:
+	mov esi, PHYS(msg_not_mb2)
+	jmp boot_fail
+.no_long_mode:
+	mov esi, PHYS(msg_no_lm)
+	jmp boot_fail
+
+; Print the NUL-terminated string at ESI on COM1 and on the VGA text screen,
+; then halt forever: without long mode there is nothing better to do.
+boot_fail:
+	mov edi, 0xB8000
+.next:
+	lodsb
+	test al, al
+	jz .halt
+	mov ah, 0x4F
+	mov [edi], ax
+	add edi, 2
+	mov dx, COM1
+	out dx, al
+	jmp .next
+.halt:
+	hlt
+	jmp .halt
+
+; Zero the seven table pages, then link them as described at the top.
+build_boot_page_tables:
+	mov edi, PHYS(boot_page_tables_start)
+	mov ecx, (boot_page_tables_end - boot_page_tables_start) / 4
+	xor eax, eax
+	rep stosd
+
+	mov eax, PHYS(boot_pdpt_low) + PTE_PRESENT + PTE_WRITABLE
+	mov [PHYS(boot_pml4)], eax
+	mov [PHYS(boot_pml4) + 256 * 8], eax
+	mov eax, PHYS(boot_pdpt_high) + PTE_PRESENT + PTE_WRITABLE
+	mov [PHYS(boot_pml4) + 511 * 8], eax
+	mov eax, PHYS(boot_pd) + PTE_PRESENT + PTE_WRITABLE
+	mov [PHYS(boot_pdpt_high) + 510 * 8], eax
+
+	xor ecx, ecx                    ; PDPT_low[0..3] -> boot_pd[0..3]
+.pdpt:
+	mov edx, ecx
+	shl edx, 12
+	lea eax, [PHYS(boot_pd) + edx + PTE_PRESENT + PTE_WRITABLE]
+	mov [PHYS(boot_pdpt_low) + ecx * 8], eax
+	inc ecx
+	cmp ecx, 4
+	jb .pdpt
+
+	xor ecx, ecx                    ; 2048 PDEs of 2 MiB: 4 GiB
+.pd:
+	mov eax, ecx
+	shl eax, 21
+	or eax, PTE_PRESENT | PTE_WRITABLE | PTE_LARGE
+	mov edx, ecx
+	shr edx, 11                     ; bits 32+ of the address: ecx * 2 MiB >> 32
+	mov [PHYS(boot_pd) + ecx * 8], eax
+	mov [PHYS(boot_pd) + ecx * 8 + 4], edx
+	inc ecx
+	cmp ecx, 2048
+	jb .pd
+	ret
+
+bits 64
+long_mode_low:
+	mov rax, long_mode_high         ; absolute jump to the higher half
+	jmp rax
+
+section .text
+extern kmain
+long_mode_high:
+	mov ax, 0x10
+	mov ds, ax
+	mov es, ax
+	mov ss, ax
+	xor ax, ax
+	mov fs, ax
+	mov gs, ax
+	mov rsp, boot_stack_top
+	xor ebp, ebp                    ; the backtrace stops at a zero frame
+	mov edi, edi                    ; kmain(uint32_t magic, paddr_t info)
+	mov esi, esi
+	call kmain
+.hang:
+	cli
+	hlt
+	jmp .hang
+
+section .rodata
+msg_not_mb2: db "boot: not loaded by a Multiboot2 boot loader", 0
+msg_no_lm:   db "boot: this CPU has no long mode (x86-64)", 0
+
+; The boot GDT only needs a 64-bit code and a data segment; gdt_init()
+; replaces it with the real one (user segments and the TSS).
+align 8
+boot_gdt:
+	dq 0
+	dq 0x00AF9A000000FFFF           ; 0x08: 64-bit code, ring 0
+	dq 0x00CF92000000FFFF           ; 0x10: data, ring 0
+boot_gdt_end:
+boot_gdt_ptr:
+	dw boot_gdt_end - boot_gdt - 1
+	dd PHYS(boot_gdt)
+
+section .bss
+align 4096
+global boot_pml4
+boot_page_tables_start:
+boot_pml4:      resb 4096
+boot_pdpt_low:  resb 4096
+boot_pdpt_high: resb 4096
+boot_pd:        resb 4 * 4096
+boot_page_tables_end:
+global boot_stack_top
+boot_stack:     resb BOOT_STACK_SIZE
+boot_stack_top:

@@ -1,0 +1,128 @@
+; isr.asm - interrupt and exception entry stubs.
+;
+; One stub per vector (256) so the C side learns the vector without reading
+; the APIC.  Every stub leaves the same frame: vectors whose exception pushes
+; no error code get a zero pushed in its place.  The common path saves all
+; general-purpose registers in the order of struct trap_frame (trap.h), calls
+; trap_dispatch(frame) and returns with iretq.  Interrupts from ring 3 swap GS
+; so the kernel always finds its per-CPU data through GS.
+;
+; Stack alignment: the CPU aligns RSP to 16 before pushing its 5-quadword
+; frame; error code + vector + 15 registers make 22 quadwords in all, so RSP
+; is 16-byte aligned at the call, as the SysV ABI requires.
+
+section .text
+extern trap_dispatch
+
+%macro ISR_NOERR 1
+isr_stub_%1:
+	push qword 0
+	push qword %1
+	jmp isr_common
+%endmacro
+
+%macro ISR_ERR 1
+isr_stub_%1:
+	push qword %1
+	jmp isr_common
+%endmacro
+
+; Exceptions that push an error code: #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX
+%assign v 0
+%rep 256
+%if v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30
+	ISR_ERR v
+%else
+	ISR_NOERR v
+%endif
+%assign v v + 1
+%endrep
+
+FRAME_CS equ 18 * 8                     ; offset of CS in struct trap_frame
+
+isr_common:
+	push rax
+	push rbx
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push rbp
+	push r8
+	push r9
+	push r10
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+	cld
+	test qword [rsp + FRAME_CS], 3
+	jz .from_kernel
+	swapgs
+.from_kernel:
+	mov rdi, rsp
+	call trap_dispatch
+global trap_return
+trap_return:
+	test qword [rsp + FRAME_CS], 3
+	jz .to_kernel
+	swapgs
+.to_kernel:
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rbp
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rbx
+	pop rax
+	add rsp, 16                     ; vector and error code
+	iretq
+
+section .rodata
+global isr_stub_table
+align 8
+isr_stub_table:
+%assign v 0
+%rep 256
+	dq isr_stub_ %+ v
+%assign v v + 1
+%endrep
+
+section .text
+; gdt_load(const struct gdt_pointer *gdtr, uint16_t code_sel, uint16_t data_sel)
+; Reloads every segment register: CS needs a far return, the others a move.
+global gdt_load
+gdt_load:
+	lgdt [rdi]
+	mov ds, dx
+	mov es, dx
+	mov ss, dx
+	xor eax, eax
+	mov fs, ax
+	mov gs, ax
+	push rsi
+	lea rax, [rel .reloaded]
+	push rax
+	retfq
+.reloaded:
+	ret
+
+; tss_load(uint16_t selector) / idt_load(const struct idt_pointer *)
+global tss_load
+tss_load:
+	ltr di
+	ret
+
+global idt_load
+idt_load:
+	lidt [rdi]
+	ret

@@ -1,0 +1,16 @@
+#!/bin/sh
+# make-iso.sh OUT.iso KERNEL.elf "KERNEL ARGS" - builds a bootable ISO with
+# grub-mkrescue from the top-level grub.cfg, the kernel and the iso/ tree.
+# Non-empty KERNEL ARGS go to /boot/test.cfg, which grub.cfg sources.
+set -eu
+out=$1 kernel=$2 args=$3
+tree=$(dirname "$out")/$(basename "$out" .iso).tree
+rm -rf "$tree"
+mkdir -p "$tree/boot/grub"
+cp -r iso/. "$tree/"
+cp grub.cfg "$tree/boot/grub/grub.cfg"
+cp "$kernel" "$tree/boot/kernel.elf"
+if [ -n "$args" ]; then
+	printf 'set kernel_args="%s"\n' "$args" > "$tree/boot/test.cfg"
+fi
+grub-mkrescue -o "$out" "$tree" 2> "$out.log" || { cat "$out.log" >&2; exit 1; }

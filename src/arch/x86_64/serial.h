@@ -1,0 +1,14 @@
+/*
+ * serial.h - COM1 at 115200 8N1, the kernel's primary console and the
+ * channel the test harness reads (KTAP lines).
+ */
+#ifndef ARCH_SERIAL_H
+#define ARCH_SERIAL_H
+
+void serial_init(void);
+void serial_putc(char c);
+/* Waits until the UART has sent every byte: Bochs loses the tail of the log
+ * if the machine shuts down while bytes are still in the transmitter. */
+void serial_drain(void);
+
+#endif

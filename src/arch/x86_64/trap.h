@@ -1,0 +1,53 @@
+/*
+ * trap.h - the saved state of an interrupted context and the dispatch of
+ * interrupts and exceptions to their handlers.
+ *
+ * struct trap_frame's layout is fixed by asm/isr.asm (registers pushed in
+ * reverse order, then vector and error code, then what the CPU pushed).
+ */
+#ifndef ARCH_TRAP_H
+#define ARCH_TRAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+_Static_assert(__builtin_offsetof(struct trap_frame, cs) == 18 * 8,
+	       "FRAME_CS in isr.asm");
+
+enum {
+	VEC_DIVIDE_ERROR = 0,
+	VEC_DEBUG = 1,
+	VEC_NMI = 2,
+	VEC_BREAKPOINT = 3,
+	VEC_DOUBLE_FAULT = 8,
+	VEC_GENERAL_PROTECTION = 13,
+	VEC_PAGE_FAULT = 14,
+	VEC_EXCEPTION_COUNT = 32,
+	VEC_PANIC = 0xFD, /* panic() raises it to capture every register */
+};
+
+/* Page-fault error-code bits (Intel SDM vol. 3, 4.7). */
+#define PF_PRESENT (1u << 0)
+#define PF_WRITE (1u << 1)
+#define PF_USER (1u << 2)
+#define PF_RESERVED_BIT (1u << 3)
+#define PF_INSTRUCTION (1u << 4)
+
+typedef void (*trap_handler)(struct trap_frame *frame);
+
+void trap_set_handler(unsigned vector, trap_handler handler);
+void trap_dispatch(struct trap_frame *frame);
+const char *trap_name(unsigned vector);
+bool trap_from_user(const struct trap_frame *frame);
+
+/* Prints every register of frame and a symbolized backtrace from it. */
+void trap_dump(const struct trap_frame *frame);
+
+#endif

@@ -1,0 +1,176 @@
+/*
+ * multiboot2.c - validating parser of the Multiboot2 boot information.
+ *
+ * The structure is untrusted input as far as this parser goes: every tag
+ * size, entry size and string is checked against the bounds it claims
+ * before anything is read, so a corrupt structure produces a message, never
+ * a wild read.  Layout: an 8-byte header (total_size, reserved) followed by
+ * 8-byte aligned tags {type, size, payload}, ending with a type-0 tag.
+ */
+#include "boot/multiboot2.h"
+
+#define TAG_END 0
+#define TAG_CMDLINE 1
+#define TAG_LOADER_NAME 2
+#define TAG_MODULE 3
+#define TAG_MMAP 6
+#define TAG_ELF_SECTIONS 9
+#define TAG_HEADER_BYTES 8
+#define MMAP_HEADER_BYTES 16 /* tag header + entry_size + entry_version */
+#define MMAP_ENTRY_MIN_BYTES 24
+#define MODULE_HEADER_BYTES 16 /* tag header + mod_start + mod_end */
+#define ELF_HEADER_BYTES 20 /* tag header + num + entsize + shndx */
+
+struct tag_view {
+	uint32_t type;
+	uint32_t size;
+	const uint8_t *bytes; /* start of the tag, header included */
+};
+
+static uint32_t read32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t read64(const uint8_t *p)
+{
+	return read32(p) | (uint64_t)read32(p + 4) << 32;
+}
+
+/* A string field must end with a NUL inside its tag. */
+static const char *tag_string(const struct tag_view *t, uint32_t offset)
+{
+	for (uint32_t i = offset; i < t->size; i++)
+		if (t->bytes[i] == '\0')
+			return (const char *)(t->bytes + offset);
+	return NULL;
+}
+
+static const char *parse_mmap(const struct tag_view *t, struct boot_info *out)
+{
+	uint32_t entry_size;
+
+	if (t->size < MMAP_HEADER_BYTES)
+		return "memory map tag too short";
+	entry_size = read32(t->bytes + 8);
+	if (entry_size < MMAP_ENTRY_MIN_BYTES || entry_size % 8 != 0)
+		return "memory map entry size invalid";
+	for (uint32_t off = MMAP_HEADER_BYTES; off + entry_size <= t->size; off += entry_size) {
+		struct mb2_memory_region *r;
+
+		if (out->mmap_count == MB2_MAX_MMAP)
+			return "memory map has too many entries";
+		r = &out->mmap[out->mmap_count++];
+		r->base = read64(t->bytes + off);
+		r->length = read64(t->bytes + off + 8);
+		r->type = read32(t->bytes + off + 16);
+		if (r->base + r->length < r->base)
+			return "memory map entry wraps around";
+	}
+	return NULL;
+}
+
+static const char *parse_module(const struct tag_view *t, struct boot_info *out)
+{
+	struct mb2_module *m;
+
+	if (t->size < MODULE_HEADER_BYTES + 1)
+		return "module tag too short";
+	if (out->module_count == MB2_MAX_MODULES)
+		return "too many modules";
+	m = &out->modules[out->module_count++];
+	m->start = read32(t->bytes + 8);
+	m->end = read32(t->bytes + 12);
+	m->cmdline = tag_string(t, MODULE_HEADER_BYTES);
+	if (!m->cmdline)
+		return "module string not terminated";
+	if (m->end < m->start)
+		return "module ends before it starts";
+	return NULL;
+}
+
+static const char *parse_tag(const struct tag_view *t, struct boot_info *out)
+{
+	switch (t->type) {
+	case TAG_CMDLINE:
+		out->cmdline = tag_string(t, TAG_HEADER_BYTES);
+		return out->cmdline ? NULL : "command line not terminated";
+	case TAG_LOADER_NAME:
+		out->loader_name = tag_string(t, TAG_HEADER_BYTES);
+		return out->loader_name ? NULL : "boot loader name not terminated";
+	case TAG_MODULE:
+		return parse_module(t, out);
+	case TAG_MMAP:
+		return parse_mmap(t, out);
+	case TAG_ELF_SECTIONS:
+		if (t->size < ELF_HEADER_BYTES)
+			return "ELF sections tag too short";
+		out->has_elf_sections = true;
+		out->elf_section_count = read32(t->bytes + 8);
+		return NULL;
+	default: /* tags we do not use are skipped, as the spec requires */
+		return NULL;
+	}
+}
+
+const char *mb2_parse(const void *info, paddr_t info_pa, struct boot_info *out)
+{
+	const uint8_t *base = info;
+	uint32_t total, off = TAG_HEADER_BYTES;
+
+	*out = (struct boot_info){ .cmdline = "", .loader_name = "(unknown)" };
+	if ((info_pa & 7) != 0)
+		return "boot information not 8-byte aligned";
+	total = read32(base);
+	if (total < 2 * TAG_HEADER_BYTES || total > MB2_INFO_MAX_BYTES)
+		return "boot information size out of range";
+	out->info_start = info_pa;
+	out->info_end = info_pa + total;
+	for (;;) {
+		struct tag_view t;
+		const char *err;
+
+		if (off + TAG_HEADER_BYTES > total)
+			return "tags run past the end without an end tag";
+		t = (struct tag_view){ read32(base + off), read32(base + off + 4), base + off };
+		if (t.size < TAG_HEADER_BYTES || t.size > total - off)
+			return "tag size out of bounds";
+		if (t.type == TAG_END)
+			break;
+		err = parse_tag(&t, out);
+		if (err)
+			return err;
+		off += (t.size + 7) & ~7u;
+	}
+	return out->mmap_count ? NULL : "no memory map";
+}
+
+const char *mb2_memory_type_name(uint32_t type)
+{
+	switch (type) {
+	case MB2_MEMORY_AVAILABLE:
+		return "usable";
+	case MB2_MEMORY_ACPI_RECLAIMABLE:
+		return "ACPI reclaimable";
+	case MB2_MEMORY_NVS:
+		return "ACPI NVS";
+	case MB2_MEMORY_BADRAM:
+		return "bad RAM";
+	default:
+		return "reserved";
+	}
+}
+
+paddr_t mb2_highest_usable(const struct boot_info *bi)
+{
+	paddr_t top = 0;
+
+	for (unsigned i = 0; i < bi->mmap_count; i++) {
+		const struct mb2_memory_region *r = &bi->mmap[i];
+
+		if (r->type == MB2_MEMORY_AVAILABLE && r->base + r->length > top)
+			top = r->base + r->length;
+	}
+	return top;
+}

@@ -1,0 +1,62 @@
+/*
+ * multiboot2.h - the boot information GRUB hands over, validated and copied
+ * into a fixed-size struct boot_info the rest of the kernel reads.
+ *
+ * Strings in boot_info point into the original information structure, so the
+ * memory it occupies [info_start, info_end) stays reserved for the kernel's
+ * lifetime.  Portable: parsed and tested on the host too.
+ */
+#ifndef BOOT_MULTIBOOT2_H
+#define BOOT_MULTIBOOT2_H
+
+#include "mm/addr.h"
+
+#define MB2_BOOTLOADER_MAGIC 0x36D76289u
+#define MB2_MAX_MMAP 128
+#define MB2_MAX_MODULES 16
+#define MB2_INFO_MAX_BYTES (1u << 20)
+
+enum mb2_memory_type {
+	MB2_MEMORY_AVAILABLE = 1,
+	MB2_MEMORY_RESERVED = 2,
+	MB2_MEMORY_ACPI_RECLAIMABLE = 3,
+	MB2_MEMORY_NVS = 4,
+	MB2_MEMORY_BADRAM = 5,
+};
+
+struct mb2_memory_region {
+	paddr_t base;
+	uint64_t length;
+	uint32_t type;
+};
+
+struct mb2_module {
+	paddr_t start;
+	paddr_t end; /* exclusive */
+	const char *cmdline;
+};
+
+struct boot_info {
+	const char *cmdline;
+	const char *loader_name;
+	struct mb2_memory_region mmap[MB2_MAX_MMAP];
+	unsigned mmap_count;
+	struct mb2_module modules[MB2_MAX_MODULES];
+	unsigned module_count;
+	bool has_elf_sections;
+	uint32_t elf_section_count;
+	paddr_t info_start, info_end;
+};
+
+/*
+ * Validates the information structure at info (physical address info_pa)
+ * and fills *out.  Returns NULL on success, else a message saying what is
+ * malformed.  Required tags: memory map.  Everything else is optional.
+ */
+const char *mb2_parse(const void *info, paddr_t info_pa, struct boot_info *out);
+
+const char *mb2_memory_type_name(uint32_t type);
+/* End of the highest region of type MB2_MEMORY_AVAILABLE (0 if none). */
+paddr_t mb2_highest_usable(const struct boot_info *bi);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * cmdline.c - word lookup in the kernel command line.
+ */
+#include "kernel/cmdline.h"
+#include "lib/string.h"
+
+static const char *cmdline = "";
+
+void cmdline_set(const char *s)
+{
+	cmdline = s ? s : "";
+}
+
+/* Finds the word "key" (or "key=value" when want_value) in the command line. */
+static bool cmdline_find(const char *key, size_t key_len, bool want_value,
+			 const char **value, size_t *value_len)
+{
+	const char *p = cmdline;
+
+	while (*p) {
+		const char *word = p;
+		size_t len = 0;
+
+		while (word[len] && word[len] != ' ')
+			len++;
+		p = word + len + (word[len] == ' ');
+		if (len < key_len || strncmp(word, key, key_len) != 0)
+			continue;
+		if (!want_value && len == key_len)
+			return true;
+		if (want_value && len > key_len && word[key_len] == '=') {
+			*value = word + key_len + 1;
+			*value_len = len - key_len - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool cmdline_has_flag(const char *flag)
+{
+	return cmdline_find(flag, strlen(flag), false, NULL, NULL);
+}
+
+bool cmdline_value(const char *key, char *buf, size_t size)
+{
+	const char *value;
+	size_t len;
+
+	if (size == 0 || !cmdline_find(key, strlen(key), true, &value, &len))
+		return false;
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, value, len);
+	buf[len] = '\0';
+	return true;
+}

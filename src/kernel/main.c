@@ -1,0 +1,79 @@
+/*
+ * main.c - kmain(): the order in which the kernel brings itself up.
+ *
+ * Entered from asm/boot.asm on the boot stack, in long mode, with interrupts
+ * off and the temporary page tables described there.  Each step only uses
+ * what the steps before it set up.
+ */
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/layout.h"
+#include "boot/multiboot2.h"
+#include "kernel/boot_info.h"
+#include "kernel/cmdline.h"
+#include "kernel/ktest.h"
+#include "kernel/printk.h"
+#include "lib/panic.h"
+
+#define KERNEL_NAME "rdos-mm"
+
+static struct boot_info boot_info_storage;
+
+const struct boot_info *boot_info(void)
+{
+	return &boot_info_storage;
+}
+
+static void print_memory_map(const struct boot_info *bi)
+{
+	kprintf("memory map (%u entries):\n", bi->mmap_count);
+	for (unsigned i = 0; i < bi->mmap_count; i++) {
+		const struct mb2_memory_region *r = &bi->mmap[i];
+
+		kprintf("  [%016lx-%016lx] %10lu KiB %s\n", r->base,
+			r->base + r->length - 1, r->length >> 10,
+			mb2_memory_type_name(r->type));
+	}
+}
+
+static void print_modules(const struct boot_info *bi)
+{
+	kprintf("modules (%u):\n", bi->module_count);
+	for (unsigned i = 0; i < bi->module_count; i++) {
+		const struct mb2_module *m = &bi->modules[i];
+
+		kprintf("  [%016lx-%016lx] %8lu bytes '%s'\n", m->start, m->end,
+			m->end - m->start, m->cmdline);
+	}
+}
+
+static void print_banner(const struct boot_info *bi)
+{
+	kprintf("%s: x86-64 kernel, memory management the rdos way\n", KERNEL_NAME);
+	kprintf("boot loader: %s\n", bi->loader_name);
+	kprintf("command line: '%s'\n", bi->cmdline);
+	kprintf("ELF sections: %u\n", bi->elf_section_count);
+	print_memory_map(bi);
+	print_modules(bi);
+}
+
+void kmain(uint32_t magic, paddr_t info_pa)
+{
+	const char *err;
+
+	console_init();
+	gdt_init();
+	idt_init();
+	if (magic != MB2_BOOTLOADER_MAGIC)
+		panic("kmain: boot magic %x is not Multiboot2's", magic);
+	err = mb2_parse(phys_to_virt(info_pa), info_pa, &boot_info_storage);
+	if (err)
+		panic("kmain: bad Multiboot2 information: %s", err);
+	cmdline_set(boot_info_storage.cmdline);
+	print_banner(&boot_info_storage);
+	if (ktest_mode())
+		ktest_run();
+	kprintf("%s: boot complete, nothing more to run yet\n", KERNEL_NAME);
+	for (;;)
+		__builtin_ia32_pause();
+}

@@ -1,0 +1,73 @@
+/*
+ * boot_tests.c - in-kernel tests of the boot foundation: the boot
+ * information, the trap path and the harness itself.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/boot_info.h"
+#include "kernel/cmdline.h"
+#include "kernel/ktest.h"
+#include "kernel/symbols.h"
+#include "lib/string.h"
+
+KTEST(boot_memory_map_has_usable_ram)
+{
+	const struct boot_info *bi = boot_info();
+
+	KT_EXPECT(bi->mmap_count > 0);
+	KT_EXPECT(mb2_highest_usable(bi) >= (16ull << 20));
+}
+
+KTEST(boot_command_line_says_ktest)
+{
+	char only[64];
+
+	KT_EXPECT(cmdline_has_flag("ktest") || cmdline_value("ktest", only, sizeof(only)));
+	KT_EXPECT(!cmdline_has_flag("kte"));
+}
+
+KTEST(boot_write_protect_and_nx_enabled)
+{
+	KT_EXPECT(read_cr0() & CR0_WP);
+	KT_EXPECT(rdmsr(0xC0000080) & (1ull << 11));
+}
+
+KTEST(boot_symbol_table_resolves_kmain)
+{
+	uint64_t offset = ~0ull;
+	const char *name = symbol_lookup((uint64_t)(uintptr_t)kmain + 4, &offset);
+
+	KT_ASSERT(name != NULL);
+	KT_EXPECT(strcmp(name, "kmain") == 0);
+	KT_EXPECT_EQ(offset, 4);
+}
+
+static uint64_t breakpoint_rip;
+
+static void record_breakpoint(struct trap_frame *frame)
+{
+	breakpoint_rip = frame->rip;
+}
+
+KTEST(boot_breakpoint_trap_returns_to_caller)
+{
+	breakpoint_rip = 0;
+	trap_set_handler(VEC_BREAKPOINT, record_breakpoint);
+	cpu_breakpoint();
+	trap_set_handler(VEC_BREAKPOINT, NULL);
+	KT_EXPECT(breakpoint_rip != 0);
+	KT_EXPECT(symbol_lookup(breakpoint_rip, &(uint64_t){ 0 }) != NULL);
+}
+
+/* Harness self-tests: run only by name (see tests/run-kernel-tests.sh). */
+KTEST_MANUAL(boot_deliberate_failure)
+{
+	KT_EXPECT_EQ(1 + 1, 3);
+}
+
+KTEST_MANUAL(boot_deliberate_page_fault)
+{
+	volatile uint64_t *bad = (volatile uint64_t *)0xdead000ull;
+
+	*bad = 1;
+}
