@@ -8,6 +8,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
 #include "boot/multiboot2.h"
 #include "kernel/boot_info.h"
 #include "kernel/cmdline.h"
@@ -69,6 +70,7 @@ void kmain(uint32_t magic, paddr_t info_pa)
 	err = mb2_parse(phys_to_virt(info_pa), info_pa, &boot_info_storage);
 	if (err)
 		panic("kmain: bad Multiboot2 information: %s", err);
+	paging_drop_identity_map();
 	cmdline_set(boot_info_storage.cmdline);
 	print_banner(&boot_info_storage);
 	if (ktest_mode())

@@ -39,19 +39,40 @@ static bool frame_pointer_ok(uint64_t rbp)
 	return rbp >= DIRECT_MAP_BASE && (rbp & 7) == 0 && rbp < ~0ull - 16;
 }
 
-void backtrace_print(uint64_t rip, uint64_t rbp)
+static void backtrace_line(int depth, uint64_t addr, const char *note)
 {
-	kprintf("backtrace:\n  #0  ");
-	symbol_print(rip);
-	kprintf("\n");
-	for (int depth = 1; depth < BACKTRACE_MAX_DEPTH && frame_pointer_ok(rbp); depth++) {
+	kprintf("  #%-2d ", depth);
+	symbol_print(addr);
+	kprintf("%s\n", note);
+}
+
+static bool is_text_address(uint64_t addr)
+{
+	uint64_t offset;
+
+	return symbol_lookup(addr, &offset) != NULL;
+}
+
+void backtrace_print(uint64_t rip, uint64_t rbp, uint64_t rsp)
+{
+	int depth = 1;
+
+	kprintf("backtrace:\n");
+	backtrace_line(0, rip, "");
+	/* gcc gives leaf functions no frame, so a fault inside one leaves its
+	 * caller's return address on top of the stack, outside the RBP chain. */
+	if (frame_pointer_ok(rsp) && frame_pointer_ok(rbp)) {
+		uint64_t top = *(const uint64_t *)(uintptr_t)rsp;
+
+		if (is_text_address(top) && top != ((const uint64_t *)(uintptr_t)rbp)[1])
+			backtrace_line(depth++, top, " (stack top: caller of a frameless function)");
+	}
+	for (; depth < BACKTRACE_MAX_DEPTH && frame_pointer_ok(rbp); depth++) {
 		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
 
 		if (frame[1] == 0)
 			break;
-		kprintf("  #%-2d ", depth);
-		symbol_print(frame[1]);
-		kprintf("\n");
+		backtrace_line(depth, frame[1], "");
 		rbp = frame[0];
 	}
 }
@@ -79,6 +100,6 @@ void panic(const char *fmt, ...)
 	kprintf("\n");
 	if (panic_depth++ == 0 && idt_ready())
 		cpu_raise_panic_vector();
-	backtrace_print((uint64_t)(uintptr_t)__builtin_return_address(0), read_rbp());
+	backtrace_print((uint64_t)(uintptr_t)__builtin_return_address(0), read_rbp(), 0);
 	panic_halt();
 }

@@ -65,9 +65,16 @@ KTEST_MANUAL(boot_deliberate_failure)
 	KT_EXPECT_EQ(1 + 1, 3);
 }
 
+/* A function of its own, so that the backtrace has a frame to show for the
+ * test between the faulting function and the runner. */
+static __attribute__((noinline)) void write_to_unmapped_address(volatile uint64_t *p)
+{
+	*p = 1;
+	__asm__ volatile("" : : : "memory"); /* keep the frame: not a tail call */
+}
+
 KTEST_MANUAL(boot_deliberate_page_fault)
 {
-	volatile uint64_t *bad = (volatile uint64_t *)0xdead000ull;
-
-	*bad = 1;
+	write_to_unmapped_address((volatile uint64_t *)0xdead000ull);
+	KT_EXPECT(false); /* unreachable: the write faults */
 }

@@ -62,7 +62,7 @@ void trap_dump(const struct trap_frame *f)
 	kprintf("R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n", f->r12, f->r13, f->r14, f->r15);
 	kprintf("CR0=%016lx CR2=%016lx CR3=%016lx CR4=%016lx SS=%lx\n", read_cr0(),
 		read_cr2(), read_cr3(), read_cr4(), f->ss);
-	backtrace_print(f->rip, f->rbp);
+	backtrace_print(f->rip, f->rbp, f->rsp);
 }
 
 static __attribute__((noreturn)) void trap_fatal(struct trap_frame *f)

@@ -1,0 +1,16 @@
+/*
+ * paging.h - the kernel's own page tables: what boot.asm built, and the
+ * changes kmain() makes to them once it runs in the higher half.
+ */
+#ifndef ARCH_PAGING_H
+#define ARCH_PAGING_H
+
+#include "mm/addr.h"
+
+/* Physical address of the kernel's PML4 (the boot PML4, kept for good). */
+paddr_t paging_kernel_pml4(void);
+/* Removes the identity map of low memory that only the boot path needed, so
+ * that user space starts empty and a stray low pointer faults. */
+void paging_drop_identity_map(void);
+
+#endif
