@@ -83,10 +83,10 @@ iso: all
 
 # Both ISOs carry the same kernel and the top-level grub.cfg; the test ISO
 # adds boot/test.cfg, which grub.cfg sources to put `ktest` on the command line.
-$(ISO): $(KERNEL) grub.cfg
+$(ISO): $(KERNEL) grub.cfg scripts/make-iso.sh
 	scripts/make-iso.sh $@ $(KERNEL) ""
 
-$(TEST_ISO): $(KERNEL) grub.cfg
+$(TEST_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh
 	scripts/make-iso.sh $@ $(KERNEL) ktest
 
 $(BUILD)/selftest-failure.iso: $(KERNEL) grub.cfg

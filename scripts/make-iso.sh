@@ -1,6 +1,7 @@
 #!/bin/sh
 # make-iso.sh OUT.iso KERNEL.elf "KERNEL ARGS" - builds a bootable ISO with
-# grub-mkrescue from the top-level grub.cfg, the kernel and the iso/ tree.
+# grub-mkrescue from the top-level grub.cfg, the kernel, its symbol list
+# (loaded as a module) and the iso/ tree.
 # Non-empty KERNEL ARGS go to /boot/test.cfg, which grub.cfg sources.
 set -eu
 out=$1 kernel=$2 args=$3
@@ -10,6 +11,7 @@ mkdir -p "$tree/boot/grub"
 cp -r iso/. "$tree/"
 cp grub.cfg "$tree/boot/grub/grub.cfg"
 cp "$kernel" "$tree/boot/kernel.elf"
+cp "${kernel%.elf}.sym" "$tree/boot/kernel.sym"
 if [ -n "$args" ]; then
 	printf 'set kernel_args="%s"\n' "$args" > "$tree/boot/test.cfg"
 fi

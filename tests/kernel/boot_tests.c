@@ -3,11 +3,13 @@
  * information, the trap path and the harness itself.
  */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/layout.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/boot_info.h"
 #include "kernel/cmdline.h"
 #include "kernel/ktest.h"
 #include "kernel/symbols.h"
+#include "lib/format.h"
 #include "lib/string.h"
 
 KTEST(boot_memory_map_has_usable_ram)
@@ -57,6 +59,36 @@ KTEST(boot_breakpoint_trap_returns_to_caller)
 	trap_set_handler(VEC_BREAKPOINT, NULL);
 	KT_EXPECT(breakpoint_rip != 0);
 	KT_EXPECT(symbol_lookup(breakpoint_rip, &(uint64_t){ 0 }) != NULL);
+}
+
+static const struct mb2_module *find_module(const char *name)
+{
+	const struct boot_info *bi = boot_info();
+
+	for (unsigned i = 0; i < bi->module_count; i++)
+		if (strcmp(bi->modules[i].cmdline, name) == 0)
+			return &bi->modules[i];
+	return NULL;
+}
+
+/* grub.cfg loads build/kernel.sym ("ADDRESS NAME" lines) as a module: it
+ * must be there, and must agree with the kernel's own table about kmain. */
+KTEST(boot_module_kernel_sym_agrees_on_kmain)
+{
+	const struct mb2_module *m = find_module("kernel.sym");
+	char expected[40];
+	size_t len;
+	const char *text;
+	bool found = false;
+
+	KT_ASSERT(m != NULL);
+	KT_ASSERT(m->end > m->start);
+	text = phys_to_virt(m->start);
+	len = format_buf(expected, sizeof(expected), "%016lx kmain\n",
+			 (uint64_t)(uintptr_t)kmain);
+	for (const char *p = text; p + len <= text + (m->end - m->start) && !found; p++)
+		found = memcmp(p, expected, len) == 0;
+	KT_EXPECT(found);
 }
 
 /* Harness self-tests: run only by name (see tests/run-kernel-tests.sh). */
