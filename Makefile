@@ -6,8 +6,10 @@ ISO_DIR    := $(BUILD)/iso
 KERNEL     := $(BUILD)/kernel.elf
 ISO        := $(BUILD)/kernel.iso
 TEST_ISO   := $(BUILD)/test.iso
-# ISOs that run one deliberately broken kernel test: the harness must fail them.
-SELFTEST_ISOS := $(BUILD)/selftest-failure.iso $(BUILD)/selftest-fault.iso
+# ISOs that run one deliberately broken kernel test (KTEST_MANUAL): the
+# harness must report each as a failure (tests/harness/harness-selftest.sh).
+SELFTESTS     := boot_deliberate_failure boot_deliberate_page_fault pmm_deliberate_double_free
+SELFTEST_ISOS := $(patsubst %,$(BUILD)/selftest-%.iso,$(SELFTESTS))
 
 CC         := gcc
 NASM       := nasm
@@ -89,11 +91,8 @@ $(ISO): $(KERNEL) grub.cfg scripts/make-iso.sh
 $(TEST_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh
 	scripts/make-iso.sh $@ $(KERNEL) ktest
 
-$(BUILD)/selftest-failure.iso: $(KERNEL) grub.cfg
-	scripts/make-iso.sh $@ $(KERNEL) ktest=boot_deliberate_failure
-
-$(BUILD)/selftest-fault.iso: $(KERNEL) grub.cfg
-	scripts/make-iso.sh $@ $(KERNEL) ktest=boot_deliberate_page_fault
+$(BUILD)/selftest-%.iso: $(KERNEL) grub.cfg scripts/make-iso.sh
+	scripts/make-iso.sh $@ $(KERNEL) ktest=$*
 
 run: deps $(ISO)
 	scripts/run-qemu.sh $(ISO)

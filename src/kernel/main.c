@@ -12,6 +12,7 @@
 #include "boot/multiboot2.h"
 #include "kernel/boot_info.h"
 #include "kernel/cmdline.h"
+#include "kernel/frames.h"
 #include "kernel/ktest.h"
 #include "kernel/printk.h"
 #include "lib/panic.h"
@@ -73,6 +74,8 @@ void kmain(uint32_t magic, paddr_t info_pa)
 	paging_drop_identity_map();
 	cmdline_set(boot_info_storage.cmdline);
 	print_banner(&boot_info_storage);
+	frames_init(&boot_info_storage);
+	ktest_set_leak_counter(frames_free_count);
 	if (ktest_mode())
 		ktest_run();
 	kprintf("%s: boot complete, nothing more to run yet\n", KERNEL_NAME);

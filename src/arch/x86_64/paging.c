@@ -9,6 +9,8 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
+#include "lib/panic.h"
+#include "lib/string.h"
 
 extern uint64_t boot_pml4[512];
 
@@ -21,4 +23,62 @@ void paging_drop_identity_map(void)
 {
 	boot_pml4[0] = 0;
 	write_cr3(read_cr3()); /* flush every non-global translation */
+}
+
+#define PTE_PRESENT (1ull << 0)
+#define PTE_WRITABLE (1ull << 1)
+#define PTE_LARGE (1ull << 7)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
+#define GIB (1ull << 30)
+#define LARGE_PAGE (2ull << 20)
+#define DIRECT_MAP_PML4_SLOT 256
+
+static uint64_t *new_table(paddr_t (*alloc_table)(void), uint64_t *entry)
+{
+	paddr_t frame = alloc_table();
+	uint64_t *table;
+
+	if (frame + PAGE_SIZE > BOOT_DIRECT_MAP_BYTES)
+		panic("paging: page-table frame %lx outside the boot direct map", frame);
+	table = phys_to_virt(frame);
+	memset(table, 0, PAGE_SIZE);
+	*entry = frame | PTE_PRESENT | PTE_WRITABLE;
+	return table;
+}
+
+static bool gib_has_usable_ram(const struct boot_info *bi, paddr_t gib_start)
+{
+	for (unsigned i = 0; i < bi->mmap_count; i++) {
+		const struct mb2_memory_region *r = &bi->mmap[i];
+
+		if (r->type == MB2_MEMORY_AVAILABLE && r->base < gib_start + GIB &&
+		    gib_start < r->base + r->length)
+			return true;
+	}
+	return false;
+}
+
+/* Maps one GiB of the direct map with 2 MiB pages, data only (NX). */
+static void map_direct_gib(paddr_t gib_start, paddr_t (*alloc_table)(void))
+{
+	uint64_t *pml4e = &boot_pml4[DIRECT_MAP_PML4_SLOT + gib_start / (512 * GIB)];
+	uint64_t *pdpt, *pd;
+
+	pdpt = (*pml4e & PTE_PRESENT) ? phys_to_virt(*pml4e & PTE_ADDR_MASK)
+				      : new_table(alloc_table, pml4e);
+	pd = new_table(alloc_table, &pdpt[(gib_start / GIB) % 512]);
+	for (unsigned i = 0; i < 512; i++)
+		pd[i] = (gib_start + i * LARGE_PAGE) | PTE_PRESENT | PTE_WRITABLE |
+			PTE_LARGE | PTE_NX;
+}
+
+void paging_extend_direct_map(const struct boot_info *bi, paddr_t (*alloc_table)(void))
+{
+	paddr_t top = mb2_highest_usable(bi);
+
+	for (paddr_t gib = BOOT_DIRECT_MAP_BYTES; gib < top; gib += GIB)
+		if (gib_has_usable_ram(bi, gib))
+			map_direct_gib(gib, alloc_table);
+	write_cr3(read_cr3());
 }

@@ -5,6 +5,7 @@
 #ifndef ARCH_PAGING_H
 #define ARCH_PAGING_H
 
+#include "boot/multiboot2.h"
 #include "mm/addr.h"
 
 /* Physical address of the kernel's PML4 (the boot PML4, kept for good). */
@@ -12,5 +13,10 @@ paddr_t paging_kernel_pml4(void);
 /* Removes the identity map of low memory that only the boot path needed, so
  * that user space starts empty and a stray low pointer faults. */
 void paging_drop_identity_map(void);
+
+/* Maps all usable RAM above the boot page tables' 4 GiB into the direct map
+ * with 2 MiB pages.  alloc_table returns a frame below 4 GiB for each new
+ * page-table page. */
+void paging_extend_direct_map(const struct boot_info *bi, paddr_t (*alloc_table)(void));
 
 #endif

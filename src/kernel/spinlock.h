@@ -1,0 +1,33 @@
+/*
+ * spinlock.h - the kernel's basic mutual exclusion between CPUs.
+ *
+ * Every lock is declared next to the data it protects with a comment naming
+ * that data.  Holders must not sleep or take a page fault that needs the
+ * same lock.  Interrupt state is the caller's business until interrupts are
+ * enabled in the kernel (user-mode issue); then the _irqsave variants come.
+ */
+#ifndef KERNEL_SPINLOCK_H
+#define KERNEL_SPINLOCK_H
+
+#include <stdbool.h>
+
+struct spinlock {
+	bool locked;
+	const char *name; /* what it protects, for panics and debugging */
+};
+
+#define SPINLOCK_INIT(what) { false, what }
+
+static inline void spin_lock(struct spinlock *l)
+{
+	while (__atomic_test_and_set(&l->locked, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			__builtin_ia32_pause();
+}
+
+static inline void spin_unlock(struct spinlock *l)
+{
+	__atomic_clear(&l->locked, __ATOMIC_RELEASE);
+}
+
+#endif
