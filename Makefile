@@ -116,4 +116,24 @@ test: deps
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+
+# --- benchmarks ---------------------------------------------------------------
+# Host builds of the same core files, optimised and without sanitizers.  Each
+# benchmark prints a Markdown report; `make bench` writes them under docs/.
+BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Isrc -Itests/host -Itests/bench
+BENCHES      := pmm vm
+
+$(BUILD)/bench/bench_pmm: tests/bench/bench_pmm.c tests/bench/naive_bitmap.c src/mm/pmm.c tests/host/host_panic.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) $^ -o $@
+
+$(BUILD)/bench/bench_vm: tests/bench/bench_vm.c $(wildcard src/mm/vm*.c) tests/host/sim_phys.c tests/host/host_panic.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) $^ -o $@
+
+bench: $(patsubst %,$(BUILD)/bench/bench_%,$(BENCHES))
+	for b in $(BENCHES); do $(BUILD)/bench/bench_$$b > docs/bench-$$b.md || exit 1; done
+	@echo "bench: reports written to $(patsubst %,docs/bench-%.md,$(BENCHES))"
+
+-include $(shell find $(BUILD) -name "*.d" 2>/dev/null)

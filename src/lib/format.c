@@ -18,6 +18,7 @@ struct format_out {
 struct format_spec {
 	bool left_align;
 	bool zero_pad;
+	bool alternate; /* '#': 0x before hexadecimal */
 	unsigned width;
 	unsigned length; /* number of 'l' modifiers; 'z' counts as 2 */
 };
@@ -112,6 +113,8 @@ static const char *parse_spec(const char *p, struct format_spec *spec)
 			spec->left_align = true;
 		else if (*p == '0')
 			spec->zero_pad = true;
+		else if (*p == '#')
+			spec->alternate = true;
 		else
 			break;
 	}
@@ -151,7 +154,8 @@ static void out_conversion(struct format_out *out, const struct format_spec *spe
 		break;
 	case 'x':
 	case 'X':
-		out_number(out, spec, arg_unsigned(spec, ap), 16, conv == 'X', "");
+		out_number(out, spec, arg_unsigned(spec, ap), 16, conv == 'X',
+			   spec->alternate ? "0x" : "");
 		break;
 	case 'p': {
 		struct format_spec p = { .zero_pad = true, .width = 18 };

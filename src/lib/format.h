@@ -2,7 +2,7 @@
  * format.h - printf-style formatting into any character sink.
  *
  * The kernel printer, panic() and snprintf-like helpers share this one
- * engine.  Supported: %c %s %d %i %u %x %X %p %% with the flags '-' and '0',
+ * engine.  Supported: %c %s %d %i %u %x %X %p %% with the flags '-', '0' and '#',
  * a field width, and the length modifiers l, ll, z.  %p prints 0x and 16 hex
  * digits.  Portable: also built into the host tests.
  */

@@ -11,7 +11,7 @@
  * Usability (is this never-free frame allocated, or a hole, or a carve-out?)
  * is decided by two small sorted range sets, not by a second bitmap.
  *
- * Not thread-safe: the caller holds pmm_lock (see pmm.h).  Portable and
+ * Not thread-safe: the caller holds frames_lock (see pmm.h).  Portable and
  * freestanding: no asm, no libc.
  */
 #include "mm/pmm.h"
@@ -107,19 +107,23 @@ static void summary_update(struct pmm *p, uint64_t w)
 	}
 }
 
-/* Mark frames [first, end) free or not free, keeping the summaries exact. */
+/* Set (free) or clear (not free) the `mask` bits of level-0 word w, keeping
+ * the summaries exact. */
+static void word_mark(struct pmm *p, uint64_t w, uint64_t mask, bool free)
+{
+	uint64_t old = p->level[0][w];
+	uint64_t new = free ? old | mask : old & ~mask;
+
+	p->level[0][w] = new;
+	if ((old != 0) != (new != 0))
+		summary_update(p, w);
+}
+
+/* Mark frames [first, end) free or not free. */
 static void frames_mark(struct pmm *p, uint64_t first, uint64_t end, bool free)
 {
-	for (; first < end; first = next_word_frame(first)) {
-		uint64_t w = first / WORD_BITS;
-		uint64_t mask = span_mask(first, end);
-		uint64_t old = p->level[0][w];
-		uint64_t new = free ? old | mask : old & ~mask;
-
-		p->level[0][w] = new;
-		if ((old != 0) != (new != 0))
-			summary_update(p, w);
-	}
+	for (; first < end; first = next_word_frame(first))
+		word_mark(p, first / WORD_BITS, span_mask(first, end), free);
 }
 
 /* First frame in [first, end) that is not free, or end.  Linear in the span:
@@ -375,9 +379,8 @@ enum pmm_status pmm_reserve_range(struct pmm *p, paddr_t start, paddr_t end)
 
 /* ---- allocation */
 
-static void run_take(struct pmm *p, uint64_t first, uint64_t count)
+static void counters_take(struct pmm *p, uint64_t count)
 {
-	frames_mark(p, first, first + count, false);
 	p->counters.free -= count;
 	p->counters.used += count;
 }
@@ -392,7 +395,9 @@ enum pmm_status pmm_alloc(struct pmm *p, paddr_t *frame)
 	if (f == NO_FRAME)
 		f = find_free(p, 0);
 	ASSERT(f != NO_FRAME); /* counters.free > 0 */
-	run_take(p, f, 1);
+	/* one bit: skip frames_mark's span arithmetic on the hot path */
+	word_mark(p, f / WORD_BITS, 1ull << (f % WORD_BITS), false);
+	counters_take(p, 1);
 	p->cursor = f + 1;
 	*frame = f << PAGE_SHIFT;
 	return PMM_OK;
@@ -419,7 +424,8 @@ enum pmm_status pmm_alloc_contig(struct pmm *p, uint64_t count, uint64_t align,
 			break;
 		stop = find_not_free(p, start, start + count);
 		if (stop == start + count) {
-			run_take(p, start, count);
+			frames_mark(p, start, start + count, false);
+			counters_take(p, count);
 			*first = start << PAGE_SHIFT;
 			return PMM_OK;
 		}

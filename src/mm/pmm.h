@@ -14,9 +14,10 @@
  * Invariant: counters.usable == counters.reserved + counters.free +
  * counters.used, all counted in frames.
  *
- * Locking: the core is NOT thread-safe.  The kernel wrapper owns a single
- * spinlock, pmm_lock, and holds it around every call that takes a struct pmm
- * (reads included: pmm_counters() must not see a half-updated summary).
+ * Locking: the core is NOT thread-safe.  The kernel wrapper
+ * (src/kernel/frames.c) owns a single spinlock, frames_lock, and holds it
+ * around every call that takes a struct pmm, reads included:
+ * pmm_check_consistency() must not see a half-updated summary.
  *
  * Errors: out of memory is PMM_ERR_NOMEM, never a panic.  A bad free returns
  * a distinct status and changes nothing; the kernel wrapper turns it into a

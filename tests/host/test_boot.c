@@ -201,6 +201,8 @@ static void boot_format_conversions(void **state)
 	assert_string_equal(buf, "-42 7 3000000000 beef BEEF str z %");
 	format_buf(buf, sizeof(buf), "[%5d|%-5d|%05x|%016lx]", 42, 42, 0x2a, 0xffffffff80000000ul);
 	assert_string_equal(buf, "[   42|42   |0002a|ffffffff80000000]");
+	format_buf(buf, sizeof(buf), "%#lx|%#06x", 0xabcul, 0x2a);
+	assert_string_equal(buf, "0xabc|0x002a");
 	format_buf(buf, sizeof(buf), "%p %s %lld %zu", (void *)0x1000, (char *)NULL,
 		   -9223372036854775807ll - 1, (size_t)12);
 	assert_string_equal(buf, "0x0000000000001000 (null) -9223372036854775808 12");

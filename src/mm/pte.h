@@ -1,0 +1,235 @@
+/*
+ * pte.h - the one definition of our x86-64 page-table entry encoding.
+ *
+ * Every entry, at every level (PML4E, PDPTE, PDE, PTE), is in one of these
+ * forms; docs/pte-encoding.md has the same table with every bit:
+ *
+ *   free          whole entry 0: nothing reserved in the range it covers
+ *   non-present   P=0, USED=1: a reservation the hardware must fault on;
+ *                 KIND says what the fault handler does
+ *                   RESERVED  demand-zero page(s) with the protection PROT
+ *                   IMAGE     page OFFSET of the page provider SELECTOR
+ *                             (leaf level only: the offset is per page)
+ *                   GUARD     always faults (stack guards)
+ *                 Above the leaf level a RESERVED or GUARD entry stands for
+ *                 every page of its 2 MiB / 1 GiB / 512 GiB range.
+ *   leaf          P=1 at level 0: a mapped frame, protection in RW/US/NX
+ *   table         P=1, PS=0 above level 0: points to the next table; FULL
+ *                 summarises the subtree
+ *
+ * START (bit 9, in non-present and leaf form) marks the first page of a
+ * reservation; in an upper-level non-present entry it marks the entry's
+ * first page.  It is how a release of the wrong address or size is refused.
+ *
+ * Invariants: a free entry is exactly 0; non-present entries leave bits 5-8
+ * (Accessed, Dirty, PS, Global) and 60-63 zero: the hardware may set A/D
+ * even in a non-present entry, and PS must stay 0 so that no upper-level
+ * entry ever looks like a large page (the Linux pgtable_64.h convention).
+ * We never create present large pages (PS=1); the direct map's belong to the
+ * kernel and lie outside every managed range.
+ *
+ * The helpers below are the only code that knows the bit positions; the
+ * rest of mm/ goes through them.  Never C bitfields: their layout is not
+ * defined by the C standard.
+ */
+#ifndef MM_PTE_H
+#define MM_PTE_H
+
+#include "mm/addr.h"
+
+typedef uint64_t pte_t;
+
+#define PTE_BIT(n) ((pte_t)1 << (n))
+#define PTE_FIELD(lo, width) ((((pte_t)1 << (width)) - 1) << (lo))
+
+/* Hardware bits (Intel SDM vol. 3, 4.5). */
+#define PTE_P PTE_BIT(0)   /* present */
+#define PTE_RW PTE_BIT(1)  /* writable */
+#define PTE_US PTE_BIT(2)  /* user-accessible */
+#define PTE_PWT PTE_BIT(3)
+#define PTE_PCD PTE_BIT(4)
+#define PTE_A PTE_BIT(5)   /* accessed: set by hardware */
+#define PTE_D PTE_BIT(6)   /* dirty: set by hardware */
+#define PTE_PS PTE_BIT(7)  /* large page in PDPTE/PDE (PAT in a PTE) */
+#define PTE_G PTE_BIT(8)
+#define PTE_NX PTE_BIT(63) /* no execute; needs EFER.NXE */
+#define PTE_ADDR_MASK PTE_FIELD(12, 40)
+/* Protection keys (CR4.PKE) would use 59-62 of a leaf: we leave them 0. */
+#define PTE_PKEY_MASK PTE_FIELD(59, 4)
+
+/* Software bits of a present entry (ignored by the hardware). */
+#define PTE_START PTE_BIT(9)   /* leaf: first page of a reservation */
+#define PTE_COW PTE_BIT(10)    /* leaf: copy on write; RW is 0, see pte_prot() */
+#define PTE_SHARED PTE_BIT(11) /* leaf: frame not owned, never freed here */
+#define PTE_FULL PTE_BIT(52)   /* table: no free entry anywhere below */
+
+/* Software fields of a non-present entry (P=0). START is bit 9 here too. */
+#define PTE_NP_USED PTE_BIT(1)            /* not free */
+#define PTE_NP_PROT_SHIFT 2
+#define PTE_NP_PROT_MASK PTE_FIELD(2, 3)  /* VM_PROT_* of the future page */
+#define PTE_NP_KIND_SHIFT 10
+#define PTE_NP_KIND_MASK PTE_FIELD(10, 2) /* enum pte_kind */
+#define PTE_NP_OFFSET_SHIFT 12
+#define PTE_NP_OFFSET_MASK PTE_FIELD(12, 40) /* image: page within provider */
+#define PTE_NP_SEL_SHIFT 52
+#define PTE_NP_SEL_MASK PTE_FIELD(52, 8)     /* image: provider selector */
+/* Bits a non-present entry must leave 0. */
+#define PTE_NP_ZERO_MASK                                                      \
+	(PTE_P | PTE_A | PTE_D | PTE_PS | PTE_G | PTE_FIELD(60, 4))
+
+#define PTE_SEL_MAX ((unsigned)(PTE_NP_SEL_MASK >> PTE_NP_SEL_SHIFT))
+#define PTE_OFFSET_MAX (PTE_NP_OFFSET_MASK >> PTE_NP_OFFSET_SHIFT)
+
+/*
+ * Protection of a page, reserved or present.  Read is always allowed (x86
+ * cannot express write-only or no-access for a mapped page; "no access" is
+ * a guard page).  The values are the PROT field of a non-present entry.
+ */
+#define VM_PROT_READ 0u
+#define VM_PROT_WRITE 1u
+#define VM_PROT_USER 2u
+#define VM_PROT_EXEC 4u
+#define VM_PROT_ALL (VM_PROT_WRITE | VM_PROT_USER | VM_PROT_EXEC)
+
+enum pte_kind {
+	PTE_KIND_RESERVED = 0, /* demand zero */
+	PTE_KIND_IMAGE = 1,    /* filled by a page provider */
+	PTE_KIND_GUARD = 2,    /* always faults */
+	/* 3 is invalid */
+};
+
+#define PTE_DISJOINT(a, b) (((a) & (b)) == 0)
+_Static_assert(PTE_DISJOINT(PTE_NP_USED | PTE_NP_PROT_MASK | PTE_START,
+			    PTE_NP_KIND_MASK | PTE_NP_OFFSET_MASK |
+				    PTE_NP_SEL_MASK | PTE_NP_ZERO_MASK),
+	       "non-present fields overlap");
+_Static_assert(PTE_DISJOINT(PTE_NP_USED | PTE_NP_PROT_MASK, PTE_START),
+	       "non-present USED/PROT overlap START");
+_Static_assert(PTE_DISJOINT(PTE_NP_KIND_MASK | PTE_NP_OFFSET_MASK,
+			    PTE_NP_SEL_MASK),
+	       "non-present KIND/OFFSET overlap SELECTOR");
+_Static_assert(PTE_DISJOINT(PTE_NP_KIND_MASK, PTE_NP_OFFSET_MASK),
+	       "KIND overlaps OFFSET");
+_Static_assert(PTE_NP_USED == PTE_RW && !(PTE_NP_USED & PTE_P),
+	       "free must mean bits 0 and 1 both clear");
+_Static_assert(PTE_DISJOINT(PTE_START | PTE_COW | PTE_SHARED | PTE_FULL,
+			    PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD |
+				    PTE_A | PTE_D | PTE_PS | PTE_G | PTE_NX |
+				    PTE_ADDR_MASK | PTE_PKEY_MASK),
+	       "software bits of present entries overlap hardware bits");
+_Static_assert((VM_PROT_ALL << PTE_NP_PROT_SHIFT) == PTE_NP_PROT_MASK,
+	       "VM_PROT_* must fill the PROT field exactly");
+_Static_assert(PTE_OFFSET_MAX == ((uint64_t)1 << 40) - 1 && PTE_SEL_MAX == 255,
+	       "image fields: 40-bit page offset, 8-bit selector");
+
+/* --- classification ------------------------------------------------------ */
+
+static inline bool pte_is_free(pte_t e)
+{
+	return (e & (PTE_P | PTE_NP_USED)) == 0;
+}
+
+static inline bool pte_is_present(pte_t e)
+{
+	return (e & PTE_P) != 0;
+}
+
+/* Non-free and not present: a reservation the hardware faults on. */
+static inline bool pte_is_pending(pte_t e)
+{
+	return !pte_is_present(e) && !pte_is_free(e);
+}
+
+static inline enum pte_kind pte_kind(pte_t e)
+{
+	return (enum pte_kind)((e & PTE_NP_KIND_MASK) >> PTE_NP_KIND_SHIFT);
+}
+
+static inline bool pte_is_start(pte_t e)
+{
+	return !pte_is_free(e) && (e & PTE_START) != 0;
+}
+
+static inline paddr_t pte_addr(pte_t e)
+{
+	return e & PTE_ADDR_MASK;
+}
+
+static inline unsigned pte_image_selector(pte_t e)
+{
+	return (unsigned)((e & PTE_NP_SEL_MASK) >> PTE_NP_SEL_SHIFT);
+}
+
+static inline uint64_t pte_image_offset(pte_t e)
+{
+	return (e & PTE_NP_OFFSET_MASK) >> PTE_NP_OFFSET_SHIFT;
+}
+
+/*
+ * Protection of a non-free entry.  A copy-on-write leaf is logically
+ * writable (the write fault copies the frame) although RW is 0.
+ */
+static inline unsigned pte_prot(pte_t e)
+{
+	if (!pte_is_present(e))
+		return (unsigned)((e & PTE_NP_PROT_MASK) >> PTE_NP_PROT_SHIFT);
+	return ((e & (PTE_RW | PTE_COW)) ? VM_PROT_WRITE : 0) |
+	       ((e & PTE_US) ? VM_PROT_USER : 0) |
+	       ((e & PTE_NX) ? 0 : VM_PROT_EXEC);
+}
+
+/* --- construction ---------------------------------------------------------- */
+
+static inline pte_t pte_make_pending(enum pte_kind kind, unsigned prot,
+				     bool start)
+{
+	return PTE_NP_USED | ((pte_t)(prot & VM_PROT_ALL) << PTE_NP_PROT_SHIFT) |
+	       ((pte_t)kind << PTE_NP_KIND_SHIFT) | (start ? PTE_START : 0);
+}
+
+static inline pte_t pte_make_image(unsigned prot, bool start, unsigned sel,
+				   uint64_t offset)
+{
+	return pte_make_pending(PTE_KIND_IMAGE, prot, start) |
+	       ((pte_t)sel << PTE_NP_SEL_SHIFT) |
+	       ((offset << PTE_NP_OFFSET_SHIFT) & PTE_NP_OFFSET_MASK);
+}
+
+/* Hardware protection bits of a present leaf for prot. */
+static inline pte_t pte_leaf_prot_bits(unsigned prot)
+{
+	return ((prot & VM_PROT_WRITE) ? PTE_RW : 0) |
+	       ((prot & VM_PROT_USER) ? PTE_US : 0) |
+	       ((prot & VM_PROT_EXEC) ? 0 : PTE_NX);
+}
+
+static inline pte_t pte_make_leaf(paddr_t frame, unsigned prot, bool start)
+{
+	return PTE_P | (frame & PTE_ADDR_MASK) | pte_leaf_prot_bits(prot) |
+	       (start ? PTE_START : 0);
+}
+
+/*
+ * A pointer to a next-level table.  Upper levels grant everything (RW, and
+ * US in the user half); the leaf decides, since x86 combines all levels.
+ */
+static inline pte_t pte_make_table(paddr_t table, bool user)
+{
+	return PTE_P | PTE_RW | (user ? PTE_US : 0) | (table & PTE_ADDR_MASK);
+}
+
+/* e with protection prot; START, kind, frame and offset are kept. */
+static inline pte_t pte_with_prot(pte_t e, unsigned prot)
+{
+	if (!pte_is_present(e))
+		return (e & ~PTE_NP_PROT_MASK) |
+		       ((pte_t)(prot & VM_PROT_ALL) << PTE_NP_PROT_SHIFT);
+	bool cow = (e & PTE_COW) != 0;
+	e &= ~(PTE_RW | PTE_US | PTE_NX | PTE_COW);
+	if (cow && (prot & VM_PROT_WRITE))
+		/* the frame is still shared: writable only after the copy */
+		return e | PTE_COW | pte_leaf_prot_bits(prot & ~VM_PROT_WRITE);
+	return e | pte_leaf_prot_bits(prot);
+}
+
+#endif

@@ -1,0 +1,271 @@
+/*
+ * vm.h - virtual address spaces whose bookkeeping lives in the page tables.
+ *
+ * There is no separate region list: every page's state (free, reserved with
+ * its future protection, image page of a provider, guard, present) is its
+ * page-table entry, encoded as in mm/pte.h.  A reservation of a whole
+ * 2 MiB / 1 GiB / 512 GiB range is one upper-level entry, and present table
+ * pointers carry a FULL summary, so searches skip what is known full and a
+ * terabyte reservation costs a few page-table pages.  Design and the RDOS
+ * weaknesses this answers: docs/virtual-memory.md.
+ *
+ * Address-space map (x86-64, 48-bit):
+ *
+ *   0x0000000000000000  page 0: never managed (null pointers fault)
+ *   0x0000000000001000  VM_USER_LO   \  a user space per process: PML4
+ *                                     |  entries 0..255, its own tables
+ *   0x00007FFFFFFFF000  VM_USER_HI   /  one page below the hole, so no
+ *                                        access runs into non-canonical
+ *                                        addresses (the SYSRET erratum)
+ *   0x0000800000000000  ...canonical hole...
+ *   0xFFFF800000000000  kernel half: PML4 entries 256..511 are made once
+ *                       and copied into every user PML4, so the tables
+ *                       below them are shared by all address spaces
+ *   0xFFFFC00000000000  VM_KERNEL_LO \  kernel space (heap, vmalloc):
+ *   0xFFFFC08000000000  VM_KERNEL_HI /  one PML4 entry, 512 GiB
+ *
+ * Locking: struct vm_space has no lock of its own.  The kernel serialises
+ * vm_reserve*, vm_release, vm_protect, vm_guard and vm_space_destroy on one
+ * space (the writer side of the space's lock).  vm_fault() may run on
+ * several CPUs at once for one space (the reader side): it changes entries
+ * only with single 64-bit compare-and-swap, so two faults on one page race
+ * safely and the loser frees its frame.  Faults never free page tables.
+ *
+ * Errors are return values; nothing here panics on a caller's mistake or on
+ * out-of-memory, and a failed call changes no page's state.  ASSERT guards
+ * invariants only.
+ */
+#ifndef MM_VM_H
+#define MM_VM_H
+
+#include "mm/addr.h"
+#include "mm/pte.h"
+
+#define VM_USER_LO ((vaddr_t)0x1000)
+#define VM_USER_HI ((vaddr_t)0x00007FFFFFFFF000)
+#define VM_KERNEL_LO ((vaddr_t)0xFFFFC00000000000)
+#define VM_KERNEL_HI ((vaddr_t)0xFFFFC08000000000)
+
+/*
+ * What the portable code needs from its surroundings.  In the kernel:
+ * phys_to_virt is the direct map, frame_alloc/frame_free the pmm,
+ * tlb_invalidate is invlpg (a shootdown once there is SMP).
+ */
+struct vm_env {
+	/* page-table and frame memory */
+	void *(*phys_to_virt)(void *ctx, paddr_t pa);
+	/* 0 on success; nonzero is out of memory.  The frame is not zeroed. */
+	int (*frame_alloc)(void *ctx, paddr_t *out);
+	void (*frame_free)(void *ctx, paddr_t pa);
+	/* drop every cached translation of va, and cached upper-level entries */
+	void (*tlb_invalidate)(void *ctx, vaddr_t va);
+	void *ctx;
+};
+
+enum vm_status {
+	VM_OK = 0,
+	VM_ERR_INVALID,      /* misaligned, zero size, outside the range, bad prot
+			        or selector */
+	VM_ERR_NO_MEMORY,    /* no frame for a page table */
+	VM_ERR_NO_SPACE,     /* no run of that many free pages in the range */
+	VM_ERR_BUSY,         /* reserve_at: a page in the range is not free */
+	VM_ERR_NOT_START,    /* release: not the first page of a reservation */
+	VM_ERR_WRONG_SIZE,   /* release: size is not the reservation's size */
+	VM_ERR_NOT_RESERVED, /* protect/guard: a free page or another
+			        reservation in the range */
+};
+
+const char *vm_status_name(enum vm_status st);
+
+/*
+ * Flags of a space, for measuring what the design buys (tests/bench):
+ * together they behave like RDOS's page-level first-fit scan.
+ */
+#define VM_SPACE_NO_UPPER 1u   /* reservations only in leaf entries */
+#define VM_SPACE_NO_SUMMARY 2u /* the search ignores FULL summaries */
+#define VM_SPACE_FIRST_FIT 4u  /* every search starts at lo (no cursor) */
+#define VM_SPACE_RDOS_LIKE                                                    \
+	(VM_SPACE_NO_UPPER | VM_SPACE_NO_SUMMARY | VM_SPACE_FIRST_FIT)
+
+/*
+ * An address space: the pages [lo, hi) under one PML4.  Entries outside the
+ * range are never written.  Invariants (checked by vm_check_invariants):
+ * every table below the range holds at least one non-free entry, except
+ * the kernel-half tables named by PML4 entries, which are shared and kept;
+ * a table pointer has FULL set exactly when no entry below it is free; an
+ * upper-level reservation entry lies wholly inside [lo, hi) and never in a
+ * kernel-half PML4 entry; every run of non-free pages begins with START.
+ */
+struct vm_space {
+	paddr_t pml4;
+	vaddr_t lo, hi;
+	vaddr_t cursor;  /* next-fit: where the next search starts */
+	unsigned flags;  /* VM_SPACE_* */
+	bool owns_pml4;  /* user spaces free their PML4 on destroy */
+	struct vm_env env;
+};
+
+/*
+ * A user space over [lo, hi), a subrange of [VM_USER_LO, VM_USER_HI), with
+ * a new PML4 whose kernel half is copied from kernel's (zero if kernel is
+ * NULL, as in host tests).  VM_ERR_NO_MEMORY if no frame for the PML4.
+ */
+enum vm_status vm_space_init_user(struct vm_space *s, const struct vm_env *env,
+				  vaddr_t lo, vaddr_t hi,
+				  const struct vm_space *kernel, unsigned flags);
+
+/*
+ * A kernel space over [lo, hi) in the kernel half of the existing PML4 at
+ * pml4 (not owned); lo and hi are 512 GiB-aligned, so that no table below
+ * is shared with unmanaged mappings.  Makes the PML4 entries present, so
+ * that user PML4s copied afterwards share everything below them.  On
+ * VM_ERR_NO_MEMORY the tables made so far stay (empty, valid); calling
+ * again reuses them.
+ */
+enum vm_status vm_space_init_kernel(struct vm_space *s,
+				    const struct vm_env *env, paddr_t pml4,
+				    vaddr_t lo, vaddr_t hi);
+
+/*
+ * Releases every page and frame in the range and every table below it
+ * (except the shared kernel-half ones), then the PML4 if owned.  The space
+ * must not be active on any CPU: its pages are not invalidated.
+ */
+void vm_space_destroy(struct vm_space *s);
+
+/*
+ * Reserve npages contiguous free pages with protection prot (VM_PROT_*),
+ * next fit from the space's cursor, wrapping once.  The first page gets
+ * the START mark.  No frame is taken: each page is filled on first touch.
+ * VM_ERR_NO_SPACE if no run is free; the search itself never allocates.
+ */
+enum vm_status vm_reserve(struct vm_space *s, size_t npages, unsigned prot,
+			  vaddr_t *out_va);
+
+/* The same at va; VM_ERR_BUSY, changing nothing, unless every page is free. */
+enum vm_status vm_reserve_at(struct vm_space *s, vaddr_t va, size_t npages,
+			     unsigned prot);
+
+/*
+ * Reservations whose page i is page first_page + i of the provider
+ * registered under sel (see vm_provider_register), filled on first touch.
+ */
+enum vm_status vm_reserve_image(struct vm_space *s, size_t npages,
+				unsigned prot, unsigned sel,
+				uint64_t first_page, vaddr_t *out_va);
+enum vm_status vm_reserve_image_at(struct vm_space *s, vaddr_t va,
+				   size_t npages, unsigned prot, unsigned sel,
+				   uint64_t first_page);
+
+/*
+ * Release exactly one whole reservation: va must carry START, the npages
+ * must all belong to it and the page after must not.  Otherwise
+ * VM_ERR_NOT_START / VM_ERR_WRONG_SIZE and nothing changes.  Frames are
+ * returned, present pages invalidated, emptied page tables freed.
+ */
+enum vm_status vm_release(struct vm_space *s, vaddr_t va, size_t npages);
+
+/*
+ * Set the protection of [va, va + npages), which must lie inside one
+ * reservation (any page of it, not only the first).  Reserved, image and
+ * present pages take prot; guard pages stay guards.  May split an
+ * upper-level entry, so VM_ERR_NO_MEMORY is possible (nothing changed).
+ */
+enum vm_status vm_protect(struct vm_space *s, vaddr_t va, size_t npages,
+			  unsigned prot);
+
+/* Turn [va, va + npages) inside one reservation into guard pages; a
+ * present page's frame is freed.  Errors as vm_protect. */
+enum vm_status vm_guard(struct vm_space *s, vaddr_t va, size_t npages);
+
+/*
+ * A page provider fills the frame at dest (a writable kernel mapping of
+ * PAGE_SIZE bytes) with its page number page.  Returns 0 on success; any
+ * other value makes the fault VM_FAULT_PROVIDER.  Selectors are 1..255 and
+ * global to the kernel; register before reserving image pages with sel.
+ */
+typedef int (*vm_provider_fn)(void *ctx, uint64_t page, void *dest);
+
+enum vm_status vm_provider_register(unsigned sel, vm_provider_fn fn,
+				    void *ctx);
+void vm_provider_unregister(unsigned sel);
+
+/* x86 page-fault error code bits that vm_fault() reads. */
+#define VM_PF_PRESENT 0x01u /* the page was present: protection fault */
+#define VM_PF_WRITE 0x02u
+#define VM_PF_USER 0x04u
+#define VM_PF_INSTR 0x10u
+
+enum vm_fault_result {
+	VM_FAULT_HANDLED = 0, /* the page is now mapped: re-execute */
+	VM_FAULT_OUTSIDE,     /* address outside the space's range */
+	VM_FAULT_FREE,        /* nothing reserved there */
+	VM_FAULT_GUARD,       /* a guard page */
+	VM_FAULT_PROTECTION,  /* write to read-only, exec on NX, user on kernel */
+	VM_FAULT_COW,         /* write to a copy-on-write page (fork's job) */
+	VM_FAULT_NO_MEMORY,   /* no frame or page table: nothing changed */
+	VM_FAULT_PROVIDER,    /* image page: provider missing or failed */
+};
+
+const char *vm_fault_result_name(enum vm_fault_result r);
+
+/* The state of one page, decoded from its entry (see vm_query). */
+enum vm_state_kind {
+	VM_STATE_FREE,
+	VM_STATE_RESERVED,
+	VM_STATE_IMAGE,
+	VM_STATE_GUARD,
+	VM_STATE_PRESENT,
+};
+
+struct vm_state {
+	enum vm_state_kind kind;
+	unsigned prot;     /* VM_PROT_*; 0 for free and guard */
+	bool start;        /* first page of a reservation */
+	bool cow, shared;  /* present only */
+	int level;         /* 0: own entry; 1..3: covered by one entry of a
+			      2 MiB / 1 GiB / 512 GiB range */
+	paddr_t frame;     /* present only */
+	unsigned selector; /* image only */
+	uint64_t page;     /* image only: page within the provider */
+	pte_t entry;       /* the raw entry (START as for this page) */
+};
+
+/*
+ * What the page-fault handler does for a fault at va with error code pf,
+ * decided from the page's entry alone.  If before is not NULL it receives
+ * the page's state as the handler found it (for the one-line report).
+ */
+enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
+			      struct vm_state *before);
+
+/* The state of the page at va; VM_ERR_INVALID if outside the range. */
+enum vm_status vm_query(const struct vm_space *s, vaddr_t va,
+			struct vm_state *st);
+
+/*
+ * One line for a report, e.g. "reserved r-- user start",
+ * "present rwx kernel frame=0x1234000", "guard", "free", with " [2M]" when
+ * the state covers a whole upper-level entry.  Writes at most len bytes
+ * including the terminating NUL; returns the length it needed.
+ */
+size_t vm_state_format(const struct vm_state *st, char *buf, size_t len);
+
+/* Totals over the managed range, from vm_check_invariants(). */
+struct vm_stats {
+	size_t table_pages;   /* tables below the range, plus an owned PML4 */
+	size_t present_pages; /* leaves */
+	size_t owned_frames;  /* leaves without PTE_SHARED */
+	uint64_t used_pages;  /* non-free pages (upper entries count whole) */
+	vaddr_t bad_va;       /* where the first violation was seen */
+};
+
+/*
+ * Recompute every invariant of the space (see struct vm_space): NULL if
+ * they all hold, otherwise a description of the first broken one, with its
+ * address in stats->bad_va.  stats may be NULL.  Walks every table.
+ */
+const char *vm_check_invariants(const struct vm_space *s,
+				struct vm_stats *stats);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * vm_check.c - recompute every invariant of a space from its entries.
+ *
+ * Independent of the code that maintains them: FULL is recomputed from the
+ * leaves up, never read to decide anything, so a stale summary is found.
+ * Used after every step of the host tests and by in-kernel self-tests.
+ */
+#include "mm/vm_internal.h"
+
+struct check {
+	const struct vm_space *s;
+	struct vm_stats *stats;
+	const char *why;  /* first violation, or NULL */
+	bool prev_free;   /* the page before the one being checked is free */
+};
+
+static void fail(struct check *c, vaddr_t va, const char *why)
+{
+	if (c->why == NULL) {
+		c->why = why;
+		c->stats->bad_va = va;
+	}
+}
+
+/* First address covered by entry i of the level-`level` table at tbase. */
+static vaddr_t entry_base(vaddr_t tbase, int level, unsigned i)
+{
+	vaddr_t va = tbase + (vaddr_t)i * vm_level_size(level);
+
+	if (level == VM_TOP_LEVEL && i >= VM_ENTRIES / 2)
+		va |= (vaddr_t)0xFFFF000000000000; /* canonical sign extension */
+	return va;
+}
+
+static bool overlaps_range(const struct vm_space *s, vaddr_t b, int level)
+{
+	return b < s->hi && b + (vm_level_size(level) - 1) >= s->lo;
+}
+
+/* A non-present reservation entry: clean bits, valid kind and place. */
+static void check_pending(struct check *c, pte_t e, int level, vaddr_t b)
+{
+	enum pte_kind kind = pte_kind(e);
+
+	if (e & PTE_NP_ZERO_MASK)
+		fail(c, b, "non-present entry with A/D/PS/G or high bits set");
+	else if (kind != PTE_KIND_RESERVED && kind != PTE_KIND_IMAGE &&
+		 kind != PTE_KIND_GUARD)
+		fail(c, b, "non-present entry of invalid kind");
+	else if (kind != PTE_KIND_IMAGE &&
+		 (e & (PTE_NP_OFFSET_MASK | PTE_NP_SEL_MASK)))
+		fail(c, b, "offset or selector outside an image entry");
+	else if (kind == PTE_KIND_GUARD && pte_prot(e) != 0)
+		fail(c, b, "guard entry with a protection");
+	else if (level > 0 && kind == PTE_KIND_IMAGE)
+		fail(c, b, "image entry above the leaf level");
+	else if (level > 0 && (b < c->s->lo ||
+			       b + vm_level_size(level) > c->s->hi))
+		fail(c, b, "upper-level reservation crosses the range's ends");
+	else if (vm_is_pinned(level, b))
+		fail(c, b, "reservation in a shared kernel-half PML4 entry");
+}
+
+/* A non-table entry inside the range, in address order. */
+static void check_entry(struct check *c, pte_t e, int level, vaddr_t b)
+{
+	if (pte_is_free(e)) {
+		if (e != 0)
+			fail(c, b, "free entry is not 0");
+		c->prev_free = true;
+		return;
+	}
+	if (pte_is_present(e)) {
+		/* level 0: above it vm_is_table() took every present entry */
+		if (e & (PTE_FULL | PTE_PKEY_MASK))
+			fail(c, b, "present leaf with FULL or key bits");
+		c->stats->present_pages++;
+		c->stats->owned_frames += (e & PTE_SHARED) ? 0 : 1;
+	} else {
+		check_pending(c, e, level, b);
+	}
+	if (c->prev_free && !pte_is_start(e))
+		fail(c, b, "reserved pages after a free page without START");
+	c->prev_free = false;
+	c->stats->used_pages += vm_level_size(level) >> PAGE_SHIFT;
+}
+
+static bool check_table(struct check *c, const pte_t *t, int level,
+			vaddr_t tbase);
+
+/* A table pointer over (part of) the range; returns "free page below". */
+static bool check_pointer(struct check *c, pte_t e, int level, vaddr_t b)
+{
+	const pte_t *t = vm_table(c->s, pte_addr(e));
+	bool has_free = check_table(c, t, level - 1, b);
+	bool empty = true;
+
+	c->stats->table_pages++;
+	for (unsigned i = 0; i < VM_ENTRIES && empty; i++)
+		empty = pte_is_free(vm_entry_read(&t[i]));
+	if (vm_is_pinned(level, b)) {
+		if (e & PTE_FULL)
+			fail(c, b, "FULL set in a shared kernel-half entry");
+	} else if (empty) {
+		fail(c, b, "empty page table not freed");
+	} else if (!has_free != !!(e & PTE_FULL)) {
+		fail(c, b, "FULL summary does not match the table");
+	}
+	return has_free;
+}
+
+static bool check_table(struct check *c, const pte_t *t, int level,
+			vaddr_t tbase)
+{
+	bool has_free = false;
+
+	for (unsigned i = 0; i < VM_ENTRIES && c->why == NULL; i++) {
+		vaddr_t b = entry_base(tbase, level, i);
+		pte_t e = vm_entry_read(&t[i]);
+
+		if (!overlaps_range(c->s, b, level))
+			has_free |= pte_is_free(e);
+		else if (vm_is_table(e, level))
+			has_free |= check_pointer(c, e, level, b);
+		else {
+			check_entry(c, e, level, b);
+			has_free |= pte_is_free(e);
+		}
+	}
+	return has_free;
+}
+
+const char *vm_check_invariants(const struct vm_space *s,
+				struct vm_stats *stats)
+{
+	struct vm_stats local;
+	struct check c = { .s = s, .stats = stats ? stats : &local,
+			   .why = NULL, .prev_free = true };
+
+	*c.stats = (struct vm_stats){ .table_pages = s->owns_pml4 ? 1 : 0 };
+	check_table(&c, vm_table(s, s->pml4), VM_TOP_LEVEL, 0);
+	return c.why;
+}

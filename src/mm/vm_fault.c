@@ -1,0 +1,107 @@
+/*
+ * vm_fault.c - the page-fault decision, from the faulting page's entry.
+ *
+ * An ordered ladder: outside the range, free, guard, protection violation,
+ * present (copy-on-write or spurious), and only then the fill of a
+ * reserved or image page.  Every rung returns a distinct result; no
+ * retries.  Faults on one space may run on several CPUs at once: entries
+ * change only by compare-and-swap, and the loser of a race frees its
+ * frame and reports HANDLED, so the access is simply re-executed
+ * (RDOS weakness 4: no per-program fault lock).
+ */
+#include "mm/vm_internal.h"
+
+static bool prot_allows(unsigned prot, unsigned pf)
+{
+	if ((pf & VM_PF_WRITE) && !(prot & VM_PROT_WRITE))
+		return false;
+	if ((pf & VM_PF_USER) && !(prot & VM_PROT_USER))
+		return false;
+	if ((pf & VM_PF_INSTR) && !(prot & VM_PROT_EXEC))
+		return false;
+	return true;
+}
+
+/* The ladder for entry e; *fill says that a frame must be filled in. */
+static enum vm_fault_result classify(pte_t e, unsigned pf, bool *fill)
+{
+	*fill = false;
+	if (pte_is_free(e))
+		return VM_FAULT_FREE;
+	if (pte_is_pending(e) && pte_kind(e) == PTE_KIND_GUARD)
+		return VM_FAULT_GUARD;
+	if (!prot_allows(pte_prot(e), pf))
+		return VM_FAULT_PROTECTION;
+	if (pte_is_present(e))
+		return (pf & VM_PF_WRITE) && (e & PTE_COW) ? VM_FAULT_COW
+							   : VM_FAULT_HANDLED;
+	*fill = true;
+	return VM_FAULT_HANDLED;
+}
+
+/* Give the reserved or image page at va (with its own leaf slot) a frame. */
+static enum vm_fault_result fill_page(struct vm_space *s, vaddr_t va)
+{
+	pte_t *slot = vm_leaf_slot(s, va);
+	pte_t e = vm_entry_read(slot);
+	paddr_t pa;
+	void *dest;
+
+	if (!pte_is_pending(e))
+		return VM_FAULT_HANDLED; /* another CPU filled it first */
+	if (s->env.frame_alloc(s->env.ctx, &pa) != 0)
+		return VM_FAULT_NO_MEMORY;
+	dest = s->env.phys_to_virt(s->env.ctx, pa);
+	if (pte_kind(e) != PTE_KIND_IMAGE) {
+		__builtin_memset(dest, 0, PAGE_SIZE);
+	} else if (!vm_provider_fill(pte_image_selector(e), pte_image_offset(e),
+				     dest)) {
+		s->env.frame_free(s->env.ctx, pa);
+		return VM_FAULT_PROVIDER;
+	}
+	/* the stored protection and START carry over into the leaf */
+	if (!vm_entry_cas(slot, e, pte_make_leaf(pa, pte_prot(e),
+						 pte_is_start(e))))
+		s->env.frame_free(s->env.ctx, pa);
+	return VM_FAULT_HANDLED;
+}
+
+enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
+			      struct vm_state *before)
+{
+	enum vm_fault_result r;
+	bool fill;
+	int level;
+	pte_t e;
+
+	va = PAGE_ROUND_DOWN(va);
+	if (va < s->lo || va >= s->hi)
+		return VM_FAULT_OUTSIDE;
+	e = vm_lookup(s, va, &level);
+	if (before)
+		vm_state_decode(e, level, before);
+	r = classify(e, pf, &fill);
+	if (!fill) {
+		if (r == VM_FAULT_HANDLED) /* stale TLB entry, e.g. after an upgrade */
+			s->env.tlb_invalidate(s->env.ctx, va);
+		return r;
+	}
+	if (vm_split_to(s, va, true) != VM_OK)
+		return VM_FAULT_NO_MEMORY;
+	return fill_page(s, va);
+}
+
+const char *vm_fault_result_name(enum vm_fault_result r)
+{
+	switch (r) {
+	case VM_FAULT_HANDLED: return "VM_FAULT_HANDLED";
+	case VM_FAULT_OUTSIDE: return "VM_FAULT_OUTSIDE";
+	case VM_FAULT_FREE: return "VM_FAULT_FREE";
+	case VM_FAULT_GUARD: return "VM_FAULT_GUARD";
+	case VM_FAULT_PROTECTION: return "VM_FAULT_PROTECTION";
+	case VM_FAULT_COW: return "VM_FAULT_COW";
+	case VM_FAULT_NO_MEMORY: return "VM_FAULT_NO_MEMORY";
+	case VM_FAULT_PROVIDER: return "VM_FAULT_PROVIDER";
+	}
+	return "VM_FAULT_?";
+}

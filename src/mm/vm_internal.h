@@ -1,0 +1,211 @@
+/*
+ * vm_internal.h - what the vm_*.c files share: levels, entry access, the
+ * span iterator, and the table walks of vm_walk.c.  Not for other code.
+ *
+ * Levels are numbered by what an entry covers: 0 = PTE (4 KiB), 1 = PDE
+ * (2 MiB), 2 = PDPTE (1 GiB), 3 = PML4E (512 GiB).  Entries are read and
+ * written with single 64-bit atomic accesses because vm_fault() runs
+ * concurrently with itself (see the locking rule in vm.h).
+ */
+#ifndef MM_VM_INTERNAL_H
+#define MM_VM_INTERNAL_H
+
+#include "lib/panic.h"
+#include "mm/vm.h"
+
+#define VM_TOP_LEVEL 3
+#define VM_ENTRIES 512u
+
+#define VM_CONTAINER_OF(ptr, type, member)                                    \
+	((type *)((char *)(ptr)-offsetof(type, member)))
+
+static inline unsigned vm_level_shift(int level)
+{
+	return PAGE_SHIFT + 9u * (unsigned)level;
+}
+
+static inline uint64_t vm_level_size(int level)
+{
+	return (uint64_t)1 << vm_level_shift(level);
+}
+
+static inline unsigned vm_index(vaddr_t va, int level)
+{
+	return (unsigned)(va >> vm_level_shift(level)) & (VM_ENTRIES - 1);
+}
+
+static inline bool vm_is_kernel_half(vaddr_t va)
+{
+	return (va >> 63) != 0;
+}
+
+/* PML4 entries of the kernel half are shared by every address space. */
+static inline bool vm_is_pinned(int level, vaddr_t base)
+{
+	return level == VM_TOP_LEVEL && vm_is_kernel_half(base);
+}
+
+static inline pte_t vm_entry_read(const pte_t *slot)
+{
+	return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+}
+
+static inline void vm_entry_write(pte_t *slot, pte_t e)
+{
+	__atomic_store_n(slot, e, __ATOMIC_RELEASE);
+}
+
+/* Install e where old still is; false if another CPU changed the entry. */
+static inline bool vm_entry_cas(pte_t *slot, pte_t old, pte_t e)
+{
+	return __atomic_compare_exchange_n(slot, &old, e, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * A present entry above level 0 that points to a table.  A present large
+ * page (PS=1) belongs to the kernel's direct map and is never inside a
+ * managed range: meeting one there is a broken invariant.
+ */
+static inline bool vm_is_table(pte_t e, int level)
+{
+	if (level == 0 || !pte_is_present(e))
+		return false;
+	ASSERT(!(e & PTE_PS));
+	return true;
+}
+
+/* One entry's share of [va, end) at a level. */
+struct vm_span {
+	vaddr_t va;     /* first address of the share */
+	vaddr_t end;    /* one past its last address */
+	vaddr_t base;   /* first address the entry covers */
+	unsigned index; /* the entry's index in its table */
+	bool whole;     /* the share is everything the entry covers */
+};
+
+/* The span of the entry holding va, clipped to end (end > va). */
+static inline struct vm_span vm_span_at(vaddr_t va, vaddr_t end, int level)
+{
+	uint64_t size = vm_level_size(level);
+	struct vm_span sp;
+	vaddr_t cover_end;
+
+	sp.va = va;
+	sp.base = va & ~(size - 1);
+	/* 0 for the last entry of the address space: compare "last" bytes */
+	cover_end = sp.base + size;
+	sp.end = cover_end - 1 < end - 1 ? cover_end : end;
+	sp.index = vm_index(va, level);
+	sp.whole = sp.va == sp.base && sp.end - sp.base == size;
+	return sp;
+}
+
+/* START as it applies to the page at the span's first address. */
+static inline bool vm_span_starts(const struct vm_span *sp, pte_t e)
+{
+	return pte_is_start(e) && sp->va == sp->base;
+}
+
+static inline uint64_t vm_span_pages(const struct vm_span *sp)
+{
+	return (sp->end - sp->va) >> PAGE_SHIFT;
+}
+
+/* --- vm_walk.c --------------------------------------------------------- */
+
+pte_t *vm_table(const struct vm_space *s, paddr_t pa);
+
+/*
+ * The entry that describes the page va, as that page's own entry: for an
+ * upper-level entry START is kept only if va is its first page.  *level
+ * receives the level the entry was found at.
+ */
+pte_t vm_lookup(const struct vm_space *s, vaddr_t va, int *level);
+
+/*
+ * Read-only walk of [va, end): visit() is called, in address order, for
+ * every leaf entry and every upper-level entry that is not a table pointer
+ * (free or reservation), with its span clipped to the range; with
+ * stop_at_full also for table pointers marked FULL, instead of descending.
+ * Stops when visit() returns false; returns false then.
+ */
+struct vm_walk {
+	const struct vm_space *space;
+	bool stop_at_full;
+	bool (*visit)(struct vm_walk *w, const struct vm_span *sp, pte_t e,
+		      int level);
+};
+
+bool vm_walk_range(struct vm_walk *w, vaddr_t va, vaddr_t end);
+
+/* True if every page of [va, end) is non-free and none but va's has START. */
+bool vm_in_one_reservation(const struct vm_space *s, vaddr_t va, vaddr_t end);
+
+/* Allocate a zeroed table and link it into the free entry *slot. */
+enum vm_status vm_table_link_new(struct vm_space *s, pte_t *slot, int level,
+				 vaddr_t base);
+
+/*
+ * After entries below *slot (a table pointer) changed between free and
+ * non-free: free the table if it is now empty (and not pinned), otherwise
+ * make FULL exact.
+ */
+void vm_table_settle(struct vm_space *s, pte_t *slot, int level,
+		     vaddr_t base);
+
+/*
+ * Replace upper-level reservation entries that contain va by tables of
+ * entries describing the same pages: those with va in their interior, or
+ * all of them down to the leaf if to_page.  May allocate; on
+ * VM_ERR_NO_MEMORY the pages' states are unchanged.
+ */
+enum vm_status vm_split_to(struct vm_space *s, vaddr_t va, bool to_page);
+
+/* The level-0 slot of va; every level above must be a table pointer. */
+pte_t *vm_leaf_slot(const struct vm_space *s, vaddr_t va);
+
+/*
+ * A present leaf e at va is going away: invalidate its translation (if
+ * invalidate) and return its frame unless shared.  e must already be
+ * replaced in the table.
+ */
+void vm_page_drop(struct vm_space *s, pte_t e, vaddr_t va, bool invalidate);
+
+/* Make every page of [va, end) free; see vm_release for the contract. */
+void vm_clear_range(struct vm_space *s, vaddr_t va, vaddr_t end,
+		    bool invalidate);
+
+/* --- vm_search.c ------------------------------------------------------ */
+
+/*
+ * A run of npages free pages, next fit from the cursor (or from lo with
+ * VM_SPACE_FIRST_FIT); VM_ERR_NO_SPACE if none.  Only reads.
+ */
+enum vm_status vm_search(const struct vm_space *s, size_t npages,
+			 vaddr_t *out_va);
+
+/* --- vm_space.c -------------------------------------------------------- */
+
+/*
+ * VM_OK if [va, va + npages pages) is page-aligned, non-empty and inside
+ * the space's range; *end receives its end.
+ */
+enum vm_status vm_check_range(const struct vm_space *s, vaddr_t va,
+			      size_t npages, vaddr_t *end);
+
+/* VM_OK if prot holds only VM_PROT_* and no user bit in the kernel half. */
+enum vm_status vm_check_prot(const struct vm_space *s, unsigned prot);
+
+/* --- vm_provider.c ----------------------------------------------------- */
+
+bool vm_provider_known(unsigned sel);
+
+/* Fill dest with the provider's page; false if missing or it failed. */
+bool vm_provider_fill(unsigned sel, uint64_t page, void *dest);
+
+/* --- vm_query.c -------------------------------------------------------- */
+
+void vm_state_decode(pte_t e, int level, struct vm_state *st);
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * vm_reserve.c - making and releasing reservations.
+ *
+ * A reservation is written as entries only: the first page carries START,
+ * so that a release is checked against the reservation's real extent
+ * (RDOS weakness 2).  Where a whole 2 MiB / 1 GiB / 512 GiB entry lies in
+ * the reservation, one upper-level entry stands for all its pages, so a
+ * terabyte costs a few tables instead of gigabytes (weakness 7).  Only the
+ * marking allocates tables, after the search; if it runs out of memory it
+ * is undone and the caller gets VM_ERR_NO_MEMORY (weakness 3).
+ */
+#include "mm/vm_internal.h"
+
+/* What a reservation writes into each of its entries. */
+struct vm_fill {
+	enum pte_kind kind;
+	unsigned prot;
+	unsigned sel;        /* image only */
+	uint64_t first_page; /* image only: provider page of the first page */
+	vaddr_t start;       /* the reservation's first page */
+};
+
+static pte_t fill_entry(const struct vm_fill *f, vaddr_t va)
+{
+	bool start = va == f->start;
+
+	if (f->kind == PTE_KIND_IMAGE)
+		return pte_make_image(f->prot, start, f->sel,
+				      f->first_page +
+					      ((va - f->start) >> PAGE_SHIFT));
+	return pte_make_pending(f->kind, f->prot, start);
+}
+
+/* May the whole entry at (level, base) be marked by one entry? */
+static bool fill_fits_upper(const struct vm_space *s, const struct vm_fill *f,
+			    int level, vaddr_t base)
+{
+	return f->kind != PTE_KIND_IMAGE && !(s->flags & VM_SPACE_NO_UPPER) &&
+	       !vm_is_pinned(level, base);
+}
+
+static enum vm_status mark_table(struct vm_space *s, pte_t *t, int level,
+				 vaddr_t va, vaddr_t end,
+				 const struct vm_fill *f);
+
+/* Mark the span below the upper-level entry *slot, making a table if none. */
+static enum vm_status mark_below(struct vm_space *s, pte_t *slot, int level,
+				 const struct vm_span *sp,
+				 const struct vm_fill *f)
+{
+	enum vm_status st;
+
+	if (pte_is_free(vm_entry_read(slot))) {
+		st = vm_table_link_new(s, slot, level, sp->base);
+		if (st != VM_OK)
+			return st;
+	}
+	st = mark_table(s, vm_table(s, pte_addr(vm_entry_read(slot))),
+			level - 1, sp->va, sp->end, f);
+	vm_table_settle(s, slot, level, sp->base);
+	return st;
+}
+
+static enum vm_status mark_table(struct vm_space *s, pte_t *t, int level,
+				 vaddr_t va, vaddr_t end,
+				 const struct vm_fill *f)
+{
+	struct vm_span sp;
+
+	for (vaddr_t v = va; v < end; v = sp.end) {
+		pte_t *slot;
+
+		sp = vm_span_at(v, end, level);
+		slot = &t[sp.index];
+		if (level == 0 ||
+		    (sp.whole && fill_fits_upper(s, f, level, sp.base))) {
+			ASSERT(pte_is_free(vm_entry_read(slot)));
+			vm_entry_write(slot, fill_entry(f, sp.va));
+		} else {
+			enum vm_status st = mark_below(s, slot, level, &sp, f);
+
+			if (st != VM_OK)
+				return st;
+		}
+	}
+	return VM_OK;
+}
+
+static bool all_free_visit(struct vm_walk *w, const struct vm_span *sp,
+			   pte_t e, int level)
+{
+	(void)w, (void)sp, (void)level;
+	return pte_is_free(e);
+}
+
+static bool range_is_free(const struct vm_space *s, vaddr_t va, vaddr_t end)
+{
+	struct vm_walk w = { .space = s, .stop_at_full = true,
+			     .visit = all_free_visit };
+
+	return vm_walk_range(&w, va, end);
+}
+
+/*
+ * The whole reservation path: check, place (at va if fixed, else by
+ * search), mark; the range was all free, so undoing a failed marking is
+ * clearing it.
+ */
+static enum vm_status reserve_fill(struct vm_space *s, struct vm_fill *f,
+				   bool fixed, vaddr_t va, size_t npages,
+				   vaddr_t *out_va)
+{
+	enum vm_status st = vm_check_prot(s, f->prot);
+	vaddr_t end;
+
+	if (st != VM_OK || npages == 0)
+		return VM_ERR_INVALID;
+	if (fixed) {
+		st = vm_check_range(s, va, npages, &end);
+		if (st == VM_OK && !range_is_free(s, va, end))
+			st = VM_ERR_BUSY;
+	} else {
+		st = vm_search(s, npages, &va);
+		end = va + ((uint64_t)npages << PAGE_SHIFT);
+	}
+	if (st != VM_OK)
+		return st;
+	f->start = va;
+	st = mark_table(s, vm_table(s, s->pml4), VM_TOP_LEVEL, va, end, f);
+	if (st != VM_OK) {
+		vm_clear_range(s, va, end, false);
+		return st;
+	}
+	if (!fixed)
+		s->cursor = end < s->hi ? end : s->lo;
+	if (out_va)
+		*out_va = va;
+	return VM_OK;
+}
+
+enum vm_status vm_reserve(struct vm_space *s, size_t npages, unsigned prot,
+			  vaddr_t *out_va)
+{
+	struct vm_fill f = { .kind = PTE_KIND_RESERVED, .prot = prot };
+
+	return reserve_fill(s, &f, false, 0, npages, out_va);
+}
+
+enum vm_status vm_reserve_at(struct vm_space *s, vaddr_t va, size_t npages,
+			     unsigned prot)
+{
+	struct vm_fill f = { .kind = PTE_KIND_RESERVED, .prot = prot };
+
+	return reserve_fill(s, &f, true, va, npages, NULL);
+}
+
+/* An image fill, or VM_ERR_INVALID for an unknown selector or offsets
+ * beyond the 40-bit OFFSET field. */
+static enum vm_status image_fill(struct vm_fill *f, unsigned prot,
+				 unsigned sel, uint64_t first_page,
+				 size_t npages)
+{
+	*f = (struct vm_fill){ .kind = PTE_KIND_IMAGE, .prot = prot,
+			       .sel = sel, .first_page = first_page };
+	if (!vm_provider_known(sel) || first_page > PTE_OFFSET_MAX ||
+	    npages > PTE_OFFSET_MAX - first_page + 1)
+		return VM_ERR_INVALID;
+	return VM_OK;
+}
+
+enum vm_status vm_reserve_image(struct vm_space *s, size_t npages,
+				unsigned prot, unsigned sel,
+				uint64_t first_page, vaddr_t *out_va)
+{
+	struct vm_fill f;
+	enum vm_status st = image_fill(&f, prot, sel, first_page, npages);
+
+	return st != VM_OK ? st : reserve_fill(s, &f, false, 0, npages, out_va);
+}
+
+enum vm_status vm_reserve_image_at(struct vm_space *s, vaddr_t va,
+				   size_t npages, unsigned prot, unsigned sel,
+				   uint64_t first_page)
+{
+	struct vm_fill f;
+	enum vm_status st = image_fill(&f, prot, sel, first_page, npages);
+
+	return st != VM_OK ? st : reserve_fill(s, &f, true, va, npages, NULL);
+}
+
+enum vm_status vm_release(struct vm_space *s, vaddr_t va, size_t npages)
+{
+	vaddr_t end;
+	int level;
+	pte_t next;
+	enum vm_status st = vm_check_range(s, va, npages, &end);
+
+	if (st != VM_OK)
+		return st;
+	if (!pte_is_start(vm_lookup(s, va, &level)))
+		return VM_ERR_NOT_START;
+	if (!vm_in_one_reservation(s, va, end))
+		return VM_ERR_WRONG_SIZE; /* too long */
+	next = end < s->hi ? vm_lookup(s, end, &level) : 0;
+	if (!pte_is_free(next) && !pte_is_start(next))
+		return VM_ERR_WRONG_SIZE; /* too short */
+	vm_clear_range(s, va, end, true);
+	return VM_OK;
+}

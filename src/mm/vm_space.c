@@ -1,0 +1,118 @@
+/*
+ * vm_space.c - creating and destroying address spaces, argument checks
+ * shared by every operation, and the names of status codes.
+ *
+ * A user space owns its PML4 and every table below its lower half; a
+ * kernel space owns the tables below the (pinned) PML4 entries of its
+ * range, but neither the PML4 nor those entries, which all spaces share.
+ */
+#include "mm/vm_internal.h"
+
+#define VM_HOLE_START ((vaddr_t)0x0000800000000000)
+
+static void space_setup(struct vm_space *s, const struct vm_env *env,
+			paddr_t pml4, vaddr_t lo, vaddr_t hi)
+{
+	ASSERT(lo < hi && (lo & PAGE_MASK) == 0 && (hi & PAGE_MASK) == 0);
+	ASSERT(vm_is_kernel_half(lo) == vm_is_kernel_half(hi - 1));
+	s->pml4 = pml4;
+	s->lo = lo;
+	s->hi = hi;
+	s->cursor = lo;
+	s->flags = 0;
+	s->owns_pml4 = false;
+	s->env = *env;
+}
+
+enum vm_status vm_space_init_user(struct vm_space *s, const struct vm_env *env,
+				  vaddr_t lo, vaddr_t hi,
+				  const struct vm_space *kernel, unsigned flags)
+{
+	const unsigned half = VM_ENTRIES / 2;
+	paddr_t pa;
+	pte_t *t;
+
+	ASSERT(hi <= VM_HOLE_START);
+	if (env->frame_alloc(env->ctx, &pa) != 0)
+		return VM_ERR_NO_MEMORY;
+	space_setup(s, env, pa, lo, hi);
+	s->flags = flags;
+	s->owns_pml4 = true;
+	t = vm_table(s, pa);
+	__builtin_memset(t, 0, half * sizeof(pte_t));
+	for (unsigned i = half; i < VM_ENTRIES; i++)
+		t[i] = kernel ? vm_entry_read(&vm_table(kernel, kernel->pml4)[i])
+			      : 0;
+	return VM_OK;
+}
+
+enum vm_status vm_space_init_kernel(struct vm_space *s,
+				    const struct vm_env *env, paddr_t pml4,
+				    vaddr_t lo, vaddr_t hi)
+{
+	pte_t *t;
+	struct vm_span sp;
+
+	/* whole PML4 entries: no table is shared with unmanaged mappings */
+	ASSERT(vm_is_kernel_half(lo) &&
+	       ((lo | hi) & (vm_level_size(VM_TOP_LEVEL) - 1)) == 0);
+	space_setup(s, env, pml4, lo, hi);
+	t = vm_table(s, pml4);
+	for (vaddr_t v = lo; v < hi; v = sp.end) {
+		enum vm_status st;
+
+		sp = vm_span_at(v, hi, VM_TOP_LEVEL);
+		if (vm_is_table(vm_entry_read(&t[sp.index]), VM_TOP_LEVEL))
+			continue;
+		st = vm_table_link_new(s, &t[sp.index], VM_TOP_LEVEL, sp.base);
+		if (st != VM_OK)
+			return st;
+	}
+	return VM_OK;
+}
+
+void vm_space_destroy(struct vm_space *s)
+{
+	vm_clear_range(s, s->lo, s->hi, false);
+	if (s->owns_pml4)
+		s->env.frame_free(s->env.ctx, s->pml4);
+	s->pml4 = 0;
+}
+
+enum vm_status vm_check_range(const struct vm_space *s, vaddr_t va,
+			      size_t npages, vaddr_t *end)
+{
+	uint64_t room;
+
+	if ((va & PAGE_MASK) != 0 || npages == 0 || va < s->lo || va >= s->hi)
+		return VM_ERR_INVALID;
+	room = (s->hi - va) >> PAGE_SHIFT;
+	if (npages > room)
+		return VM_ERR_INVALID;
+	*end = va + ((uint64_t)npages << PAGE_SHIFT);
+	return VM_OK;
+}
+
+enum vm_status vm_check_prot(const struct vm_space *s, unsigned prot)
+{
+	if (prot & ~VM_PROT_ALL)
+		return VM_ERR_INVALID;
+	if ((prot & VM_PROT_USER) && vm_is_kernel_half(s->lo))
+		return VM_ERR_INVALID;
+	return VM_OK;
+}
+
+const char *vm_status_name(enum vm_status st)
+{
+	switch (st) {
+	case VM_OK: return "VM_OK";
+	case VM_ERR_INVALID: return "VM_ERR_INVALID";
+	case VM_ERR_NO_MEMORY: return "VM_ERR_NO_MEMORY";
+	case VM_ERR_NO_SPACE: return "VM_ERR_NO_SPACE";
+	case VM_ERR_BUSY: return "VM_ERR_BUSY";
+	case VM_ERR_NOT_START: return "VM_ERR_NOT_START";
+	case VM_ERR_WRONG_SIZE: return "VM_ERR_WRONG_SIZE";
+	case VM_ERR_NOT_RESERVED: return "VM_ERR_NOT_RESERVED";
+	}
+	return "VM_ERR_?";
+}

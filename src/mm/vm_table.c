@@ -1,0 +1,170 @@
+/*
+ * vm_table.c - making, splitting, settling and emptying page tables.
+ *
+ * Invariants kept here (stated in vm.h at struct vm_space): no empty table
+ * below a managed range except the pinned kernel-half ones; FULL exact on
+ * every table pointer but pinned ones (their PML4 entries are copied into
+ * every user PML4, so a bit changed later would go stale in the copies).
+ */
+#include "mm/vm_internal.h"
+
+enum vm_fill {
+	VM_FILL_EMPTY,   /* every entry free */
+	VM_FILL_PARTIAL, /* some page below free, some not */
+	VM_FILL_FULL,    /* no page below free */
+};
+
+/*
+ * How full the table t of level-`level` entries is, from its entries.
+ * Reservations fill tables from one end, so entries are taken from both
+ * ends inwards: a partial table is usually told after two entries.
+ */
+static enum vm_fill table_fill(const pte_t *t, int level)
+{
+	bool used = false, has_free = false;
+
+	for (unsigned n = 0; n < VM_ENTRIES; n++) {
+		unsigned i = n & 1 ? VM_ENTRIES - 1 - n / 2 : n / 2;
+		pte_t e = vm_entry_read(&t[i]);
+
+		if (pte_is_free(e)) {
+			has_free = true;
+		} else {
+			used = true;
+			if (vm_is_table(e, level) && !(e & PTE_FULL))
+				has_free = true;
+		}
+		if (used && has_free)
+			return VM_FILL_PARTIAL;
+	}
+	return used ? VM_FILL_FULL : VM_FILL_EMPTY;
+}
+
+enum vm_status vm_table_link_new(struct vm_space *s, pte_t *slot, int level,
+				 vaddr_t base)
+{
+	paddr_t pa;
+
+	ASSERT(level > 0 && pte_is_free(vm_entry_read(slot)));
+	if (s->env.frame_alloc(s->env.ctx, &pa) != 0)
+		return VM_ERR_NO_MEMORY;
+	__builtin_memset(vm_table(s, pa), 0, PAGE_SIZE);
+	vm_entry_write(slot, pte_make_table(pa, !vm_is_kernel_half(base)));
+	return VM_OK;
+}
+
+void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base)
+{
+	pte_t e = vm_entry_read(slot);
+	enum vm_fill fill;
+	pte_t want;
+
+	ASSERT(vm_is_table(e, level));
+	if (vm_is_pinned(level, base))
+		return;
+	fill = table_fill(vm_table(s, pte_addr(e)), level - 1);
+	if (fill == VM_FILL_EMPTY) {
+		vm_entry_write(slot, 0);
+		/* the CPU may cache upper-level entries that lead to it */
+		s->env.tlb_invalidate(s->env.ctx, base);
+		s->env.frame_free(s->env.ctx, pte_addr(e));
+		return;
+	}
+	want = fill == VM_FILL_FULL ? e | PTE_FULL : e & ~PTE_FULL;
+	if (want != e)
+		vm_entry_write(slot, want);
+}
+
+/*
+ * Replace the reservation entry e in *slot by a full table of entries one
+ * level down describing the same pages.  Runs in the fault path, so it
+ * publishes with CAS; if another CPU split first, ours is freed.
+ */
+static enum vm_status split_entry(struct vm_space *s, pte_t *slot,
+				  vaddr_t base, pte_t e)
+{
+	pte_t *t;
+	paddr_t pa;
+
+	if (s->env.frame_alloc(s->env.ctx, &pa) != 0)
+		return VM_ERR_NO_MEMORY;
+	t = vm_table(s, pa);
+	/* the encoding is the same at every level: only START is per page */
+	t[0] = e;
+	for (unsigned i = 1; i < VM_ENTRIES; i++)
+		t[i] = e & ~PTE_START;
+	if (!vm_entry_cas(slot, e, pte_make_table(pa, !vm_is_kernel_half(base)) |
+					   PTE_FULL))
+		s->env.frame_free(s->env.ctx, pa);
+	return VM_OK;
+}
+
+enum vm_status vm_split_to(struct vm_space *s, vaddr_t va, bool to_page)
+{
+	pte_t *t = vm_table(s, s->pml4);
+
+	for (int level = VM_TOP_LEVEL; level > 0; level--) {
+		pte_t *slot = &t[vm_index(va, level)];
+		pte_t e = vm_entry_read(slot);
+		vaddr_t base = va & ~(vm_level_size(level) - 1);
+
+		if (pte_is_pending(e)) {
+			enum vm_status st;
+
+			if (!to_page && va == base)
+				return VM_OK; /* already on an entry boundary */
+			st = split_entry(s, slot, base, e);
+			if (st != VM_OK)
+				return st;
+			e = vm_entry_read(slot);
+		}
+		if (!vm_is_table(e, level))
+			return VM_OK;
+		t = vm_table(s, pte_addr(e));
+	}
+	return VM_OK;
+}
+
+void vm_page_drop(struct vm_space *s, pte_t e, vaddr_t va, bool invalidate)
+{
+	ASSERT(pte_is_present(e));
+	if (invalidate)
+		s->env.tlb_invalidate(s->env.ctx, va);
+	if (!(e & PTE_SHARED))
+		s->env.frame_free(s->env.ctx, pte_addr(e));
+}
+
+static void clear_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,
+			vaddr_t end, bool invalidate)
+{
+	struct vm_span sp;
+
+	for (vaddr_t v = va; v < end; v = sp.end) {
+		pte_t *slot;
+		pte_t e;
+
+		sp = vm_span_at(v, end, level);
+		slot = &t[sp.index];
+		e = vm_entry_read(slot);
+		if (pte_is_free(e))
+			continue;
+		if (vm_is_table(e, level)) {
+			clear_table(s, vm_table(s, pte_addr(e)), level - 1,
+				    sp.va, sp.end, invalidate);
+			vm_table_settle(s, slot, level, sp.base);
+			continue;
+		}
+		/* an upper-level entry is one reservation's: never cut */
+		ASSERT(level == 0 || sp.whole);
+		vm_entry_write(slot, 0);
+		if (pte_is_present(e))
+			vm_page_drop(s, e, sp.va, invalidate);
+	}
+}
+
+void vm_clear_range(struct vm_space *s, vaddr_t va, vaddr_t end,
+		    bool invalidate)
+{
+	clear_table(s, vm_table(s, s->pml4), VM_TOP_LEVEL, va, end,
+		    invalidate);
+}

@@ -1,0 +1,105 @@
+/*
+ * vm_walk.c - reading the page tables: lookup of one page, ordered walks of
+ * a range, and the "inside one reservation" test built on them.
+ *
+ * Nothing here writes an entry or allocates, so a search or a check can
+ * never cost page-table memory (RDOS weakness 1).
+ */
+#include "mm/vm_internal.h"
+
+pte_t *vm_table(const struct vm_space *s, paddr_t pa)
+{
+	return s->env.phys_to_virt(s->env.ctx, pa);
+}
+
+pte_t vm_lookup(const struct vm_space *s, vaddr_t va, int *level)
+{
+	const pte_t *t = vm_table(s, s->pml4);
+	int l = VM_TOP_LEVEL;
+	pte_t e;
+
+	for (;;) {
+		e = vm_entry_read(&t[vm_index(va, l)]);
+		if (!vm_is_table(e, l))
+			break;
+		t = vm_table(s, pte_addr(e));
+		l--;
+	}
+	*level = l;
+	/* an upper-level entry's START belongs to its first page only */
+	if (l > 0 && (va & (vm_level_size(l) - 1)) != 0)
+		e &= ~PTE_START;
+	return e;
+}
+
+pte_t *vm_leaf_slot(const struct vm_space *s, vaddr_t va)
+{
+	pte_t *t = vm_table(s, s->pml4);
+
+	for (int l = VM_TOP_LEVEL; l > 0; l--) {
+		pte_t e = vm_entry_read(&t[vm_index(va, l)]);
+
+		if (!vm_is_table(e, l))
+			panic("vm_leaf_slot: no table at level %d for %#lx",
+			      l, (unsigned long)va);
+		t = vm_table(s, pte_addr(e));
+	}
+	return &t[vm_index(va, 0)];
+}
+
+static bool walk_table(struct vm_walk *w, const pte_t *t, int level,
+		       vaddr_t va, vaddr_t end)
+{
+	struct vm_span sp;
+
+	for (vaddr_t v = va; v < end; v = sp.end) {
+		pte_t e;
+
+		sp = vm_span_at(v, end, level);
+		e = vm_entry_read(&t[sp.index]);
+		if (vm_is_table(e, level) &&
+		    !(w->stop_at_full && (e & PTE_FULL))) {
+			if (!walk_table(w, vm_table(w->space, pte_addr(e)),
+					level - 1, sp.va, sp.end))
+				return false;
+		} else if (!w->visit(w, &sp, e, level)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool vm_walk_range(struct vm_walk *w, vaddr_t va, vaddr_t end)
+{
+	return walk_table(w, vm_table(w->space, w->space->pml4), VM_TOP_LEVEL,
+			  va, end);
+}
+
+struct one_reservation {
+	struct vm_walk walk;
+	vaddr_t first;
+};
+
+static bool one_reservation_visit(struct vm_walk *w, const struct vm_span *sp,
+				  pte_t e, int level)
+{
+	struct one_reservation *r =
+		VM_CONTAINER_OF(w, struct one_reservation, walk);
+
+	(void)level;
+	if (pte_is_free(e))
+		return false;
+	/* a START after the first page is where the next reservation begins */
+	return sp->va == r->first || !vm_span_starts(sp, e);
+}
+
+bool vm_in_one_reservation(const struct vm_space *s, vaddr_t va, vaddr_t end)
+{
+	struct one_reservation r = {
+		.walk = { .space = s, .stop_at_full = false,
+			  .visit = one_reservation_visit },
+		.first = va,
+	};
+
+	return vm_walk_range(&r.walk, va, end);
+}
