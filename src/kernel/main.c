@@ -11,9 +11,12 @@
 #include "arch/x86_64/paging.h"
 #include "boot/multiboot2.h"
 #include "kernel/boot_info.h"
+#include "kernel/address_space.h"
 #include "kernel/cmdline.h"
 #include "kernel/frames.h"
+#include "kernel/kmalloc.h"
 #include "kernel/ktest.h"
+#include "kernel/page_fault.h"
 #include "kernel/printk.h"
 #include "lib/panic.h"
 
@@ -75,6 +78,9 @@ void kmain(uint32_t magic, paddr_t info_pa)
 	cmdline_set(boot_info_storage.cmdline);
 	print_banner(&boot_info_storage);
 	frames_init(&boot_info_storage);
+	address_space_init();
+	page_fault_init();
+	kmalloc_init();
 	ktest_set_leak_counter(frames_free_count);
 	if (ktest_mode())
 		ktest_run();

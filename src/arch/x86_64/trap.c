@@ -65,7 +65,7 @@ void trap_dump(const struct trap_frame *f)
 	backtrace_print(f->rip, f->rbp, f->rsp);
 }
 
-static __attribute__((noreturn)) void trap_fatal(struct trap_frame *f)
+void trap_fatal(struct trap_frame *f)
 {
 	if (f->vector != VEC_PANIC)
 		kprintf("\nFATAL: %s (vector %lu) error code %lx at %s level, CR2=%016lx\n",

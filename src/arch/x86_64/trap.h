@@ -47,6 +47,10 @@ void trap_dispatch(struct trap_frame *frame);
 const char *trap_name(unsigned vector);
 bool trap_from_user(const struct trap_frame *frame);
 
+/* Reports an exception nobody could handle (vector, error code, CR2, the
+ * registers, a backtrace) and stops the kernel. */
+__attribute__((noreturn)) void trap_fatal(struct trap_frame *frame);
+
 /* Prints every register of frame and a symbolized backtrace from it. */
 void trap_dump(const struct trap_frame *frame);
 

@@ -1,0 +1,104 @@
+/*
+ * rdos_abi.h - the user/kernel ABI: the one header both the kernel and user
+ * programs include.  Stable: numbers and layouts never change meaning; new
+ * calls get new numbers.  Fixed-width types only (user programs are PE32+,
+ * where `long` is 32 bits).  docs/abi.md explains each call.
+ *
+ * Calling convention: `int 0x80` with the call number in RAX and up to five
+ * arguments in RDI, RSI, RDX, R10, R8.  The result comes back in RAX: a value
+ * >= 0 is success, a value in [-4095, -1] is -RDOS_E*.  Every other register
+ * except RCX and R11 is preserved.
+ */
+#ifndef RDOS_ABI_H
+#define RDOS_ABI_H
+
+#include <stdint.h>
+
+#define RDOS_SYSCALL_VECTOR 0x80
+
+enum rdos_syscall {
+	RDOS_SYS_EXIT = 0,      /* (int32 status) -> does not return */
+	RDOS_SYS_WRITE = 1,     /* (const char *buf, uint64 len) -> bytes written */
+	RDOS_SYS_READ_LINE = 2, /* (char *buf, uint64 size) -> length, no '\n', NUL-terminated */
+	RDOS_SYS_RESERVE = 3,   /* (uint64 npages, uint32 prot, uint64 fixed_addr or 0) -> address */
+	RDOS_SYS_RELEASE = 4,   /* (uint64 addr, uint64 npages) -> 0 */
+	RDOS_SYS_PROTECT = 5,   /* (uint64 addr, uint64 npages, uint32 prot) -> 0 */
+	RDOS_SYS_SPAWN = 6,     /* (const char *name, const char *args, uint32 flags) -> pid */
+	RDOS_SYS_WAIT = 7,      /* (int64 pid or -1 for any child, int32 *status) -> pid */
+	RDOS_SYS_GETPID = 8,    /* () -> pid */
+	RDOS_SYS_YIELD = 9,     /* () -> 0 */
+	RDOS_SYS_SLEEP = 10,    /* (uint64 milliseconds) -> 0 */
+	RDOS_SYS_MEMSTAT = 11,  /* (int64 pid or 0 for self, struct rdos_memstat *out) -> 0 */
+	RDOS_SYS_PROCLIST = 12, /* (struct rdos_procinfo *out, uint64 max) -> count */
+	RDOS_SYS_VMMAP = 13,    /* (int64 pid, uint64 from, struct rdos_vmrun *out, uint64 max) -> count */
+	RDOS_SYS_GETARGS = 14,  /* (char *buf, uint64 size) -> length of the argument string */
+	RDOS_SYS_COUNT
+};
+
+/* Protection bits for RESERVE and PROTECT (read is always allowed). */
+#define RDOS_PROT_READ 0u
+#define RDOS_PROT_WRITE 1u
+#define RDOS_PROT_EXEC 4u
+
+/* SPAWN flags: which virtual-memory design the child's address space uses. */
+#define RDOS_SPAWN_DEFAULT 0u
+#define RDOS_SPAWN_RDOS 1u  /* reservations in page-table entries */
+#define RDOS_SPAWN_CARD1 2u /* classic per-process VMA tree */
+
+/* Error codes, returned negated. */
+enum rdos_error {
+	RDOS_EFAULT = 1,  /* a pointer or buffer is not valid user memory */
+	RDOS_EINVAL = 2,  /* an argument is out of range */
+	RDOS_ENOMEM = 3,  /* out of physical memory or a per-process limit */
+	RDOS_ENOSPACE = 4, /* no free run of virtual addresses that large */
+	RDOS_EBUSY = 5,   /* fixed address overlaps an existing reservation */
+	RDOS_ENOENT = 6,  /* no program or process by that name or id */
+	RDOS_ECHILD = 7,  /* no child to wait for */
+	RDOS_ENOSYS = 8,  /* no such system call */
+	RDOS_ENOEXEC = 9, /* the program image is malformed */
+	RDOS_ERANGE = 10, /* not a whole reservation (release) */
+	RDOS_ELIMIT = 11, /* too many processes */
+};
+
+/* Exit status of a process killed by the kernel (fault, bad instruction). */
+#define RDOS_STATUS_KILLED (-128)
+
+struct rdos_memstat {
+	uint64_t frames_total;      /* system: usable frames */
+	uint64_t frames_free;       /* system */
+	uint64_t reserved_pages;    /* process: pages reserved, present or not */
+	uint64_t present_pages;     /* process: pages with a frame */
+	uint64_t page_table_pages;  /* process: page-table pages of its lower half */
+	uint64_t image_pages_loaded; /* process: image pages loaded on demand */
+	uint64_t design;            /* RDOS_SPAWN_RDOS or RDOS_SPAWN_CARD1 */
+	uint64_t metadata_bytes;    /* process: VMA tree nodes (card1) */
+};
+
+#define RDOS_PROC_NAME_MAX 32
+
+struct rdos_procinfo {
+	int64_t pid;
+	int64_t parent;
+	uint64_t state; /* 0 runnable, 1 blocked, 2 exited (zombie) */
+	uint64_t present_pages;
+	char name[RDOS_PROC_NAME_MAX];
+};
+
+/* One run of equal page states, for the shell's address-space map. */
+enum rdos_page_kind {
+	RDOS_PAGE_FREE = 0,
+	RDOS_PAGE_RESERVED = 1,
+	RDOS_PAGE_PRESENT = 2,
+	RDOS_PAGE_IMAGE = 3,
+	RDOS_PAGE_COW = 4,
+	RDOS_PAGE_GUARD = 5,
+};
+
+struct rdos_vmrun {
+	uint64_t start;
+	uint64_t npages;
+	uint32_t kind; /* enum rdos_page_kind */
+	uint32_t prot; /* RDOS_PROT_* */
+};
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * address_space.h - the kernel's address spaces over the portable VM core:
+ * the one kernel space (KERNEL_SPACE_START..END, shared by every process)
+ * and the user space currently loaded in CR3.
+ *
+ * Locks: kernel_space_lock protects the kernel space's page tables below its
+ * PML4 slot; a user space's lock will live in its process.  The page-fault
+ * handler takes the lock of the space it resolves a fault in, so no code may
+ * touch not-yet-present memory of a space while holding that space's lock.
+ */
+#ifndef KERNEL_ADDRESS_SPACE_H
+#define KERNEL_ADDRESS_SPACE_H
+
+#include "mm/vm.h"
+
+void address_space_init(void);
+
+/* The environment (frames, direct map, invlpg) every kernel vm_space uses. */
+const struct vm_env *address_space_env(void);
+struct vm_space *kernel_space(void);
+
+/* Reservations in the kernel space, under kernel_space_lock. */
+enum vm_status kernel_reserve(size_t npages, unsigned prot, vaddr_t *va);
+enum vm_status kernel_release(vaddr_t va, size_t npages);
+enum vm_status kernel_guard(vaddr_t va, size_t npages);
+/* Gives every page of [va, +npages) its frame now, so that no later access
+ * can fail for lack of memory; VM_ERR_NO_MEMORY if frames ran out. */
+enum vm_status kernel_commit(vaddr_t va, size_t npages);
+
+/* Loads space's PML4 into CR3 and makes it the space for lower-half faults
+ * (NULL: back to the kernel's own PML4, no user space). */
+void address_space_activate(struct vm_space *space);
+struct vm_space *address_space_current(void);
+
+/* For the page-fault handler: resolves a fault at va in the space owning it
+ * (the kernel space above KERNEL_SPACE_START, else the current user space). */
+enum vm_fault_result address_space_fault(vaddr_t va, unsigned pf, struct vm_state *before);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * page_fault.c - the #PF handler: an ordered ladder.
+ *
+ *  1. Ask the VM core to resolve the fault from the entry alone (reserved ->
+ *     zeroed frame, image page -> provider).  Handled: return, re-execute.
+ *  2. Not handled, and the faulting instruction is a probe: resume at its
+ *     fixup, which reports the failure to the probe's caller.
+ *  3. Otherwise a kernel fault is a bug: a one-line diagnosis (address,
+ *     reason, entry state), then the full state and a panic.  User faults
+ *     will kill the process instead (user-mode issue).
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/probe.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/address_space.h"
+#include "kernel/page_fault.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+
+#define STATE_LINE_MAX 96
+
+static struct page_fault_record last_fault;
+
+static unsigned vm_access_bits(uint64_t error_code)
+{
+	return (error_code & PF_PRESENT ? VM_PF_PRESENT : 0) |
+	       (error_code & PF_WRITE ? VM_PF_WRITE : 0) |
+	       (error_code & PF_USER ? VM_PF_USER : 0) |
+	       (error_code & PF_INSTRUCTION ? VM_PF_INSTR : 0);
+}
+
+static void page_fault_handler(struct trap_frame *frame)
+{
+	uint64_t addr = read_cr2(), resume;
+	struct vm_state before = { 0 };
+	enum vm_fault_result r = address_space_fault(addr, vm_access_bits(frame->error_code), &before);
+	char state[STATE_LINE_MAX];
+
+	if (r == VM_FAULT_HANDLED)
+		return;
+	last_fault = (struct page_fault_record){ addr, r, before.kind };
+	resume = probe_fixup_for(frame->rip);
+	if (resume) {
+		frame->rip = resume;
+		return;
+	}
+	vm_state_format(&before, state, sizeof(state));
+	kprintf("\npage fault at %p (%s access, %s): %s; entry: %s\n", (void *)addr,
+		frame->error_code & PF_WRITE ? "write" : "read",
+		trap_from_user(frame) ? "user" : "kernel", vm_fault_result_name(r), state);
+	trap_fatal(frame);
+}
+
+void page_fault_init(void)
+{
+	trap_set_handler(VEC_PAGE_FAULT, page_fault_handler);
+}
+
+struct page_fault_record page_fault_last(void)
+{
+	return last_fault;
+}
