@@ -25,17 +25,20 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
 	-fno-asynchronous-unwind-tables -Isrc -DKERNEL
 KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T src/arch/x86_64/linker.ld
 
-KERNEL_C   := $(wildcard src/boot/*.c src/kernel/*.c src/arch/x86_64/*.c src/lib/*.c src/mm/*.c tests/kernel/*.c)
+KERNEL_C   := $(wildcard src/boot/*.c src/pe/*.c src/kernel/*.c src/arch/x86_64/*.c src/lib/*.c src/mm/*.c tests/kernel/*.c)
 KERNEL_ASM := $(wildcard asm/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
 SYMS_OBJ   := $(BUILD)/k/symbols.o
+
+include src/user/user.mk
+include tests/pe/pe.mk
 
 # --- host build of the portable core ------------------------------------------
 # The very same source files as in the kernel (src/boot, src/lib, src/mm have
 # no hardware access), built with the sanitizers and linked with cmocka.
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc -Itests/host \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-HOST_CORE   := $(wildcard src/boot/*.c src/lib/*.c src/mm/*.c)
+HOST_CORE   := $(wildcard src/boot/*.c src/lib/*.c src/mm/*.c src/pe/*.c)
 HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOST_SUPPORT := $(filter-out tests/host/test_%.c,$(wildcard tests/host/*.c))
 
@@ -85,11 +88,11 @@ iso: all
 
 # Both ISOs carry the same kernel and the top-level grub.cfg; the test ISO
 # adds boot/test.cfg, which grub.cfg sources to put `ktest` on the command line.
-$(ISO): $(KERNEL) grub.cfg scripts/make-iso.sh
-	scripts/make-iso.sh $@ $(KERNEL) ""
+$(ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(USER_PROGRAMS)
+	scripts/make-iso.sh $@ $(KERNEL) "" $(USER_PROGRAMS)
 
-$(TEST_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh
-	scripts/make-iso.sh $@ $(KERNEL) ktest
+$(TEST_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(USER_PROGRAMS)
+	scripts/make-iso.sh $@ $(KERNEL) ktest $(USER_PROGRAMS)
 
 $(BUILD)/selftest-%.iso: $(KERNEL) grub.cfg scripts/make-iso.sh
 	scripts/make-iso.sh $@ $(KERNEL) ktest=$*
@@ -104,11 +107,11 @@ debug: deps $(ISO)
 	scripts/run-qemu.sh --gdb $(ISO)
 
 # --- tests ------------------------------------------------------------------
-$(BUILD)/host/%: tests/host/%.c $(HOST_CORE) $(HOST_SUPPORT) $(wildcard src/*/*.h tests/host/*.h)
+$(BUILD)/host/%: tests/host/%.c $(HOST_CORE) $(HOST_SUPPORT) $(wildcard src/*/*.h tests/host/*.h tests/pe/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_CORE) $(HOST_SUPPORT) -lcmocka -lm
 
-host-test: $(HOST_TESTS)
+host-test: $(HOST_TESTS) $(PE_IMAGES)
 
 test: deps
 	@scripts/run-tests.sh

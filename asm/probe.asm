@@ -1,7 +1,8 @@
 ; probe.asm - memory accesses that may fault, and say so instead of crashing.
 ;
 ; probe_read_u8(addr) returns the byte at addr (0..255) or -1 if the access
-; faulted; probe_write_u8(addr, value) returns 0 or -1.  The page-fault
+; faulted; probe_write_u8(addr, value) and probe_copy(dst, src, n) return
+; 0 or -1.  The page-fault
 ; handler looks the faulting RIP up in probe_fixups (pairs of instruction
 ; address, resume address): a match resumes there with RAX = -1 instead of
 ; treating the fault as a kernel bug.  Kernel tests use probes to check that
@@ -9,7 +10,7 @@
 ; same mechanism to copy from user pointers that may be bad.
 
 section .text
-global probe_read_u8, probe_write_u8
+global probe_read_u8, probe_write_u8, probe_copy
 
 probe_read_u8:
 	xor eax, eax
@@ -29,10 +30,22 @@ probe_write_u8:
 	mov rax, -1
 	ret
 
+; probe_copy(dst, src, n): 0, or -1 if either side faulted part-way.
+probe_copy:
+	mov rcx, rdx
+.access:
+	rep movsb
+	xor eax, eax
+	ret
+.fixup:
+	mov rax, -1
+	ret
+
 section .rodata
 global probe_fixups, probe_fixups_end
 align 8
 probe_fixups:
 	dq probe_read_u8.access, probe_read_u8.fixup
 	dq probe_write_u8.access, probe_write_u8.fixup
+	dq probe_copy.access, probe_copy.fixup
 probe_fixups_end:

@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="gcc make nasm binutils grub-pc-bin grub-common xorriso mtools
 qemu-system-x86 bochs bochsbios vgabios bochs-term libcmocka-dev
-python3 python3-matplotlib gdb"
+python3 python3-matplotlib gdb gcc-mingw-w64-x86-64 clang lld"
 
 missing=""
 for p in $PACKAGES; do

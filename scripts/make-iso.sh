@@ -1,10 +1,11 @@
 #!/bin/sh
-# make-iso.sh OUT.iso KERNEL.elf "KERNEL ARGS" - builds a bootable ISO with
+# make-iso.sh OUT.iso KERNEL.elf "KERNEL ARGS" [PROGRAM.exe ...] - builds a bootable ISO with
 # grub-mkrescue from the top-level grub.cfg, the kernel, its symbol list
 # (loaded as a module) and the iso/ tree.
 # Non-empty KERNEL ARGS go to /boot/test.cfg, which grub.cfg sources.
 set -eu
 out=$1 kernel=$2 args=$3
+shift 3
 tree=$(dirname "$out")/$(basename "$out" .iso).tree
 rm -rf "$tree"
 mkdir -p "$tree/boot/grub"
@@ -12,6 +13,12 @@ cp -r iso/. "$tree/"
 cp grub.cfg "$tree/boot/grub/grub.cfg"
 cp "$kernel" "$tree/boot/kernel.elf"
 cp "${kernel%.elf}.sym" "$tree/boot/kernel.sym"
+# Programs go to /boot/programs/; grub.cfg loads each as a module named
+# after the file without .exe, the name spawn() looks for.
+mkdir -p "$tree/boot/programs"
+for program in "$@"; do
+	cp "$program" "$tree/boot/programs/"
+done
 if [ -n "$args" ]; then
 	printf 'set kernel_args="%s"\n' "$args" > "$tree/boot/test.cfg"
 fi

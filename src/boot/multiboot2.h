@@ -13,7 +13,7 @@
 
 #define MB2_BOOTLOADER_MAGIC 0x36D76289u
 #define MB2_MAX_MMAP 128
-#define MB2_MAX_MODULES 16
+#define MB2_MAX_MODULES 64
 #define MB2_INFO_MAX_BYTES (1u << 20)
 
 enum mb2_memory_type {

@@ -17,7 +17,11 @@
 #include "kernel/kmalloc.h"
 #include "kernel/ktest.h"
 #include "kernel/page_fault.h"
+#include "kernel/process.h"
+#include "kernel/program.h"
+#include "kernel/syscall.h"
 #include "kernel/printk.h"
+#include "kernel/panic.h"
 #include "lib/panic.h"
 
 #define KERNEL_NAME "rdos-mm"
@@ -62,6 +66,19 @@ static void print_banner(const struct boot_info *bi)
 	print_modules(bi);
 }
 
+/* The first user program; when it exits the kernel has nothing left to do. */
+static __attribute__((noreturn)) void run_shell(void)
+{
+	int32_t status;
+	int64_t pid = process_spawn("shell", "", RDOS_SPAWN_DEFAULT);
+
+	if (pid < 0)
+		panic("kmain: cannot start the shell: error %ld", -pid);
+	process_wait(pid, &status);
+	kprintf("%s: the shell exited with status %d; halting\n", KERNEL_NAME, status);
+	panic_halt();
+}
+
 void kmain(uint32_t magic, paddr_t info_pa)
 {
 	const char *err;
@@ -81,10 +98,12 @@ void kmain(uint32_t magic, paddr_t info_pa)
 	address_space_init();
 	page_fault_init();
 	kmalloc_init();
+	process_init();
+	program_store_init(&boot_info_storage);
+	syscall_init();
+	sched_init();
 	ktest_set_leak_counter(frames_free_count);
 	if (ktest_mode())
 		ktest_run();
-	kprintf("%s: boot complete, nothing more to run yet\n", KERNEL_NAME);
-	for (;;)
-		__builtin_ia32_pause();
+	run_shell();
 }

@@ -5,9 +5,9 @@
  *     zeroed frame, image page -> provider).  Handled: return, re-execute.
  *  2. Not handled, and the faulting instruction is a probe: resume at its
  *     fixup, which reports the failure to the probe's caller.
- *  3. Otherwise a kernel fault is a bug: a one-line diagnosis (address,
- *     reason, entry state), then the full state and a panic.  User faults
- *     will kill the process instead (user-mode issue).
+ *  3. Otherwise a one-line diagnosis (address, access, reason, entry
+ *     state): a user fault kills the process and the kernel goes on; a
+ *     kernel fault is a bug, so the full state follows and the kernel stops.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/probe.h"
@@ -16,6 +16,8 @@
 #include "kernel/page_fault.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/process.h"
+#include "lib/format.h"
 
 #define STATE_LINE_MAX 96
 
@@ -29,12 +31,19 @@ static unsigned vm_access_bits(uint64_t error_code)
 	       (error_code & PF_INSTRUCTION ? VM_PF_INSTR : 0);
 }
 
+static const char *access_name(uint64_t error_code)
+{
+	if (error_code & PF_INSTRUCTION)
+		return "execute";
+	return error_code & PF_WRITE ? "write" : "read";
+}
+
 static void page_fault_handler(struct trap_frame *frame)
 {
 	uint64_t addr = read_cr2(), resume;
 	struct vm_state before = { 0 };
 	enum vm_fault_result r = address_space_fault(addr, vm_access_bits(frame->error_code), &before);
-	char state[STATE_LINE_MAX];
+	char state[STATE_LINE_MAX], line[2 * STATE_LINE_MAX];
 
 	if (r == VM_FAULT_HANDLED)
 		return;
@@ -45,9 +54,13 @@ static void page_fault_handler(struct trap_frame *frame)
 		return;
 	}
 	vm_state_format(&before, state, sizeof(state));
-	kprintf("\npage fault at %p (%s access, %s): %s; entry: %s\n", (void *)addr,
-		frame->error_code & PF_WRITE ? "write" : "read",
-		trap_from_user(frame) ? "user" : "kernel", vm_fault_result_name(r), state);
+	format_buf(line, sizeof(line), "page fault at %p (%s, %s mode, rip %p): %s; entry: %s",
+		   (void *)addr, access_name(frame->error_code),
+		   trap_from_user(frame) ? "user" : "kernel", (void *)frame->rip,
+		   vm_fault_result_name(r), state);
+	if (trap_from_user(frame))
+		process_kill_current(line);
+	kprintf("\n%s\n", line);
 	trap_fatal(frame);
 }
 

@@ -183,6 +183,7 @@ enum vm_status vm_guard(struct vm_space *s, vaddr_t va, size_t npages);
  * PAGE_SIZE bytes) with its page number page.  Returns 0 on success; any
  * other value makes the fault VM_FAULT_PROVIDER.  Selectors are 1..255 and
  * global to the kernel; register before reserving image pages with sel.
+ * Registering a selector in use is VM_ERR_BUSY: unregister it first.
  */
 typedef int (*vm_provider_fn)(void *ctx, uint64_t page, void *dest);
 

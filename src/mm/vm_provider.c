@@ -5,12 +5,15 @@
  * picks one of these slots (RDOS's "hooked page", with the callback in a
  * table instead of in the entry).  Selector 0 is never valid so that a
  * zeroed field cannot name a provider.  Slots are written at registration
- * and read by faults on any CPU: each is published with one atomic store
- * of the function pointer after its context.
+ * and read by faults on any CPU: a registration claims its slot with a
+ * compare-and-swap (a selector in use is VM_ERR_BUSY, never overwritten),
+ * then publishes the function pointer with one atomic store after its
+ * context.
  */
 #include "mm/vm_internal.h"
 
 struct provider {
+	bool claimed; /* taken by a registration (claimed before fn is set) */
 	vm_provider_fn fn;
 	void *ctx;
 };
@@ -24,8 +27,13 @@ static bool selector_ok(unsigned sel)
 
 enum vm_status vm_provider_register(unsigned sel, vm_provider_fn fn, void *ctx)
 {
+	bool free = false;
+
 	if (!selector_ok(sel) || fn == NULL)
 		return VM_ERR_INVALID;
+	if (!__atomic_compare_exchange_n(&providers[sel].claimed, &free, true, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return VM_ERR_BUSY;
 	providers[sel].ctx = ctx;
 	__atomic_store_n(&providers[sel].fn, fn, __ATOMIC_RELEASE);
 	return VM_OK;
@@ -33,8 +41,10 @@ enum vm_status vm_provider_register(unsigned sel, vm_provider_fn fn, void *ctx)
 
 void vm_provider_unregister(unsigned sel)
 {
-	if (selector_ok(sel))
-		__atomic_store_n(&providers[sel].fn, NULL, __ATOMIC_RELEASE);
+	if (!selector_ok(sel))
+		return;
+	__atomic_store_n(&providers[sel].fn, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&providers[sel].claimed, false, __ATOMIC_RELEASE);
 }
 
 bool vm_provider_known(unsigned sel)

@@ -21,6 +21,7 @@
 #define LCR_DLAB 0x80
 #define FCR_ENABLE_CLEAR_14 0xC7
 #define MCR_DTR_RTS_OUT2 0x0B
+#define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 #define LSR_TX_IDLE 0x40
 #define UART_CLOCK 115200
@@ -52,4 +53,11 @@ void serial_drain(void)
 {
 	while (!(inb(COM1 + UART_LINE_STATUS) & LSR_TX_IDLE))
 		;
+}
+
+int serial_try_getc(void)
+{
+	if (!(inb(COM1 + UART_LINE_STATUS) & LSR_DATA_READY))
+		return -1;
+	return inb(COM1 + UART_DATA);
 }

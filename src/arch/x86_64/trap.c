@@ -17,6 +17,7 @@
 #define TRAP_VECTORS 256
 
 static trap_handler trap_handlers[TRAP_VECTORS];
+static trap_handler user_exception_handler;
 
 static const char *const exception_names[VEC_EXCEPTION_COUNT] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
@@ -75,12 +76,20 @@ void trap_fatal(struct trap_frame *f)
 	panic_halt();
 }
 
+void trap_set_user_exception_handler(trap_handler handler)
+{
+	user_exception_handler = handler;
+}
+
 void trap_dispatch(struct trap_frame *frame)
 {
 	trap_handler handler = trap_handlers[frame->vector];
 
 	if (handler)
 		handler(frame);
+	else if (user_exception_handler && trap_from_user(frame) &&
+		 frame->vector < VEC_EXCEPTION_COUNT)
+		user_exception_handler(frame);
 	else
 		trap_fatal(frame);
 }

@@ -43,6 +43,9 @@ enum {
 typedef void (*trap_handler)(struct trap_frame *frame);
 
 void trap_set_handler(unsigned vector, trap_handler handler);
+/* Who handles an exception raised in ring 3 that has no handler of its own
+ * (the process layer: it kills the process, not the kernel). */
+void trap_set_user_exception_handler(trap_handler handler);
 void trap_dispatch(struct trap_frame *frame);
 const char *trap_name(unsigned vector);
 bool trap_from_user(const struct trap_frame *frame);

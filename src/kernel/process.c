@@ -1,0 +1,242 @@
+/*
+ * process.c - the process table, spawn, exit, wait and kill.
+ *
+ * Invariants: a RUNNING or ZOMBIE process has a parent (the kernel is
+ * process 0, RUNNING forever); a ZOMBIE holds no frames and no page tables;
+ * a process whose parent will never wait is freed at exit, not left as a
+ * zombie.  Uniprocessor: the kernel runs with interrupts off, so the table
+ * needs no lock until the multiprocessor issue (then: process_table_lock).
+ */
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/address_space.h"
+#include "kernel/printk.h"
+#include "kernel/process.h"
+#include "lib/format.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+
+#define USER_STACK_PAGES 64
+
+static struct process table[PROCESS_MAX];
+static int64_t next_pid = 1;
+
+static struct process *kernel_process(void)
+{
+	return &table[0];
+}
+
+static void copy_string(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* An exception in ring 3 with no handler of its own: the process dies. */
+static void kill_on_user_exception(struct trap_frame *frame)
+{
+	char line[96];
+
+	format_buf(line, sizeof(line), "%s (vector %lu) at rip %p", trap_name((unsigned)frame->vector),
+		   frame->vector, (void *)frame->rip);
+	process_kill_current(line);
+}
+
+void process_init(void)
+{
+	trap_set_user_exception_handler(kill_on_user_exception);
+	table[0] = (struct process){ .pid = 0, .state = PROCESS_RUNNING };
+	copy_string(table[0].name, "kernel", sizeof(table[0].name));
+}
+
+struct process *process_current(void)
+{
+	struct thread *t = thread_current();
+
+	return t->process ? t->process : kernel_process();
+}
+
+struct process *process_find(int64_t pid)
+{
+	for (unsigned i = 0; i < PROCESS_MAX; i++)
+		if (table[i].state != PROCESS_FREE && table[i].pid == pid)
+			return &table[i];
+	return NULL;
+}
+
+struct vm_space *process_space(struct process *p)
+{
+	return p == kernel_process() ? NULL : &p->space;
+}
+
+struct thread *process_thread_slot(struct process *p)
+{
+	return &p->thread;
+}
+
+static struct process *process_alloc(void)
+{
+	for (unsigned i = 1; i < PROCESS_MAX; i++)
+		if (table[i].state == PROCESS_FREE)
+			return &table[i];
+	return NULL;
+}
+
+/* A stack of USER_STACK_PAGES with a guard page below; returns its top. */
+static int64_t stack_reserve(struct vm_space *s, vaddr_t *top)
+{
+	vaddr_t base;
+
+	if (vm_reserve(s, USER_STACK_PAGES + 1, VM_PROT_WRITE | VM_PROT_USER, &base) != VM_OK)
+		return -RDOS_ENOMEM;
+	if (vm_guard(s, base, 1) != VM_OK)
+		panic("stack_reserve: guard on a fresh reservation failed");
+	*top = base + (USER_STACK_PAGES + 1) * PAGE_SIZE;
+	return 0;
+}
+
+/* Address space, program image, stack and thread of a new process. */
+static int64_t process_build(struct process *p, const char *name)
+{
+	vaddr_t entry, stack_top;
+	int64_t err;
+
+	if (vm_space_init_user(&p->space, address_space_env(), USER_SPACE_START, USER_SPACE_END,
+			       kernel_space(), 0) != VM_OK)
+		return -RDOS_ENOMEM;
+	err = program_load(&p->space, name, &p->image, &entry);
+	if (err == 0)
+		err = stack_reserve(&p->space, &stack_top);
+	/* RSP as if the entry point had just been called: 16n - 8 */
+	if (err == 0 && !thread_create_user(p, entry, stack_top - 8))
+		err = -RDOS_ENOMEM;
+	if (err != 0) {
+		program_unload(&p->image);
+		vm_space_destroy(&p->space);
+	}
+	return err;
+}
+
+int64_t process_spawn(const char *name, const char *args, uint32_t flags)
+{
+	struct process *p = process_alloc();
+	int64_t err;
+
+	(void)flags; /* the design choice arrives with Card 1 */
+	if (!p)
+		return -RDOS_ELIMIT;
+	*p = (struct process){ .pid = next_pid, .state = PROCESS_RUNNING,
+			       .parent = process_current() };
+	copy_string(p->name, name, sizeof(p->name));
+	copy_string(p->args, args ? args : "", sizeof(p->args));
+	err = process_build(p, name);
+	if (err != 0) {
+		p->state = PROCESS_FREE;
+		return err;
+	}
+	next_pid++;
+	return p->pid;
+}
+
+static void orphan_children(struct process *p)
+{
+	for (unsigned i = 1; i < PROCESS_MAX; i++) {
+		struct process *c = &table[i];
+
+		if (c->state == PROCESS_FREE || c->parent != p)
+			continue;
+		if (c->state == PROCESS_ZOMBIE)
+			c->state = PROCESS_FREE;
+		else
+			c->parent = NULL; /* nobody will wait: freed at its exit */
+	}
+}
+
+void process_exit(int32_t status)
+{
+	struct process *p = process_current();
+
+	ASSERT(p != kernel_process());
+	address_space_activate(NULL);
+	program_unload(&p->image);
+	vm_space_destroy(&p->space);
+	orphan_children(p);
+	p->exit_status = status;
+	p->state = PROCESS_ZOMBIE;
+	if (p->parent && p->parent->waiter)
+		thread_wake(p->parent->waiter);
+	thread_exit();
+}
+
+void process_thread_freed(struct thread *t)
+{
+	struct process *p = t->process;
+
+	if (p && p->state == PROCESS_ZOMBIE && !p->parent)
+		p->state = PROCESS_FREE;
+}
+
+void process_kill_current(const char *reason)
+{
+	struct process *p = process_current();
+
+	kprintf("pid %ld (%s) killed: %s\n", p->pid, p->name, reason);
+	process_exit(RDOS_STATUS_KILLED);
+}
+
+static struct process *find_child(struct process *parent, int64_t pid, bool zombie_only)
+{
+	for (unsigned i = 1; i < PROCESS_MAX; i++) {
+		struct process *c = &table[i];
+
+		if (c->state == PROCESS_FREE || c->parent != parent)
+			continue;
+		if ((pid == -1 || c->pid == pid) && (!zombie_only || c->state == PROCESS_ZOMBIE))
+			return c;
+	}
+	return NULL;
+}
+
+int64_t process_wait(int64_t pid, int32_t *status)
+{
+	struct process *self = process_current(), *child;
+
+	if (!find_child(self, pid, false))
+		return -RDOS_ECHILD;
+	while (!(child = find_child(self, pid, true))) {
+		self->waiter = thread_current();
+		thread_block();
+	}
+	self->waiter = NULL;
+	*status = child->exit_status;
+	pid = child->pid;
+	child->state = PROCESS_FREE;
+	return pid;
+}
+
+uint64_t process_list(struct rdos_procinfo *out, uint64_t max)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < PROCESS_MAX && n < max; i++) {
+		const struct process *p = &table[i];
+		struct vm_stats st = { 0 };
+
+		if (p->state == PROCESS_FREE)
+			continue;
+		if (p != kernel_process() && p->state == PROCESS_RUNNING)
+			vm_check_invariants(&p->space, &st);
+		out[n] = (struct rdos_procinfo){
+			.pid = p->pid, .parent = p->parent ? p->parent->pid : -1,
+			.state = p->state == PROCESS_ZOMBIE ? 2 : p->thread.state == THREAD_BLOCKED,
+			.present_pages = st.present_pages,
+		};
+		copy_string(out[n].name, p->name, sizeof(out[n].name));
+		n++;
+	}
+	return n;
+}

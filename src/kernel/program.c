@@ -1,0 +1,122 @@
+/*
+ * program.c - the module store and the lazy PE loader.
+ *
+ * Invariant: while img->selector is registered, img (inside its process)
+ * and the module bytes it points to stay valid: the module is carved out of
+ * free memory for good, and program_unload() runs before the process slot
+ * is reused.
+ */
+#include "abi/rdos_abi.h"
+#include "arch/x86_64/layout.h"
+#include "kernel/printk.h"
+#include "kernel/program.h"
+#include "lib/string.h"
+
+#define SELECTOR_FIRST 1
+#define SELECTOR_LAST 199 /* 200-255 are left to kernel tests */
+
+static const struct boot_info *modules;
+
+void program_store_init(const struct boot_info *bi)
+{
+	modules = bi;
+}
+
+bool program_find(const char *name, const uint8_t **file, size_t *len)
+{
+	for (unsigned i = 0; modules && i < modules->module_count; i++) {
+		const struct mb2_module *m = &modules->modules[i];
+
+		if (strcmp(m->cmdline, name) == 0) {
+			*file = phys_to_virt(m->start);
+			*len = m->end - m->start;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int provide_page(void *ctx, uint64_t page, void *dest)
+{
+	struct program_image *img = ctx;
+
+	if (pe_fill_page(&img->pe, img->file, img->file_len, page * PAGE_SIZE,
+			 img->load_base, dest) != PE_OK)
+		return -1;
+	img->pages_loaded++;
+	return 0;
+}
+
+static bool selector_register(struct program_image *img)
+{
+	for (unsigned sel = SELECTOR_FIRST; sel <= SELECTOR_LAST; sel++) {
+		if (vm_provider_register(sel, provide_page, img) == VM_OK) {
+			img->selector = sel;
+			return true;
+		}
+	}
+	return false;
+}
+
+static unsigned vm_prot_of(unsigned pe_prot)
+{
+	return VM_PROT_USER | (pe_prot & PE_PROT_WRITE ? VM_PROT_WRITE : 0) |
+	       (pe_prot & PE_PROT_EXEC ? VM_PROT_EXEC : 0);
+}
+
+static enum vm_status reserve_pages(struct vm_space *s, const struct program_image *img,
+				    uint32_t rva, uint64_t bytes, unsigned pe_prot)
+{
+	uint64_t npages = (bytes + PAGE_MASK) / PAGE_SIZE;
+
+	if (npages == 0)
+		return VM_OK;
+	return vm_reserve_image_at(s, img->load_base + rva, npages, vm_prot_of(pe_prot),
+				   img->selector, rva / PAGE_SIZE);
+}
+
+/* The headers page and every section, each as image pages. */
+static enum vm_status reserve_image(struct vm_space *s, const struct program_image *img)
+{
+	enum vm_status st = reserve_pages(s, img, 0, img->pe.size_of_headers, PE_PROT_READ);
+
+	for (unsigned i = 0; i < img->pe.nsections && st == VM_OK; i++) {
+		const struct pe_section *sec = &img->pe.sections[i];
+
+		/* a section the image says cannot even be read stays unmapped */
+		if (sec->prot != 0)
+			st = reserve_pages(s, img, sec->rva, sec->virtual_size, sec->prot);
+	}
+	return st;
+}
+
+int64_t program_load(struct vm_space *space, const char *name, struct program_image *img,
+		     vaddr_t *entry)
+{
+	enum pe_status pst;
+
+	*img = (struct program_image){ 0 };
+	if (!program_find(name, &img->file, &img->file_len))
+		return -RDOS_ENOENT;
+	pst = pe_parse(img->file, img->file_len, &img->pe);
+	if (pst == PE_OK)
+		pst = pe_check_load_base(&img->pe, img->pe.image_base);
+	if (pst != PE_OK) {
+		kprintf("spawn %s: image refused: %s\n", name, pe_status_reason(pst));
+		return -RDOS_ENOEXEC;
+	}
+	img->load_base = img->pe.image_base;
+	if (!selector_register(img))
+		return -RDOS_ELIMIT;
+	if (reserve_image(space, img) != VM_OK)
+		return -RDOS_ENOMEM; /* the caller destroys the space */
+	*entry = img->load_base + img->pe.entry_rva;
+	return 0;
+}
+
+void program_unload(struct program_image *img)
+{
+	if (img->selector)
+		vm_provider_unregister(img->selector);
+	img->selector = 0;
+}

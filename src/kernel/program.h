@@ -1,0 +1,36 @@
+/*
+ * program.h - programs: PE32+ images that GRUB loaded as modules (the
+ * read-only in-memory file store), and their lazy loading into an address
+ * space through image-page entries.
+ *
+ * Loading reserves every page of the image as an image page carrying the
+ * image's selector and the page's number; nothing is read until a page is
+ * touched, when the fault handler calls program_provide_page() through the
+ * provider registry.
+ */
+#ifndef KERNEL_PROGRAM_H
+#define KERNEL_PROGRAM_H
+
+#include "boot/multiboot2.h"
+#include "mm/vm.h"
+#include "pe/pe.h"
+
+struct program_image {
+	unsigned selector; /* provider selector; 0: nothing loaded */
+	const uint8_t *file;
+	size_t file_len;
+	vaddr_t load_base;
+	uint64_t pages_loaded; /* image pages produced on first touch */
+	struct pe_image pe;
+};
+
+void program_store_init(const struct boot_info *bi);
+/* The module called name, or false. */
+bool program_find(const char *name, const uint8_t **file, size_t *len);
+/* Reserves name's image in space as image pages; 0 or -RDOS_E*.  A refused
+ * image is reported on the console with the reason. */
+int64_t program_load(struct vm_space *space, const char *name, struct program_image *img,
+		     vaddr_t *entry);
+void program_unload(struct program_image *img);
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * syscall.c - the system calls of src/abi/rdos_abi.h, entered by int 0x80.
+ *
+ * Every argument is untrusted: pointers and lengths go through usercopy.c,
+ * sizes are bounded before any work, and every failure is an error code
+ * (RDOS_E*), never a kernel fault.  One function per call; the table maps
+ * numbers to them.
+ */
+#include "abi/rdos_abi.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/frames.h"
+#include "kernel/printk.h"
+#include "kernel/process.h"
+#include "kernel/syscall.h"
+#include "kernel/usercopy.h"
+#include "kernel/vmmap.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+
+#define WRITE_CHUNK 256
+#define WRITE_MAX (1u << 20)
+#define RESERVE_MAX_PAGES (1ull << 35) /* the whole user half */
+#define SLEEP_MAX_MS (3600u * 1000u)
+#define PROCLIST_MAX PROCESS_MAX
+#define VMMAP_MAX 128
+
+typedef int64_t (*syscall_fn)(const struct trap_frame *f);
+
+static int64_t vm_error(enum vm_status s)
+{
+	switch (s) {
+	case VM_OK:
+		return 0;
+	case VM_ERR_NO_MEMORY:
+		return -RDOS_ENOMEM;
+	case VM_ERR_NO_SPACE:
+		return -RDOS_ENOSPACE;
+	case VM_ERR_BUSY:
+		return -RDOS_EBUSY;
+	case VM_ERR_NOT_START:
+	case VM_ERR_WRONG_SIZE:
+	case VM_ERR_NOT_RESERVED:
+		return -RDOS_ERANGE;
+	default:
+		return -RDOS_EINVAL;
+	}
+}
+
+static int64_t sys_exit(const struct trap_frame *f)
+{
+	process_exit((int32_t)f->rdi);
+}
+
+static int64_t sys_write(const struct trap_frame *f)
+{
+	char chunk[WRITE_CHUNK];
+	uint64_t buf = f->rdi, len = f->rsi;
+
+	if (user_buffer_check(buf, len, false))
+		return -RDOS_EFAULT;
+	if (len > WRITE_MAX)
+		return -RDOS_EINVAL;
+	for (uint64_t done = 0; done < len;) {
+		uint64_t n = len - done < WRITE_CHUNK ? len - done : WRITE_CHUNK;
+
+		if (copy_from_user(chunk, buf + done, n))
+			return -RDOS_EFAULT;
+		for (uint64_t i = 0; i < n; i++)
+			kprintf("%c", chunk[i]);
+		done += n;
+	}
+	return (int64_t)len;
+}
+
+/* Polls COM1, sleeping a tick between polls, echoing what it reads. */
+static char console_read_char(void)
+{
+	int c;
+
+	while ((c = serial_try_getc()) < 0)
+		thread_sleep(1);
+	return c == '\r' ? '\n' : (char)c;
+}
+
+static int64_t sys_read_line(const struct trap_frame *f)
+{
+	char line[WRITE_CHUNK];
+	uint64_t buf = f->rdi, size = f->rsi, n = 0;
+	char c;
+
+	if (size == 0)
+		return -RDOS_EINVAL;
+	if (user_buffer_check(buf, size, true))
+		return -RDOS_EFAULT;
+	if (size > sizeof(line))
+		size = sizeof(line);
+	while ((c = console_read_char()) != '\n') {
+		if ((c == '\b' || c == 0x7f) && n > 0) {
+			n--;
+			kprintf("\b \b");
+		} else if (c >= ' ' && n + 1 < size) {
+			line[n++] = c;
+			kprintf("%c", c);
+		}
+	}
+	kprintf("\n");
+	line[n] = '\0';
+	return copy_to_user(buf, line, n + 1) ? -RDOS_EFAULT : (int64_t)n;
+}
+
+static bool prot_from_user(uint64_t prot, unsigned *out)
+{
+	if (prot & ~(uint64_t)(RDOS_PROT_WRITE | RDOS_PROT_EXEC))
+		return false;
+	*out = VM_PROT_USER | (prot & RDOS_PROT_WRITE ? VM_PROT_WRITE : 0) |
+	       (prot & RDOS_PROT_EXEC ? VM_PROT_EXEC : 0);
+	return true;
+}
+
+static bool pages_ok(uint64_t addr, uint64_t npages)
+{
+	return npages > 0 && npages <= RESERVE_MAX_PAGES && (addr & PAGE_MASK) == 0 &&
+	       user_range_ok(addr, npages * PAGE_SIZE);
+}
+
+static int64_t sys_reserve(const struct trap_frame *f)
+{
+	struct vm_space *s = process_space(process_current());
+	uint64_t npages = f->rdi, fixed = f->rdx;
+	unsigned prot;
+	vaddr_t va = fixed;
+
+	if (npages == 0 || npages > RESERVE_MAX_PAGES || !prot_from_user(f->rsi, &prot))
+		return -RDOS_EINVAL;
+	if (fixed && !pages_ok(fixed, npages))
+		return -RDOS_EINVAL;
+	if (fixed)
+		return vm_error(vm_reserve_at(s, fixed, npages, prot)) ?: (int64_t)fixed;
+	return vm_error(vm_reserve(s, npages, prot, &va)) ?: (int64_t)va;
+}
+
+static int64_t sys_release(const struct trap_frame *f)
+{
+	if (!pages_ok(f->rdi, f->rsi))
+		return -RDOS_EINVAL;
+	return vm_error(vm_release(process_space(process_current()), f->rdi, f->rsi));
+}
+
+static int64_t sys_protect(const struct trap_frame *f)
+{
+	unsigned prot;
+
+	if (!pages_ok(f->rdi, f->rsi) || !prot_from_user(f->rdx, &prot))
+		return -RDOS_EINVAL;
+	return vm_error(vm_protect(process_space(process_current()), f->rdi, f->rsi, prot));
+}
+
+static int64_t sys_spawn(const struct trap_frame *f)
+{
+	char name[RDOS_PROC_NAME_MAX], args[PROCESS_ARGS_MAX];
+	int64_t err = string_from_user(name, f->rdi, sizeof(name));
+
+	if (!err)
+		err = string_from_user(args, f->rsi, sizeof(args));
+	if (err)
+		return err;
+	if (f->rdx > RDOS_SPAWN_CARD1)
+		return -RDOS_EINVAL;
+	return process_spawn(name, args, (uint32_t)f->rdx);
+}
+
+static int64_t sys_wait(const struct trap_frame *f)
+{
+	int32_t status = 0;
+	uint64_t out = f->rsi;
+	int64_t pid;
+
+	if (user_buffer_check(out, sizeof(status), true))
+		return -RDOS_EFAULT;
+	pid = process_wait((int64_t)f->rdi, &status);
+	if (pid >= 0 && copy_to_user(out, &status, sizeof(status)))
+		return -RDOS_EFAULT;
+	return pid;
+}
+
+static int64_t sys_getpid(const struct trap_frame *f)
+{
+	(void)f;
+	return process_current()->pid;
+}
+
+static int64_t sys_yield(const struct trap_frame *f)
+{
+	(void)f;
+	thread_yield();
+	return 0;
+}
+
+static int64_t sys_sleep(const struct trap_frame *f)
+{
+	if (f->rdi > SLEEP_MAX_MS)
+		return -RDOS_EINVAL;
+	thread_sleep((f->rdi * TIMER_HZ + 999) / 1000);
+	return 0;
+}
+
+static struct process *target_process(int64_t pid)
+{
+	struct process *p = pid == 0 ? process_current() : process_find(pid);
+
+	return p && p->state == PROCESS_RUNNING && p->pid != 0 ? p : NULL;
+}
+
+static int64_t sys_memstat(const struct trap_frame *f)
+{
+	struct process *p = target_process((int64_t)f->rdi);
+	struct pmm_counters c = frame_counters();
+	struct rdos_memstat st = { .frames_total = c.usable, .frames_free = c.free };
+
+	if (user_buffer_check(f->rsi, sizeof(st), true))
+		return -RDOS_EFAULT;
+	if (!p)
+		return -RDOS_ENOENT;
+	vmmap_stats(&p->space, &st);
+	st.image_pages_loaded = p->image.pages_loaded;
+	st.design = RDOS_SPAWN_RDOS;
+	return copy_to_user(f->rsi, &st, sizeof(st));
+}
+
+static int64_t sys_proclist(const struct trap_frame *f)
+{
+	struct rdos_procinfo list[PROCLIST_MAX];
+	uint64_t max = f->rsi < PROCLIST_MAX ? f->rsi : PROCLIST_MAX;
+	uint64_t n;
+
+	if (user_array_check(f->rdi, f->rsi, sizeof(list[0]), true))
+		return -RDOS_EFAULT;
+	n = process_list(list, max);
+	return copy_to_user(f->rdi, list, n * sizeof(list[0])) ?: (int64_t)n;
+}
+
+static int64_t sys_vmmap(const struct trap_frame *f)
+{
+	struct rdos_vmrun runs[VMMAP_MAX];
+	struct process *p = target_process((int64_t)f->rdi);
+	uint64_t max = f->r10 < VMMAP_MAX ? f->r10 : VMMAP_MAX, n;
+
+	if (user_array_check(f->rdx, f->r10, sizeof(runs[0]), true))
+		return -RDOS_EFAULT;
+	if (!p)
+		return -RDOS_ENOENT;
+	n = vmmap_runs(&p->space, f->rsi, runs, max);
+	return copy_to_user(f->rdx, runs, n * sizeof(runs[0])) ?: (int64_t)n;
+}
+
+static int64_t sys_getargs(const struct trap_frame *f)
+{
+	const char *args = process_current()->args;
+	uint64_t len = strlen(args), size = f->rsi;
+
+	if (size == 0)
+		return (int64_t)len;
+	if (user_buffer_check(f->rdi, size, true))
+		return -RDOS_EFAULT;
+	if (size > len + 1)
+		size = len + 1;
+	if (copy_to_user(f->rdi, args, size - 1) || copy_to_user(f->rdi + size - 1, "", 1))
+		return -RDOS_EFAULT;
+	return (int64_t)len;
+}
+
+static const syscall_fn syscall_table[RDOS_SYS_COUNT] = {
+	[RDOS_SYS_EXIT] = sys_exit,	      [RDOS_SYS_WRITE] = sys_write,
+	[RDOS_SYS_READ_LINE] = sys_read_line, [RDOS_SYS_RESERVE] = sys_reserve,
+	[RDOS_SYS_RELEASE] = sys_release,     [RDOS_SYS_PROTECT] = sys_protect,
+	[RDOS_SYS_SPAWN] = sys_spawn,	      [RDOS_SYS_WAIT] = sys_wait,
+	[RDOS_SYS_GETPID] = sys_getpid,	      [RDOS_SYS_YIELD] = sys_yield,
+	[RDOS_SYS_SLEEP] = sys_sleep,	      [RDOS_SYS_MEMSTAT] = sys_memstat,
+	[RDOS_SYS_PROCLIST] = sys_proclist,   [RDOS_SYS_VMMAP] = sys_vmmap,
+	[RDOS_SYS_GETARGS] = sys_getargs,
+};
+
+static void syscall_entry(struct trap_frame *f)
+{
+	uint64_t n = f->rax;
+
+	if (!trap_from_user(f))
+		panic("syscall_entry: int 0x80 from the kernel at %lx", f->rip);
+	f->rax = n < RDOS_SYS_COUNT ? (uint64_t)syscall_table[n](f) : (uint64_t)-RDOS_ENOSYS;
+}
+
+void syscall_init(void)
+{
+	trap_set_handler(RDOS_SYSCALL_VECTOR, syscall_entry);
+	idt_allow_user(RDOS_SYSCALL_VECTOR);
+}

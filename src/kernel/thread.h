@@ -1,0 +1,47 @@
+/*
+ * thread.h - kernel threads and the round-robin scheduler.
+ *
+ * Uniprocessor rules (until the multiprocessor issue): the kernel runs with
+ * interrupts disabled; user code runs with them enabled, and the timer
+ * preempts only user code.  Kernel code gives up the CPU only by blocking
+ * (thread_block, thread_sleep) or exiting, so a spinlock is never held
+ * across a switch.  The idle thread halts with interrupts on when nothing
+ * else can run.
+ */
+#ifndef KERNEL_THREAD_H
+#define KERNEL_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm/addr.h"
+
+struct process;
+
+enum thread_state { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD };
+
+struct thread {
+	uint64_t saved_rsp;      /* valid while not running */
+	vaddr_t stack_base;      /* kernel stack reservation: guard page first */
+	enum thread_state state;
+	struct process *process; /* NULL for kernel threads */
+	struct thread *next;     /* run queue or sleep list link */
+	uint64_t wake_tick;      /* sleeping: when to wake */
+};
+
+void sched_init(void);
+/* The thread running now. */
+struct thread *thread_current(void);
+/* A user thread of process p that starts in ring 3 at entry with stack
+ * pointer user_rsp.  NULL when out of memory. */
+struct thread *thread_create_user(struct process *p, vaddr_t entry, vaddr_t user_rsp);
+/* Marks the running thread blocked and runs others until thread_wake(). */
+void thread_block(void);
+void thread_wake(struct thread *t);
+void thread_sleep(uint64_t ticks);
+void thread_yield(void);
+/* Ends the running thread; its stack is freed after the switch away. */
+__attribute__((noreturn)) void thread_exit(void);
+uint64_t sched_ticks(void);
+
+#endif

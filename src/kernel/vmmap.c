@@ -1,0 +1,81 @@
+/*
+ * vmmap.c - page-state runs and counts of a user address space.
+ *
+ * The walk asks vm_query for one address at a time, and skips the whole
+ * range an upper-level entry covers (2 MiB, 1 GiB or 512 GiB), so mapping
+ * an empty 128 TiB address space takes a few hundred queries.
+ */
+#include "kernel/vmmap.h"
+
+#define LEVEL_BITS 9
+
+static uint32_t run_kind(const struct vm_state *st)
+{
+	switch (st->kind) {
+	case VM_STATE_RESERVED:
+		return RDOS_PAGE_RESERVED;
+	case VM_STATE_IMAGE:
+		return RDOS_PAGE_IMAGE;
+	case VM_STATE_GUARD:
+		return RDOS_PAGE_GUARD;
+	case VM_STATE_PRESENT:
+		return st->cow ? RDOS_PAGE_COW : RDOS_PAGE_PRESENT;
+	default:
+		return RDOS_PAGE_FREE;
+	}
+}
+
+static uint32_t run_prot(const struct vm_state *st)
+{
+	return (st->prot & VM_PROT_WRITE ? RDOS_PROT_WRITE : 0) |
+	       (st->prot & VM_PROT_EXEC ? RDOS_PROT_EXEC : 0);
+}
+
+/* The end of the range the entry found for va covers. */
+static vaddr_t covered_end(vaddr_t va, int level)
+{
+	uint64_t span = PAGE_SIZE << (LEVEL_BITS * level);
+
+	return (va & ~(span - 1)) + span;
+}
+
+uint64_t vmmap_runs(const struct vm_space *s, vaddr_t from, struct rdos_vmrun *runs,
+		    uint64_t max)
+{
+	uint64_t n = 0;
+	vaddr_t va = PAGE_ROUND_DOWN(from) < s->lo ? s->lo : PAGE_ROUND_DOWN(from);
+
+	while (va < s->hi && va >= s->lo) {
+		struct vm_state st;
+		vaddr_t end;
+		uint32_t kind, prot;
+
+		if (vm_query(s, va, &st) != VM_OK)
+			break;
+		end = covered_end(va, st.level);
+		if (end > s->hi)
+			end = s->hi;
+		kind = run_kind(&st);
+		prot = kind == RDOS_PAGE_FREE || kind == RDOS_PAGE_GUARD ? 0 : run_prot(&st);
+		if (n > 0 && runs[n - 1].kind == kind && runs[n - 1].prot == prot &&
+		    runs[n - 1].start + runs[n - 1].npages * PAGE_SIZE == va) {
+			runs[n - 1].npages += (end - va) / PAGE_SIZE;
+		} else {
+			if (n == max)
+				break;
+			runs[n++] = (struct rdos_vmrun){ va, (end - va) / PAGE_SIZE, kind, prot };
+		}
+		va = end;
+	}
+	return n;
+}
+
+void vmmap_stats(const struct vm_space *s, struct rdos_memstat *st)
+{
+	struct vm_stats vs = { 0 };
+
+	vm_check_invariants(s, &vs);
+	st->reserved_pages = vs.used_pages;
+	st->present_pages = vs.present_pages;
+	st->page_table_pages = vs.table_pages;
+}

@@ -1,0 +1,115 @@
+/*
+ * mm_space.c - dispatch of the mm_* calls to the space's design.
+ *
+ * Every call maps one to one onto vm_<call> or card1_<call>, which take
+ * the same arguments, so one macro writes the choice once.  A switch on
+ * the design rather than a table of function pointers: there are two
+ * designs, and the calls stay direct (inlinable, no indirect branches).
+ */
+#include "mm/mm_space.h"
+
+#define MM_DISPATCH(s, call, ...)                                             \
+	((s)->design == MM_DESIGN_CARD1                                       \
+		 ? card1_##call(&(s)->card1, __VA_ARGS__)                     \
+		 : vm_##call(&(s)->rdos, __VA_ARGS__))
+
+enum vm_status mm_space_init_user(struct mm_space *s, enum mm_design design,
+				  const struct mm_env *env, vaddr_t lo,
+				  vaddr_t hi, const struct vm_space *kernel)
+{
+	s->design = design;
+	if (design == MM_DESIGN_CARD1)
+		return card1_space_init_user(&s->card1, &env->vm, &env->nodes,
+					     lo, hi, kernel);
+	return vm_space_init_user(&s->rdos, &env->vm, lo, hi, kernel, 0);
+}
+
+void mm_space_destroy(struct mm_space *s)
+{
+	if (s->design == MM_DESIGN_CARD1)
+		card1_space_destroy(&s->card1);
+	else
+		vm_space_destroy(&s->rdos);
+}
+
+paddr_t mm_space_pml4(const struct mm_space *s)
+{
+	return s->design == MM_DESIGN_CARD1 ? s->card1.pt.pml4 : s->rdos.pml4;
+}
+
+enum vm_status mm_reserve(struct mm_space *s, size_t npages, unsigned prot,
+			  vaddr_t *out_va)
+{
+	return MM_DISPATCH(s, reserve, npages, prot, out_va);
+}
+
+enum vm_status mm_reserve_at(struct mm_space *s, vaddr_t va, size_t npages,
+			     unsigned prot)
+{
+	return MM_DISPATCH(s, reserve_at, va, npages, prot);
+}
+
+enum vm_status mm_reserve_image(struct mm_space *s, size_t npages,
+				unsigned prot, unsigned sel,
+				uint64_t first_page, vaddr_t *out_va)
+{
+	return MM_DISPATCH(s, reserve_image, npages, prot, sel, first_page,
+			   out_va);
+}
+
+enum vm_status mm_reserve_image_at(struct mm_space *s, vaddr_t va,
+				   size_t npages, unsigned prot, unsigned sel,
+				   uint64_t first_page)
+{
+	return MM_DISPATCH(s, reserve_image_at, va, npages, prot, sel,
+			   first_page);
+}
+
+enum vm_status mm_release(struct mm_space *s, vaddr_t va, size_t npages)
+{
+	return MM_DISPATCH(s, release, va, npages);
+}
+
+enum vm_status mm_protect(struct mm_space *s, vaddr_t va, size_t npages,
+			  unsigned prot)
+{
+	return MM_DISPATCH(s, protect, va, npages, prot);
+}
+
+enum vm_status mm_guard(struct mm_space *s, vaddr_t va, size_t npages)
+{
+	return MM_DISPATCH(s, guard, va, npages);
+}
+
+enum vm_fault_result mm_fault(struct mm_space *s, vaddr_t va, unsigned pf,
+			      struct vm_state *before)
+{
+	return MM_DISPATCH(s, fault, va, pf, before);
+}
+
+enum vm_status mm_query(const struct mm_space *s, vaddr_t va,
+			struct vm_state *st)
+{
+	return MM_DISPATCH(s, query, va, st);
+}
+
+const char *mm_check_invariants(const struct mm_space *s,
+				struct mm_stats *stats)
+{
+	struct card1_stats cs;
+	const char *why;
+
+	if (s->design != MM_DESIGN_CARD1) {
+		struct vm_stats *vs = stats ? &stats->vm : NULL;
+
+		if (stats)
+			stats->vma_nodes = stats->vma_bytes = 0;
+		return vm_check_invariants(&s->rdos, vs);
+	}
+	why = card1_check_invariants(&s->card1, &cs);
+	if (stats)
+		*stats = (struct mm_stats){ .vm = cs.vm,
+					    .vma_nodes = cs.vma_nodes,
+					    .vma_bytes = cs.vma_bytes };
+	return why;
+}

@@ -1,0 +1,89 @@
+/*
+ * mm_space.h - one address-space interface over both VM designs, chosen
+ * per space when it is created:
+ *
+ *   MM_DESIGN_RDOS   bookkeeping in the page tables (vm.h)
+ *   MM_DESIGN_CARD1  a range tree of VMAs, tables only for present pages
+ *                    (card1.h)
+ *
+ * Every call has the contract, status codes and fault results of the vm.h
+ * call of the same name; the two designs give the same answers and, for
+ * the same sequence of calls, the same addresses (both place reservations
+ * next fit from a cursor, wrapping once).  The space's design is fixed at
+ * creation.  Locking is each design's (vm.h, card1.h): for CARD1 the
+ * caller serialises every call on a space, faults included.
+ */
+#ifndef MM_MM_SPACE_H
+#define MM_MM_SPACE_H
+
+#include "mm/card1.h"
+#include "mm/vm.h"
+
+enum mm_design {
+	MM_DESIGN_RDOS,
+	MM_DESIGN_CARD1,
+};
+
+/* What a space needs from the kernel: frames, direct map and TLB for
+ * both designs, and where VMA nodes come from for MM_DESIGN_CARD1. */
+struct mm_env {
+	struct vm_env vm;
+	struct card1_node_alloc nodes; /* unused by MM_DESIGN_RDOS */
+};
+
+struct mm_space {
+	enum mm_design design;
+	union {
+		struct vm_space rdos;   /* MM_DESIGN_RDOS */
+		struct card1_space card1; /* MM_DESIGN_CARD1 */
+	};
+};
+
+/*
+ * A user space over [lo, hi) (a subrange of [VM_USER_LO, VM_USER_HI)),
+ * with a new PML4 whose kernel half is copied from kernel (zero if NULL).
+ * env is copied.  VM_ERR_NO_MEMORY if there is no frame for the PML4.
+ */
+enum vm_status mm_space_init_user(struct mm_space *s, enum mm_design design,
+				  const struct mm_env *env, vaddr_t lo,
+				  vaddr_t hi, const struct vm_space *kernel);
+void mm_space_destroy(struct mm_space *s);
+
+/* The physical address of the space's PML4, for CR3. */
+paddr_t mm_space_pml4(const struct mm_space *s);
+
+enum vm_status mm_reserve(struct mm_space *s, size_t npages, unsigned prot,
+			  vaddr_t *out_va);
+enum vm_status mm_reserve_at(struct mm_space *s, vaddr_t va, size_t npages,
+			     unsigned prot);
+enum vm_status mm_reserve_image(struct mm_space *s, size_t npages,
+				unsigned prot, unsigned sel,
+				uint64_t first_page, vaddr_t *out_va);
+enum vm_status mm_reserve_image_at(struct mm_space *s, vaddr_t va,
+				   size_t npages, unsigned prot, unsigned sel,
+				   uint64_t first_page);
+enum vm_status mm_release(struct mm_space *s, vaddr_t va, size_t npages);
+enum vm_status mm_protect(struct mm_space *s, vaddr_t va, size_t npages,
+			  unsigned prot);
+enum vm_status mm_guard(struct mm_space *s, vaddr_t va, size_t npages);
+enum vm_fault_result mm_fault(struct mm_space *s, vaddr_t va, unsigned pf,
+			      struct vm_state *before);
+enum vm_status mm_query(const struct mm_space *s, vaddr_t va,
+			struct vm_state *st);
+
+/* Totals of either design; the vma_* counts are 0 for MM_DESIGN_RDOS. */
+struct mm_stats {
+	struct vm_stats vm; /* page tables, present pages, reserved pages */
+	size_t vma_nodes;
+	size_t vma_bytes;
+};
+
+/*
+ * The design's invariant check (vm_check_invariants or
+ * card1_check_invariants): NULL if all hold, else the first broken one,
+ * its address in stats->vm.bad_va.  Walks everything; stats may be NULL.
+ */
+const char *mm_check_invariants(const struct mm_space *s,
+				struct mm_stats *stats);
+
+#endif

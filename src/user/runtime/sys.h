@@ -1,0 +1,38 @@
+/*
+ * sys.h - typed wrappers of the system calls, one per call of
+ * src/abi/rdos_abi.h, named sys_<call>.  docs/abi.md is the reference.
+ *
+ * Every wrapper returns the kernel's result unchanged: >= 0 on success,
+ * -RDOS_E* on failure (sys_error_name() spells it).  Nothing here retries,
+ * allocates or prints.
+ */
+#ifndef USER_RUNTIME_SYS_H
+#define USER_RUNTIME_SYS_H
+
+#include <stdint.h>
+
+#include "abi/rdos_abi.h"
+
+#define USER_PAGE_SIZE 4096u
+
+__attribute__((noreturn)) void sys_exit(int32_t status);
+int64_t sys_write(const char *buf, uint64_t len);
+int64_t sys_read_line(char *buf, uint64_t size);
+/* Returns the address as int64_t: user addresses are below 2^47. */
+int64_t sys_reserve(uint64_t npages, uint32_t prot, uint64_t fixed_addr);
+int64_t sys_release(uint64_t addr, uint64_t npages);
+int64_t sys_protect(uint64_t addr, uint64_t npages, uint32_t prot);
+int64_t sys_spawn(const char *name, const char *args, uint32_t flags);
+int64_t sys_wait(int64_t pid, int32_t *status);
+int64_t sys_getpid(void);
+int64_t sys_yield(void);
+int64_t sys_sleep(uint64_t milliseconds);
+int64_t sys_memstat(int64_t pid, struct rdos_memstat *out);
+int64_t sys_proclist(struct rdos_procinfo *out, uint64_t max);
+int64_t sys_vmmap(int64_t pid, uint64_t from, struct rdos_vmrun *out, uint64_t max);
+int64_t sys_getargs(char *buf, uint64_t size);
+
+/* "EFAULT" for -RDOS_EFAULT and so on; "?" for anything else. */
+const char *sys_error_name(int64_t result);
+
+#endif

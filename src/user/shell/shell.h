@@ -1,0 +1,29 @@
+/*
+ * shell.h - the pieces of the shell (src/user/shell) that its files share:
+ * the built-in commands and the helpers they print with.
+ */
+#ifndef USER_SHELL_SHELL_H
+#define USER_SHELL_SHELL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A built-in: runs with the rest of the command line (never NULL, maybe
+ * ""), returns 0 on success.  `exit` is handled by the command loop. */
+struct builtin {
+	const char *name;
+	const char *usage; /* arguments, for help: "[PID]" */
+	const char *help;
+	int (*run)(const char *args);
+};
+
+/* The table, ended by an entry whose name is NULL. */
+extern const struct builtin builtins[];
+
+const struct builtin *builtin_find(const char *name);
+
+/* Parses a decimal number filling all of s (after blanks); false if s
+ * holds anything else. */
+bool shell_parse_int(const char *s, int64_t *out);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * user_tests.c - user-mode tests driven from the kernel: each spawns a user
+ * program (tests/user/), waits for it and judges it by its exit status, the
+ * way xv6's usertests judge their children.  The runner's leak check then
+ * proves that the process gave back every frame and page-table page.
+ */
+#include "kernel/ktest.h"
+#include "kernel/process.h"
+
+/* Runs name with args as a child of the kernel; returns its exit status,
+ * or a spawn error (negative, below RDOS_STATUS_KILLED). */
+static int64_t run_program(const char *name, const char *args)
+{
+	int32_t status;
+	int64_t pid = process_spawn(name, args, RDOS_SPAWN_DEFAULT);
+
+	if (pid < 0)
+		return pid - 1000;
+	if (process_wait(pid, &status) != pid)
+		return -2000;
+	return status;
+}
+
+KTEST(user_hello_runs_and_exits_zero)
+{
+	KT_EXPECT_EQ(run_program("ut_hello", "one two"), 0);
+}
+
+KTEST(user_demand_paging_from_user_space)
+{
+	KT_EXPECT_EQ(run_program("ut_demand", ""), 0);
+}
+
+KTEST(user_malloc_storm)
+{
+	KT_EXPECT_EQ(run_program("ut_malloc", ""), 0);
+}
+
+KTEST(user_protect_and_release_rules)
+{
+	KT_EXPECT_EQ(run_program("ut_protect", ""), 0);
+}
+
+KTEST(user_many_processes_at_once)
+{
+	KT_EXPECT_EQ(run_program("ut_spawn_many", ""), 0);
+}
+
+KTEST(user_faulting_programs_are_killed_and_others_go_on)
+{
+	KT_EXPECT_EQ(run_program("ut_killers", ""), 0);
+}
+
+KTEST(user_killed_directly_by_a_bad_address)
+{
+	KT_EXPECT_EQ(run_program("ut_kill_unreserved", ""), RDOS_STATUS_KILLED);
+}
+
+KTEST(user_syscalls_refuse_bad_pointers_and_lengths)
+{
+	KT_EXPECT_EQ(run_program("ut_syscall_robust", ""), 0);
+}
+
+KTEST(user_spawn_of_unknown_program_fails_cleanly)
+{
+	KT_EXPECT_EQ(process_spawn("no_such_program", "", RDOS_SPAWN_DEFAULT), -RDOS_ENOENT);
+}
