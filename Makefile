@@ -8,6 +8,8 @@ ISO        := $(BUILD)/kernel.iso
 TEST_ISO   := $(BUILD)/test.iso
 # ISOs that run one deliberately broken kernel test (KTEST_MANUAL): the
 # harness must report each as a failure (tests/harness/harness-selftest.sh).
+# The same tests with Card 1 (the VMA tree) as the processes' default design.
+CARD1_ISO     := $(BUILD)/test-card1.iso
 SELFTESTS     := boot_deliberate_failure boot_deliberate_page_fault pmm_deliberate_double_free
 SELFTEST_ISOS := $(patsubst %,$(BUILD)/selftest-%.iso,$(SELFTESTS))
 
@@ -30,9 +32,6 @@ KERNEL_ASM := $(wildcard asm/*.asm)
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/k/%.o,$(KERNEL_ASM))
 SYMS_OBJ   := $(BUILD)/k/symbols.o
 
-include src/user/user.mk
-include tests/pe/pe.mk
-
 # --- host build of the portable core ------------------------------------------
 # The very same source files as in the kernel (src/boot, src/lib, src/mm have
 # no hardware access), built with the sanitizers and linked with cmocka.
@@ -44,7 +43,11 @@ HOST_SUPPORT := $(filter-out tests/host/test_%.c,$(wildcard tests/host/*.c))
 
 .PHONY: all iso run bochs debug test host-test bench deps clean help
 
-all: $(ISO) $(TEST_ISO) $(SELFTEST_ISOS)
+all: $(ISO) $(TEST_ISO) $(CARD1_ISO) $(SELFTEST_ISOS)
+
+# After `all`, so that a bare `make` builds the ISOs.
+include src/user/user.mk
+include tests/pe/pe.mk
 
 help:
 	@echo "make run      boot the kernel in QEMU on this terminal (Ctrl-A X quits)"
@@ -91,8 +94,14 @@ iso: all
 $(ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(USER_PROGRAMS)
 	scripts/make-iso.sh $@ $(KERNEL) "" $(USER_PROGRAMS)
 
-$(TEST_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(USER_PROGRAMS)
-	scripts/make-iso.sh $@ $(KERNEL) ktest $(USER_PROGRAMS)
+# The test ISOs also carry the PE samples and the malformed images.
+TEST_PROGRAMS := $(USER_PROGRAMS) $(PE_IMAGES) $(PE_BAD_IMAGES)
+
+$(TEST_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TEST_PROGRAMS)
+	scripts/make-iso.sh $@ $(KERNEL) ktest $(TEST_PROGRAMS)
+
+$(CARD1_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TEST_PROGRAMS)
+	scripts/make-iso.sh $@ $(KERNEL) "ktest vm=card1" $(TEST_PROGRAMS)
 
 $(BUILD)/selftest-%.iso: $(KERNEL) grub.cfg scripts/make-iso.sh
 	scripts/make-iso.sh $@ $(KERNEL) ktest=$*

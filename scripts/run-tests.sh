@@ -4,7 +4,7 @@
 #
 # Levels: host unit and model-based tests of the portable core (cmocka, TAP,
 # under ASan/UBSan); the in-kernel suite booted in QEMU at several memory
-# sizes; the harness's self-tests (a failing test and a kernel fault must be
+# sizes, and once more with Card 1 as the processes' design; the harness's self-tests (a failing test and a kernel fault must be
 # reported as failures); the same test ISO booted under Bochs.
 set -u
 cd "$(dirname "$0")/.."
@@ -43,6 +43,9 @@ qemu_tests() {
 		echo "# qemu -m $mem"
 		tests/harness/qemu-ktest.sh build/test.iso "$mem" "m$mem"
 	done
+	# The whole kernel and user suite again, processes on Card 1.
+	echo "# qemu -m 512M, Card 1 design"
+	tests/harness/qemu-ktest.sh build/test-card1.iso 512M card1_m512M
 }
 
 run_level host host_tests

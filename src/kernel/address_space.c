@@ -10,13 +10,18 @@
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/address_space.h"
+#include "kernel/cmdline.h"
 #include "kernel/frames.h"
+#include "kernel/kmalloc.h"
+#include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "lib/panic.h"
+#include "lib/string.h"
 
 static struct vm_space kernel_vm;
 static struct spinlock kernel_space_lock = SPINLOCK_INIT("kernel_vm page tables");
-static struct vm_space *current_user_space;
+static struct mm_space *current_user_space;
+static enum mm_design default_design = MM_DESIGN_RDOS;
 
 static void *env_phys_to_virt(void *ctx, paddr_t pa)
 {
@@ -42,22 +47,51 @@ static void env_tlb_invalidate(void *ctx, vaddr_t va)
 	invlpg(va);
 }
 
-static const struct vm_env machine_env = {
-	env_phys_to_virt, env_frame_alloc, env_frame_free, env_tlb_invalidate, NULL,
+static void *env_node_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return kmalloc(size);
+}
+
+static void env_node_free(void *ctx, void *node)
+{
+	(void)ctx;
+	kfree(node);
+}
+
+static const struct mm_env machine_env = {
+	.vm = { env_phys_to_virt, env_frame_alloc, env_frame_free, env_tlb_invalidate, NULL },
+	.nodes = { env_node_alloc, env_node_free, NULL },
 };
 
 void address_space_init(void)
 {
-	enum vm_status s = vm_space_init_kernel(&kernel_vm, &machine_env, paging_kernel_pml4(),
+	enum vm_status s = vm_space_init_kernel(&kernel_vm, &machine_env.vm, paging_kernel_pml4(),
 						KERNEL_SPACE_START, KERNEL_SPACE_END);
+	char design[8];
 
 	if (s != VM_OK)
 		panic("address_space_init: kernel space: %s", vm_status_name(s));
+	if (cmdline_value("vm", design, sizeof(design)) && strcmp(design, "card1") == 0)
+		default_design = MM_DESIGN_CARD1;
+	kprintf("vm: processes use the %s design by default\n",
+		default_design == MM_DESIGN_CARD1 ? "Card 1 (VMA tree)" : "rdos (page tables)");
 }
 
-const struct vm_env *address_space_env(void)
+const struct mm_env *address_space_env(void)
 {
 	return &machine_env;
+}
+
+enum mm_design address_space_default_design(void)
+{
+	return default_design;
+}
+
+enum vm_status address_space_create(struct mm_space *s, enum mm_design design)
+{
+	return mm_space_init_user(s, design, &machine_env, USER_SPACE_START, USER_SPACE_END,
+				  &kernel_vm);
 }
 
 struct vm_space *kernel_space(void)
@@ -116,26 +150,27 @@ enum vm_status kernel_commit(vaddr_t va, size_t npages)
 /* The fault handler's way in: resolve va in the space that owns it. */
 enum vm_fault_result address_space_fault(vaddr_t va, unsigned pf, struct vm_state *before)
 {
-	struct vm_space *space = va >= KERNEL_SPACE_START ? &kernel_vm : current_user_space;
 	enum vm_fault_result r;
 
-	if (!space)
-		return VM_FAULT_OUTSIDE;
-	if (space != &kernel_vm)
-		return vm_fault(space, va, pf, before);
+	/* A user space is only touched by its own process's thread, and the
+	 * kernel is not preempted: the fault is serialised with the space's
+	 * other calls, as Card 1 requires (multiprocessor issue: a lock). */
+	if (va < KERNEL_SPACE_START)
+		return current_user_space ? mm_fault(current_user_space, va, pf, before)
+					  : VM_FAULT_OUTSIDE;
 	spin_lock(&kernel_space_lock);
-	r = vm_fault(space, va, pf, before);
+	r = vm_fault(&kernel_vm, va, pf, before);
 	spin_unlock(&kernel_space_lock);
 	return r;
 }
 
-void address_space_activate(struct vm_space *space)
+void address_space_activate(struct mm_space *space)
 {
 	current_user_space = space;
-	write_cr3(space ? space->pml4 : paging_kernel_pml4());
+	write_cr3(space ? mm_space_pml4(space) : paging_kernel_pml4());
 }
 
-struct vm_space *address_space_current(void)
+struct mm_space *address_space_current(void)
 {
 	return current_user_space;
 }

@@ -11,12 +11,17 @@
 #ifndef KERNEL_ADDRESS_SPACE_H
 #define KERNEL_ADDRESS_SPACE_H
 
-#include "mm/vm.h"
+#include "mm/mm_space.h"
 
 void address_space_init(void);
 
-/* The environment (frames, direct map, invlpg) every kernel vm_space uses. */
-const struct vm_env *address_space_env(void);
+/* What every space needs from the machine: frames, the direct map, invlpg,
+ * and kmalloc for the VMA nodes of Card 1 spaces. */
+const struct mm_env *address_space_env(void);
+/* The design new processes get unless spawn asks (command line vm=card1). */
+enum mm_design address_space_default_design(void);
+/* A user space of the given design sharing the kernel half. */
+enum vm_status address_space_create(struct mm_space *s, enum mm_design design);
 struct vm_space *kernel_space(void);
 
 /* Reservations in the kernel space, under kernel_space_lock. */
@@ -29,8 +34,8 @@ enum vm_status kernel_commit(vaddr_t va, size_t npages);
 
 /* Loads space's PML4 into CR3 and makes it the space for lower-half faults
  * (NULL: back to the kernel's own PML4, no user space). */
-void address_space_activate(struct vm_space *space);
-struct vm_space *address_space_current(void);
+void address_space_activate(struct mm_space *space);
+struct mm_space *address_space_current(void);
 
 /* For the page-fault handler: resolves a fault at va in the space owning it
  * (the kernel space above KERNEL_SPACE_START, else the current user space). */

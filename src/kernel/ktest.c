@@ -6,6 +6,8 @@
  * a panic in the middle of a test can still close the KTAP stream with that
  * test marked "not ok" and the final "ktest-end: FAIL" line.
  */
+#include <stdarg.h>
+
 #include "arch/x86_64/emulator.h"
 #include "kernel/cmdline.h"
 #include "kernel/ktest.h"
@@ -50,6 +52,17 @@ void ktest_expect_eq(uint64_t a, uint64_t b, const char *expr_a,
 			line, expr_a, expr_b, a, b);
 		current_failed = true;
 	}
+}
+
+void ktest_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	kprintf("    # ");
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+	kprintf("\n");
 }
 
 static bool ktest_selected(const struct ktest *t, const char *only)

@@ -47,6 +47,9 @@ void ktest_expect_eq(uint64_t a, uint64_t b, const char *expr_a,
 #define KT_EXPECT_EQ(a, b)                                                     \
 	ktest_expect_eq((uint64_t)(a), (uint64_t)(b), #a, #b, __FILE__, __LINE__)
 
+/* Prints a "# ..." diagnostic line inside the running test's output. */
+__attribute__((format(printf, 1, 2))) void ktest_note(const char *fmt, ...);
+
 /* Runs every test (or only the one named by ktest=NAME) and exits. */
 __attribute__((noreturn)) void ktest_run(void);
 bool ktest_mode(void);

@@ -68,7 +68,7 @@ struct process *process_find(int64_t pid)
 	return NULL;
 }
 
-struct vm_space *process_space(struct process *p)
+struct mm_space *process_space(struct process *p)
 {
 	return p == kernel_process() ? NULL : &p->space;
 }
@@ -87,28 +87,38 @@ static struct process *process_alloc(void)
 }
 
 /* A stack of USER_STACK_PAGES with a guard page below; returns its top. */
-static int64_t stack_reserve(struct vm_space *s, vaddr_t *top)
+static int64_t stack_reserve(struct mm_space *s, vaddr_t *top)
 {
 	vaddr_t base;
 
-	if (vm_reserve(s, USER_STACK_PAGES + 1, VM_PROT_WRITE | VM_PROT_USER, &base) != VM_OK)
+	if (mm_reserve(s, USER_STACK_PAGES + 1, VM_PROT_WRITE | VM_PROT_USER, &base) != VM_OK)
 		return -RDOS_ENOMEM;
-	if (vm_guard(s, base, 1) != VM_OK)
+	if (mm_guard(s, base, 1) != VM_OK)
 		panic("stack_reserve: guard on a fresh reservation failed");
 	*top = base + (USER_STACK_PAGES + 1) * PAGE_SIZE;
 	return 0;
 }
 
+static enum mm_design design_of(uint32_t spawn_flags)
+{
+	uint32_t design = spawn_flags & ~PROCESS_SPAWN_RELOCATE;
+
+	if (design == RDOS_SPAWN_CARD1)
+		return MM_DESIGN_CARD1;
+	if (design == RDOS_SPAWN_RDOS)
+		return MM_DESIGN_RDOS;
+	return address_space_default_design();
+}
+
 /* Address space, program image, stack and thread of a new process. */
-static int64_t process_build(struct process *p, const char *name)
+static int64_t process_build(struct process *p, const char *name, uint32_t flags)
 {
 	vaddr_t entry, stack_top;
 	int64_t err;
 
-	if (vm_space_init_user(&p->space, address_space_env(), USER_SPACE_START, USER_SPACE_END,
-			       kernel_space(), 0) != VM_OK)
+	if (address_space_create(&p->space, design_of(flags)) != VM_OK)
 		return -RDOS_ENOMEM;
-	err = program_load(&p->space, name, &p->image, &entry);
+	err = program_load(&p->space, name, &p->image, flags & PROCESS_SPAWN_RELOCATE, &entry);
 	if (err == 0)
 		err = stack_reserve(&p->space, &stack_top);
 	/* RSP as if the entry point had just been called: 16n - 8 */
@@ -116,7 +126,7 @@ static int64_t process_build(struct process *p, const char *name)
 		err = -RDOS_ENOMEM;
 	if (err != 0) {
 		program_unload(&p->image);
-		vm_space_destroy(&p->space);
+		mm_space_destroy(&p->space);
 	}
 	return err;
 }
@@ -126,14 +136,13 @@ int64_t process_spawn(const char *name, const char *args, uint32_t flags)
 	struct process *p = process_alloc();
 	int64_t err;
 
-	(void)flags; /* the design choice arrives with Card 1 */
 	if (!p)
 		return -RDOS_ELIMIT;
 	*p = (struct process){ .pid = next_pid, .state = PROCESS_RUNNING,
 			       .parent = process_current() };
 	copy_string(p->name, name, sizeof(p->name));
 	copy_string(p->args, args ? args : "", sizeof(p->args));
-	err = process_build(p, name);
+	err = process_build(p, name, flags);
 	if (err != 0) {
 		p->state = PROCESS_FREE;
 		return err;
@@ -163,7 +172,7 @@ void process_exit(int32_t status)
 	ASSERT(p != kernel_process());
 	address_space_activate(NULL);
 	program_unload(&p->image);
-	vm_space_destroy(&p->space);
+	mm_space_destroy(&p->space);
 	orphan_children(p);
 	p->exit_status = status;
 	p->state = PROCESS_ZOMBIE;
@@ -224,16 +233,16 @@ uint64_t process_list(struct rdos_procinfo *out, uint64_t max)
 
 	for (unsigned i = 0; i < PROCESS_MAX && n < max; i++) {
 		const struct process *p = &table[i];
-		struct vm_stats st = { 0 };
+		struct mm_stats st = { 0 };
 
 		if (p->state == PROCESS_FREE)
 			continue;
 		if (p != kernel_process() && p->state == PROCESS_RUNNING)
-			vm_check_invariants(&p->space, &st);
+			mm_check_invariants(&p->space, &st);
 		out[n] = (struct rdos_procinfo){
 			.pid = p->pid, .parent = p->parent ? p->parent->pid : -1,
 			.state = p->state == PROCESS_ZOMBIE ? 2 : p->thread.state == THREAD_BLOCKED,
-			.present_pages = st.present_pages,
+			.present_pages = st.vm.present_pages,
 		};
 		copy_string(out[n].name, p->name, sizeof(out[n].name));
 		n++;

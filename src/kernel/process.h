@@ -16,10 +16,13 @@
 #include "abi/rdos_abi.h"
 #include "kernel/program.h"
 #include "kernel/thread.h"
-#include "mm/vm.h"
+#include "mm/mm_space.h"
 
 #define PROCESS_MAX 64
 #define PROCESS_ARGS_MAX 256
+/* Kernel-only spawn flag (tests): load the image away from its preferred
+ * base, so that its base relocations must be applied. */
+#define PROCESS_SPAWN_RELOCATE (1u << 16)
 
 enum process_state { PROCESS_FREE, PROCESS_RUNNING, PROCESS_ZOMBIE };
 
@@ -31,7 +34,7 @@ struct process {
 	struct process *parent;
 	int32_t exit_status;
 	struct thread *waiter; /* the thread blocked in wait(), if any */
-	struct vm_space space;
+	struct mm_space space;
 	struct thread thread;
 	struct program_image image; /* the loaded PE and its provider */
 };
@@ -49,7 +52,7 @@ __attribute__((noreturn)) void process_kill_current(const char *reason);
 
 struct process *process_current(void);
 struct process *process_find(int64_t pid);
-struct vm_space *process_space(struct process *p);
+struct mm_space *process_space(struct process *p);
 uint64_t process_list(struct rdos_procinfo *out, uint64_t max);
 
 /* For thread.c: where a process's thread lives, and its release. */

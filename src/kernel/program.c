@@ -14,6 +14,7 @@
 
 #define SELECTOR_FIRST 1
 #define SELECTOR_LAST 199 /* 200-255 are left to kernel tests */
+#define RELOCATION_DISTANCE (256ull << 20)
 
 static const struct boot_info *modules;
 
@@ -64,19 +65,19 @@ static unsigned vm_prot_of(unsigned pe_prot)
 	       (pe_prot & PE_PROT_EXEC ? VM_PROT_EXEC : 0);
 }
 
-static enum vm_status reserve_pages(struct vm_space *s, const struct program_image *img,
+static enum vm_status reserve_pages(struct mm_space *s, const struct program_image *img,
 				    uint32_t rva, uint64_t bytes, unsigned pe_prot)
 {
 	uint64_t npages = (bytes + PAGE_MASK) / PAGE_SIZE;
 
 	if (npages == 0)
 		return VM_OK;
-	return vm_reserve_image_at(s, img->load_base + rva, npages, vm_prot_of(pe_prot),
+	return mm_reserve_image_at(s, img->load_base + rva, npages, vm_prot_of(pe_prot),
 				   img->selector, rva / PAGE_SIZE);
 }
 
 /* The headers page and every section, each as image pages. */
-static enum vm_status reserve_image(struct vm_space *s, const struct program_image *img)
+static enum vm_status reserve_image(struct mm_space *s, const struct program_image *img)
 {
 	enum vm_status st = reserve_pages(s, img, 0, img->pe.size_of_headers, PE_PROT_READ);
 
@@ -90,8 +91,8 @@ static enum vm_status reserve_image(struct vm_space *s, const struct program_ima
 	return st;
 }
 
-int64_t program_load(struct vm_space *space, const char *name, struct program_image *img,
-		     vaddr_t *entry)
+int64_t program_load(struct mm_space *space, const char *name, struct program_image *img,
+		     bool relocate, vaddr_t *entry)
 {
 	enum pe_status pst;
 
@@ -99,13 +100,13 @@ int64_t program_load(struct vm_space *space, const char *name, struct program_im
 	if (!program_find(name, &img->file, &img->file_len))
 		return -RDOS_ENOENT;
 	pst = pe_parse(img->file, img->file_len, &img->pe);
+	img->load_base = img->pe.image_base + (relocate ? RELOCATION_DISTANCE : 0);
 	if (pst == PE_OK)
-		pst = pe_check_load_base(&img->pe, img->pe.image_base);
+		pst = pe_check_load_base(&img->pe, img->load_base);
 	if (pst != PE_OK) {
 		kprintf("spawn %s: image refused: %s\n", name, pe_status_reason(pst));
 		return -RDOS_ENOEXEC;
 	}
-	img->load_base = img->pe.image_base;
 	if (!selector_register(img))
 		return -RDOS_ELIMIT;
 	if (reserve_image(space, img) != VM_OK)

@@ -12,7 +12,7 @@
 #define KERNEL_PROGRAM_H
 
 #include "boot/multiboot2.h"
-#include "mm/vm.h"
+#include "mm/mm_space.h"
 #include "pe/pe.h"
 
 struct program_image {
@@ -27,10 +27,11 @@ struct program_image {
 void program_store_init(const struct boot_info *bi);
 /* The module called name, or false. */
 bool program_find(const char *name, const uint8_t **file, size_t *len);
-/* Reserves name's image in space as image pages; 0 or -RDOS_E*.  A refused
+/* Reserves name's image in space as image pages, at its preferred base or,
+ * with relocate, RELOCATION_DISTANCE above it; 0 or -RDOS_E*.  A refused
  * image is reported on the console with the reason. */
-int64_t program_load(struct vm_space *space, const char *name, struct program_image *img,
-		     vaddr_t *entry);
+int64_t program_load(struct mm_space *space, const char *name, struct program_image *img,
+		     bool relocate, vaddr_t *entry);
 void program_unload(struct program_image *img);
 
 #endif

@@ -129,7 +129,7 @@ static bool pages_ok(uint64_t addr, uint64_t npages)
 
 static int64_t sys_reserve(const struct trap_frame *f)
 {
-	struct vm_space *s = process_space(process_current());
+	struct mm_space *s = process_space(process_current());
 	uint64_t npages = f->rdi, fixed = f->rdx;
 	unsigned prot;
 	vaddr_t va = fixed;
@@ -139,15 +139,15 @@ static int64_t sys_reserve(const struct trap_frame *f)
 	if (fixed && !pages_ok(fixed, npages))
 		return -RDOS_EINVAL;
 	if (fixed)
-		return vm_error(vm_reserve_at(s, fixed, npages, prot)) ?: (int64_t)fixed;
-	return vm_error(vm_reserve(s, npages, prot, &va)) ?: (int64_t)va;
+		return vm_error(mm_reserve_at(s, fixed, npages, prot)) ?: (int64_t)fixed;
+	return vm_error(mm_reserve(s, npages, prot, &va)) ?: (int64_t)va;
 }
 
 static int64_t sys_release(const struct trap_frame *f)
 {
 	if (!pages_ok(f->rdi, f->rsi))
 		return -RDOS_EINVAL;
-	return vm_error(vm_release(process_space(process_current()), f->rdi, f->rsi));
+	return vm_error(mm_release(process_space(process_current()), f->rdi, f->rsi));
 }
 
 static int64_t sys_protect(const struct trap_frame *f)
@@ -156,7 +156,7 @@ static int64_t sys_protect(const struct trap_frame *f)
 
 	if (!pages_ok(f->rdi, f->rsi) || !prot_from_user(f->rdx, &prot))
 		return -RDOS_EINVAL;
-	return vm_error(vm_protect(process_space(process_current()), f->rdi, f->rsi, prot));
+	return vm_error(mm_protect(process_space(process_current()), f->rdi, f->rsi, prot));
 }
 
 static int64_t sys_spawn(const struct trap_frame *f)
@@ -227,7 +227,7 @@ static int64_t sys_memstat(const struct trap_frame *f)
 		return -RDOS_ENOENT;
 	vmmap_stats(&p->space, &st);
 	st.image_pages_loaded = p->image.pages_loaded;
-	st.design = RDOS_SPAWN_RDOS;
+	st.design = p->space.design == MM_DESIGN_CARD1 ? RDOS_SPAWN_CARD1 : RDOS_SPAWN_RDOS;
 	return copy_to_user(f->rsi, &st, sizeof(st));
 }
 

@@ -27,7 +27,7 @@ static bool page_usable(const struct vm_state *st, bool write)
 
 int64_t user_buffer_check(uint64_t addr, uint64_t len, bool write)
 {
-	struct vm_space *space = process_space(process_current());
+	struct mm_space *space = process_space(process_current());
 	uint64_t va, end;
 
 	if (len == 0)
@@ -39,7 +39,7 @@ int64_t user_buffer_check(uint64_t addr, uint64_t len, bool write)
 		struct vm_state st;
 		uint64_t span;
 
-		if (vm_query(space, va, &st) != VM_OK || !page_usable(&st, write))
+		if (mm_query(space, va, &st) != VM_OK || !page_usable(&st, write))
 			return -RDOS_EFAULT;
 		span = PAGE_SIZE << (LEVEL_BITS * st.level);
 		va = (va & ~(span - 1)) + span;

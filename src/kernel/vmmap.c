@@ -1,10 +1,11 @@
 /*
  * vmmap.c - page-state runs and counts of a user address space.
  *
- * The walk asks vm_query for one address at a time, and skips the whole
+ * The walk asks mm_query for one address at a time (either design), and skips the whole
  * range an upper-level entry covers (2 MiB, 1 GiB or 512 GiB), so mapping
  * an empty 128 TiB address space takes a few hundred queries.
  */
+#include "arch/x86_64/layout.h"
 #include "kernel/vmmap.h"
 
 #define LEVEL_BITS 9
@@ -39,22 +40,23 @@ static vaddr_t covered_end(vaddr_t va, int level)
 	return (va & ~(span - 1)) + span;
 }
 
-uint64_t vmmap_runs(const struct vm_space *s, vaddr_t from, struct rdos_vmrun *runs,
+uint64_t vmmap_runs(const struct mm_space *s, vaddr_t from, struct rdos_vmrun *runs,
 		    uint64_t max)
 {
 	uint64_t n = 0;
-	vaddr_t va = PAGE_ROUND_DOWN(from) < s->lo ? s->lo : PAGE_ROUND_DOWN(from);
+	vaddr_t va = PAGE_ROUND_DOWN(from) < USER_SPACE_START ? USER_SPACE_START
+							      : PAGE_ROUND_DOWN(from);
 
-	while (va < s->hi && va >= s->lo) {
+	while (va < USER_SPACE_END && va >= USER_SPACE_START) {
 		struct vm_state st;
 		vaddr_t end;
 		uint32_t kind, prot;
 
-		if (vm_query(s, va, &st) != VM_OK)
+		if (mm_query(s, va, &st) != VM_OK)
 			break;
 		end = covered_end(va, st.level);
-		if (end > s->hi)
-			end = s->hi;
+		if (end > USER_SPACE_END)
+			end = USER_SPACE_END;
 		kind = run_kind(&st);
 		prot = kind == RDOS_PAGE_FREE || kind == RDOS_PAGE_GUARD ? 0 : run_prot(&st);
 		if (n > 0 && runs[n - 1].kind == kind && runs[n - 1].prot == prot &&
@@ -70,12 +72,13 @@ uint64_t vmmap_runs(const struct vm_space *s, vaddr_t from, struct rdos_vmrun *r
 	return n;
 }
 
-void vmmap_stats(const struct vm_space *s, struct rdos_memstat *st)
+void vmmap_stats(const struct mm_space *s, struct rdos_memstat *st)
 {
-	struct vm_stats vs = { 0 };
+	struct mm_stats ms = { 0 };
 
-	vm_check_invariants(s, &vs);
-	st->reserved_pages = vs.used_pages;
-	st->present_pages = vs.present_pages;
-	st->page_table_pages = vs.table_pages;
+	mm_check_invariants(s, &ms);
+	st->reserved_pages = ms.vm.used_pages;
+	st->present_pages = ms.vm.present_pages;
+	st->page_table_pages = ms.vm.table_pages;
+	st->metadata_bytes = ms.vma_bytes;
 }

@@ -7,12 +7,12 @@
 #define KERNEL_VMMAP_H
 
 #include "abi/rdos_abi.h"
-#include "mm/vm.h"
+#include "mm/mm_space.h"
 
 /* Fills up to max runs starting at address from; returns how many. */
-uint64_t vmmap_runs(const struct vm_space *s, vaddr_t from, struct rdos_vmrun *runs,
+uint64_t vmmap_runs(const struct mm_space *s, vaddr_t from, struct rdos_vmrun *runs,
 		    uint64_t max);
 /* Fills the per-process fields of st (reserved, present, page tables). */
-void vmmap_stats(const struct vm_space *s, struct rdos_memstat *st);
+void vmmap_stats(const struct mm_space *s, struct rdos_memstat *st);
 
 #endif

@@ -61,6 +61,11 @@ KTEST(user_syscalls_refuse_bad_pointers_and_lengths)
 	KT_EXPECT_EQ(run_program("ut_syscall_robust", ""), 0);
 }
 
+KTEST(user_shell_runs_commands)
+{
+	KT_EXPECT_EQ(run_program("ut_shell", ""), 0);
+}
+
 KTEST(user_spawn_of_unknown_program_fails_cleanly)
 {
 	KT_EXPECT_EQ(process_spawn("no_such_program", "", RDOS_SPAWN_DEFAULT), -RDOS_ENOENT);

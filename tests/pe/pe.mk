@@ -60,3 +60,9 @@ $(PE_DIR)/%-lld.exe: $(PE_DIR)/%.obj
 
 $(PE_DIR)/%-lld-fixed.exe: $(PE_DIR)/%.obj
 	$(PE_LLD_LINK) $(PE_LLD_FLAGS) /fixed /out:$@ $<
+
+# Malformed images for the kernel's refusal tests, made from a good one.
+PE_BAD_IMAGES := $(patsubst %,$(PE_DIR)/bad-%.exe,truncated magic machine)
+
+$(PE_BAD_IMAGES): $(PE_DIR)/tiny-gcc.exe tests/pe/make-bad.sh
+	tests/pe/make-bad.sh $< $(PE_DIR)

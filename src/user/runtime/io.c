@@ -8,6 +8,8 @@
  */
 #include "user/runtime/io.h"
 
+#include <stdarg.h>
+
 #include "lib/format.h"
 #include "user/runtime/sys.h"
 

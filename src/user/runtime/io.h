@@ -12,7 +12,6 @@
 #ifndef USER_RUNTIME_IO_H
 #define USER_RUNTIME_IO_H
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 

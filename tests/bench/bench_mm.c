@@ -1,0 +1,297 @@
+/*
+ * bench_mm.c - fixture, counters and the probe-then-timed-passes driver of
+ * the two-design benchmarks (see bench_mm.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_mm.h"
+#include "lib/panic.h"
+
+static const char *const design_names[BM_DESIGNS] = {
+	[MM_DESIGN_RDOS] = "rdos",
+	[MM_DESIGN_CARD1] = "card1",
+};
+
+const char *bm_design_name(enum mm_design d)
+{
+	return design_names[d];
+}
+
+void bm_must(enum vm_status st, const char *what)
+{
+	if (st != VM_OK)
+		panic("bench: %s: %s", what, vm_status_name(st));
+}
+
+/* --- the environment: sim_phys, with table visits and nodes counted ----- */
+
+static void *counting_phys_to_virt(void *ctx, paddr_t pa)
+{
+	struct bm *b = ctx; /* phys is b's first member */
+
+	b->table_visits++;
+	return sim_phys_to_virt(&b->phys, pa);
+}
+
+static void *node_alloc(void *ctx, size_t size)
+{
+	struct bm *b = ctx;
+
+	b->nodes_alloc++;
+	return malloc(size);
+}
+
+static void node_free(void *ctx, void *node)
+{
+	struct bm *b = ctx;
+
+	b->nodes_freed++;
+	free(node);
+}
+
+/* Stands for a file read: writes the whole page, as zeroing does. */
+static int fill_image_page(void *ctx, uint64_t page, void *dest)
+{
+	(void)ctx;
+	memset(dest, (int)(page & 0xff), PAGE_SIZE);
+	return 0;
+}
+
+void bm_init(struct bm *b, size_t nframes)
+{
+	*b = (struct bm){ 0 };
+	sim_phys_init(&b->phys, nframes);
+	b->phys.poison = false;
+	vm_provider_unregister(BM_IMAGE_SEL);
+	bm_must(vm_provider_register(BM_IMAGE_SEL, fill_image_page, NULL),
+		"provider");
+}
+
+void bm_fini(struct bm *b)
+{
+	if (b->phys.in_use != 0 || b->nodes_alloc != b->nodes_freed)
+		panic("bench: %zu frames, %lu nodes leaked", b->phys.in_use,
+		      (unsigned long)(b->nodes_alloc - b->nodes_freed));
+	vm_provider_unregister(BM_IMAGE_SEL);
+	sim_phys_fini(&b->phys);
+}
+
+static void space_new(struct bm *b, enum mm_design d, vaddr_t lo, vaddr_t hi)
+{
+	struct mm_env env = {
+		.vm = sim_phys_vm_env(&b->phys),
+		.nodes = { node_alloc, node_free, b },
+	};
+
+	env.vm.phys_to_virt = counting_phys_to_virt;
+	env.vm.ctx = b;
+	bm_must(mm_space_init_user(&b->space[d], d, &env, lo, hi, NULL),
+		"space init");
+}
+
+static struct bm_counts counts_now(const struct bm *b)
+{
+	return (struct bm_counts){
+		.table_visits = b->table_visits,
+		.frames_alloc = b->phys.allocs,
+		.frames_freed = b->phys.frees,
+		.tlb_invalidations = b->phys.invalidations,
+		.nodes_alloc = b->nodes_alloc,
+		.nodes_freed = b->nodes_freed,
+	};
+}
+
+/* --- helpers of the workloads -------------------------------------------- */
+
+void bm_touch(struct mm_space *s, vaddr_t va, size_t n, size_t stride,
+	      unsigned pf)
+{
+	for (size_t p = 0; p < n; p++) {
+		vaddr_t at = va + p * stride * PAGE_SIZE;
+		enum vm_fault_result res = mm_fault(s, at, pf, NULL);
+
+		if (res != VM_FAULT_HANDLED)
+			panic("bench: fault at %#lx: %s", (unsigned long)at,
+			      vm_fault_result_name(res));
+	}
+}
+
+void bm_set_cursor(struct mm_space *s, vaddr_t va)
+{
+	if (s->design == MM_DESIGN_CARD1)
+		s->card1.pt.cursor = va;
+	else
+		s->rdos.cursor = va;
+}
+
+struct bm_mem bm_memory(const struct mm_space *s)
+{
+	struct card1_stats cs = { 0 };
+	struct mm_stats st;
+	const char *why = mm_check_invariants(s, &st);
+
+	if (why)
+		panic("bench: %s: %s at %#lx", bm_design_name(s->design), why,
+		      (unsigned long)st.vm.bad_va);
+	if (s->design == MM_DESIGN_CARD1)
+		card1_check_invariants(&s->card1, &cs);
+	return (struct bm_mem){ .table_bytes = st.vm.table_pages * PAGE_SIZE,
+				.vma_bytes = st.vma_bytes,
+				.vma_nodes = st.vma_nodes,
+				.tree_height = cs.tree_height };
+}
+
+/* --- phases -------------------------------------------------------------- */
+
+static void counts_add(struct bm_counts *sum, const struct bm_counts *to,
+		       const struct bm_counts *from)
+{
+	sum->table_visits += to->table_visits - from->table_visits;
+	sum->frames_alloc += to->frames_alloc - from->frames_alloc;
+	sum->frames_freed += to->frames_freed - from->frames_freed;
+	sum->tlb_invalidations += to->tlb_invalidations -
+				  from->tlb_invalidations;
+	sum->nodes_alloc += to->nodes_alloc - from->nodes_alloc;
+	sum->nodes_freed += to->nodes_freed - from->nodes_freed;
+}
+
+void bm_resume(struct bm_run *r)
+{
+	ASSERT(!r->running);
+	r->running = true;
+	r->at = counts_now(r->b);
+	r->mark = bench_now_ns();
+}
+
+void bm_pause(struct bm_run *r)
+{
+	struct bm_counts now;
+
+	ASSERT(r->running);
+	r->ns += bench_lap(&r->mark);
+	now = counts_now(r->b);
+	counts_add(&r->work, &now, &r->at);
+	r->running = false;
+}
+
+void bm_phase_done(struct bm_run *r, const char *name, uint64_t ops)
+{
+	struct bm_phase *p = &r->phase[r->nphases++];
+
+	ASSERT(r->nphases <= BM_MAX_PHASES);
+	if (r->running)
+		bm_pause(r);
+	*p = (struct bm_phase){ .name = name, .ops = ops, .ns = r->ns,
+				.work = r->work };
+	if (r->probe)
+		p->mem = bm_memory(r->s);
+	r->ns = 0;
+	r->work = (struct bm_counts){ 0 };
+}
+
+/* --- the driver ---------------------------------------------------------- */
+
+static void run_pass(struct bm *b, enum mm_design d, const struct bm_spec *sp,
+		     struct bm_run *r, bool probe)
+{
+	*r = (struct bm_run){ .b = b, .s = &b->space[d], .design = d,
+			      .probe = probe,
+			      .rng = bench_rng_seed(sp->seed) };
+	if (sp->fresh) {
+		space_new(b, d, sp->lo, sp->hi);
+		if (sp->setup)
+			sp->setup(r, sp->arg);
+	}
+	sp->pass(r, sp->arg);
+	if (sp->fresh)
+		mm_space_destroy(r->s);
+}
+
+static void same_work(const struct bm_run *probe, const struct bm_run *r,
+		      const char *workload)
+{
+	bool same = probe->nphases == r->nphases;
+
+	for (int i = 0; same && i < r->nphases; i++)
+		same = probe->phase[i].ops == r->phase[i].ops &&
+		       !memcmp(&probe->phase[i].work, &r->phase[i].work,
+			       sizeof(r->phase[i].work));
+	if (!same)
+		panic("bench: %s on %s: a timed pass did other work than the "
+		      "probe", workload, bm_design_name(r->design));
+}
+
+static void phase_row(const char *w, const char *d, const char *phase,
+		      const char *suffix, double value, const char *unit)
+{
+	char metric[96];
+
+	snprintf(metric, sizeof(metric), "%s_%s", phase, suffix);
+	bench_row(w, d, metric, value, unit);
+}
+
+static void print_phase(const char *w, enum mm_design design,
+			const struct bm_phase *p, double median_ns)
+{
+	const char *d = bm_design_name(design);
+	const struct bm_counts *c = &p->work;
+	const struct bm_mem *m = &p->mem;
+	const struct {
+		const char *suffix, *unit;
+		double value;
+	} rows[] = {
+		{ "ns", "ns", median_ns },
+		{ "ops", "ops", (double)p->ops },
+		{ "table_visits", "tables", (double)c->table_visits },
+		{ "frames_alloc", "frames", (double)c->frames_alloc },
+		{ "frames_freed", "frames", (double)c->frames_freed },
+		{ "tlb_invalidations", "calls", (double)c->tlb_invalidations },
+		{ "nodes_alloc", "nodes", (double)c->nodes_alloc },
+		{ "nodes_freed", "nodes", (double)c->nodes_freed },
+		{ "table_bytes", "bytes", (double)m->table_bytes },
+		{ "vma_bytes", "bytes", (double)m->vma_bytes },
+		{ "vma_nodes", "nodes", (double)m->vma_nodes },
+		{ "tree_height", "levels", (double)m->tree_height },
+	};
+
+	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		phase_row(w, d, p->name, rows[i].suffix, rows[i].value,
+			  rows[i].unit);
+}
+
+void bm_measure_both(struct bm *b, const struct bm_spec *spec)
+{
+	static struct bm_run probe[BM_DESIGNS], run;
+	static double ns[BM_DESIGNS][BM_MAX_PHASES][BENCH_REPS];
+
+	for (int d = 0; d < BM_DESIGNS && !spec->fresh; d++) {
+		space_new(b, (enum mm_design)d, spec->lo, spec->hi);
+		if (spec->setup) {
+			run = (struct bm_run){
+				.b = b, .s = &b->space[d],
+				.design = (enum mm_design)d,
+				.rng = bench_rng_seed(spec->seed) };
+			spec->setup(&run, spec->arg);
+		}
+	}
+	for (int d = 0; d < BM_DESIGNS; d++)
+		run_pass(b, (enum mm_design)d, spec, &probe[d], true);
+	for (int rep = 0; rep < BENCH_REPS; rep++)
+		for (int d = 0; d < BM_DESIGNS; d++) {
+			run_pass(b, (enum mm_design)d, spec, &run, false);
+			same_work(&probe[d], &run, spec->workload);
+			for (int i = 0; i < run.nphases; i++)
+				ns[d][i][rep] = run.phase[i].ns;
+		}
+	for (int d = 0; d < BM_DESIGNS; d++) {
+		for (int i = 0; i < probe[d].nphases; i++)
+			print_phase(spec->workload, (enum mm_design)d,
+				    &probe[d].phase[i],
+				    bench_median(ns[d][i], BENCH_REPS));
+		if (!spec->fresh)
+			mm_space_destroy(&b->space[d]);
+	}
+	fflush(stdout);
+}

@@ -1,0 +1,130 @@
+/*
+ * bench_mm.h - the two VM designs measured on the same work, through
+ * mm_space.h, on simulated physical memory (tests/host/sim_phys.h).
+ *
+ * A struct bm holds one simulated memory and a space of each design.  A
+ * workload is a struct bm_spec: an optional untimed setup and a pass made
+ * of named phases.  bm_measure_both() first runs one untimed probe pass
+ * per design, which records each phase's work counts and the memory
+ * overhead after it (checking the design's invariants there), then
+ * BENCH_REPS timed passes, alternating the designs so that a drift in the
+ * machine's speed hits both alike.  It prints, per design and phase, the
+ * median time and the probe's counts as CSV rows (bench_common.h):
+ *
+ *   <phase>_ns                median time of the phase          ns
+ *   <phase>_ops               operations the pass counted        ops
+ *   <phase>_table_visits      env.phys_to_virt calls: one per page table
+ *                             entered, plus one per frame a fault fills
+ *   <phase>_frames_alloc, <phase>_frames_freed    sim_phys calls
+ *   <phase>_tlb_invalidations env.tlb_invalidate calls
+ *   <phase>_nodes_alloc, <phase>_nodes_freed      VMA nodes (card1)
+ *   <phase>_table_bytes, <phase>_vma_bytes, <phase>_vma_nodes,
+ *   <phase>_tree_height       memory after the phase
+ *
+ * The cores have no counters; these are what can be counted from outside,
+ * deterministically.  Entries read inside a table and tree nodes visited
+ * are not observable here (docs/tradeoffs.md says so).
+ * Invariant: every timed pass does exactly the probe's work (same phases,
+ * ops and counts), else the benchmark panics: a pass whose work depends
+ * on the passes before it would not be a repeated measurement.
+ */
+#ifndef BENCH_MM_H
+#define BENCH_MM_H
+
+#include "bench_common.h"
+#include "mm/mm_space.h"
+#include "sim_phys.h"
+
+#define BM_DESIGNS 2 /* indexed by enum mm_design */
+#define BM_MAX_PHASES 8
+
+/* Pages of user memory every workload asks for: writable user pages. */
+#define BM_PROT (VM_PROT_WRITE | VM_PROT_USER)
+#define BM_PF_WRITE (VM_PF_WRITE | VM_PF_USER)
+
+/* The provider selector bm_init registers: fills a page like a file read. */
+#define BM_IMAGE_SEL 1u
+
+struct bm_counts {
+	uint64_t table_visits;
+	uint64_t frames_alloc, frames_freed;
+	uint64_t tlb_invalidations;
+	uint64_t nodes_alloc, nodes_freed;
+};
+
+struct bm_mem {
+	size_t table_bytes; /* page tables, PML4 included */
+	size_t vma_bytes;   /* VMA nodes; 0 for rdos */
+	size_t vma_nodes;
+	unsigned tree_height; /* 0 for rdos */
+};
+
+struct bm {
+	struct sim_phys phys; /* first member: the env's ctx points here */
+	uint64_t table_visits;
+	uint64_t nodes_alloc, nodes_freed;
+	struct mm_space space[BM_DESIGNS];
+};
+
+struct bm_phase {
+	const char *name;
+	uint64_t ops;
+	double ns;
+	struct bm_counts work;
+	struct bm_mem mem; /* after the phase; probe pass only */
+};
+
+/* One pass of a workload on one design. */
+struct bm_run {
+	struct bm *b;
+	struct mm_space *s;
+	enum mm_design design;
+	bool probe;            /* the untimed pass: counts and memory */
+	struct bench_rng rng;  /* seeded alike for every pass */
+	int nphases;
+	struct bm_phase phase[BM_MAX_PHASES];
+	bool running;          /* the current phase's clock */
+	double mark, ns;
+	struct bm_counts at, work;
+};
+
+struct bm_spec {
+	const char *workload; /* CSV workload name */
+	vaddr_t lo, hi;       /* the spaces' range */
+	uint64_t seed;
+	bool fresh; /* a new space and setup for every pass; else one space
+		       per design, and each pass must leave it as setup did */
+	void (*setup)(struct bm_run *r, const void *arg); /* untimed; or NULL */
+	void (*pass)(struct bm_run *r, const void *arg);
+	const void *arg;
+};
+
+/* Simulated memory of nframes frames (not poisoned), no space yet. */
+void bm_init(struct bm *b, size_t nframes);
+/* Panics unless every frame and node came back. */
+void bm_fini(struct bm *b);
+
+void bm_measure_both(struct bm *b, const struct bm_spec *spec);
+
+/* The current phase's clock and counters run between resume and pause;
+ * bm_phase_done closes the phase under name with ops operations. */
+void bm_resume(struct bm_run *r);
+void bm_pause(struct bm_run *r);
+void bm_phase_done(struct bm_run *r, const char *name, uint64_t ops);
+
+const char *bm_design_name(enum mm_design d);
+void bm_must(enum vm_status st, const char *what);
+
+/* Fault n pages stride pages apart from va with error code pf; each fault
+ * must be HANDLED. */
+void bm_touch(struct mm_space *s, vaddr_t va, size_t n, size_t stride,
+	      unsigned pf);
+
+/* Where the next search starts: a benchmark's way to ask for the search
+ * of a space whose cursor has wrapped, or stands anywhere. */
+void bm_set_cursor(struct mm_space *s, vaddr_t va);
+
+/* Page tables and VMA nodes; panics if an invariant is broken. */
+struct bm_mem bm_memory(const struct mm_space *s);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * trace.c - reading NAME.maps.csv traces (see trace.h).  Columns after
+ * rss_kb (the object's name) are not needed and not parsed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm/vm.h"
+#include "trace.h"
+
+static void trace_name(struct trace *t, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char *dot;
+
+	snprintf(t->name, sizeof(t->name), "%s", base ? base + 1 : path);
+	dot = strstr(t->name, ".maps.csv");
+	if (dot)
+		*dot = '\0';
+}
+
+/* One data line into *a; false if it is not an area. */
+static bool parse_area(const char *line, struct trace_area *a)
+{
+	unsigned long long start, end, offset, rss_kb;
+	char perms[8];
+
+	if (sscanf(line, "%llx,%llx,%7[^,],%llx,%*[^,],%llu", &start, &end,
+		   perms, &offset, &rss_kb) != 5 ||
+	    strlen(perms) != 4 || start >= end || ((start | end) & 0xfff))
+		return false;
+	*a = (struct trace_area){
+		.start = start, .end = end, .pages = (end - start) >> 12,
+		.touch_pages = rss_kb / 4, .file_page = offset >> 12,
+		.read = perms[0] == 'r', .write = perms[1] == 'w',
+		.exec = perms[2] == 'x',
+		.file = strstr(line, ",file,") != NULL,
+		.in_user = start >= VM_USER_LO && end <= VM_USER_HI,
+	};
+	if (a->touch_pages > a->pages)
+		a->touch_pages = a->pages;
+	return true;
+}
+
+static int add_area(struct trace *t, const struct trace_area *a, size_t *cap)
+{
+	if (t->n == *cap) {
+		struct trace_area *grown;
+
+		*cap = *cap ? 2 * *cap : 256;
+		grown = realloc(t->areas, *cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		t->areas = grown;
+	}
+	t->areas[t->n++] = *a;
+	if (a->in_user) {
+		t->n_in_user++;
+		t->pages += a->pages;
+		t->touch_pages += a->touch_pages;
+	}
+	return 0;
+}
+
+int trace_load(struct trace *t, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	size_t cap = 0;
+	int lineno = 0;
+
+	*t = (struct trace){ 0 };
+	trace_name(t, path);
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct trace_area a;
+
+		if (++lineno == 1 && strncmp(line, "start,", 6) == 0)
+			continue; /* header */
+		if (!parse_area(line, &a) || add_area(t, &a, &cap)) {
+			fprintf(stderr, "%s:%d: not an area: %s", path, lineno,
+				line);
+			fclose(f);
+			trace_free(t);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+void trace_free(struct trace *t)
+{
+	free(t->areas);
+	*t = (struct trace){ 0 };
+}
