@@ -212,7 +212,7 @@ boot_gdt_ptr:
 
 section .bss
 align 4096
-global boot_pml4
+global boot_pml4, boot_pdpt_high, boot_pd
 boot_page_tables_start:
 boot_pml4:      resb 4096
 boot_pdpt_low:  resb 4096

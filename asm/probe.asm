@@ -10,7 +10,8 @@
 ; same mechanism to copy from user pointers that may be bad.
 
 section .text
-global probe_read_u8, probe_write_u8, probe_copy
+global probe_read_u8, probe_write_u8, probe_copy, probe_exec
+extern smap_enabled
 
 probe_read_u8:
 	xor eax, eax
@@ -31,10 +32,32 @@ probe_write_u8:
 	ret
 
 ; probe_copy(dst, src, n): 0, or -1 if either side faulted part-way.
+; The one place the kernel may touch user pages: with SMAP on, STAC opens
+; them for the copy and CLAC closes them again on both ways out.
 probe_copy:
 	mov rcx, rdx
+	cmp byte [rel smap_enabled], 0
+	je .access
+	stac
 .access:
 	rep movsb
+	xor eax, eax
+	jmp .close
+.fixup:
+	mov rax, -1
+.close:
+	cmp byte [rel smap_enabled], 0
+	je .done
+	clac
+.done:
+	ret
+
+; probe_exec(addr): calls addr; 0 if it returned, -1 if fetching its first
+; instruction faulted (NX, SMEP).  The fault happens at addr itself, so the
+; handler recognises this probe by the return address on the stack.
+probe_exec:
+	call rdi
+.returned:
 	xor eax, eax
 	ret
 .fixup:
@@ -49,3 +72,7 @@ probe_fixups:
 	dq probe_write_u8.access, probe_write_u8.fixup
 	dq probe_copy.access, probe_copy.fixup
 probe_fixups_end:
+
+global probe_exec_returned, probe_exec_fixup
+probe_exec_returned: dq probe_exec.returned
+probe_exec_fixup:    dq probe_exec.fixup

@@ -88,7 +88,7 @@ static paddr_t alloc_page_table_frame(void)
 	paddr_t frame;
 
 	if (pmm_alloc_contig(&kernel_pmm, 1, 1, &frame) != PMM_OK)
-		panic("frames_init: out of memory for the direct map");
+		panic("frames_init: out of memory for the kernel's page tables");
 	return frame;
 }
 
@@ -125,6 +125,7 @@ void frames_init(const struct boot_info *bi)
 		if (pmm_reserve_range(&kernel_pmm, c.range[i].start, c.range[i].end) != PMM_OK)
 			panic("frames_init: too many carve-outs");
 	paging_extend_direct_map(bi, alloc_page_table_frame);
+	paging_protect_kernel_image(alloc_page_table_frame);
 	print_summary();
 }
 

@@ -21,6 +21,7 @@ extern const struct ktest __ktests_start[], __ktests_end[];
 static const struct ktest *current_test;
 static unsigned current_number, tests_planned, tests_passed, tests_failed;
 static bool current_failed;
+static const char *current_skip; /* reason, if the running test skipped */
 static ktest_free_count_fn leak_counter;
 
 bool ktest_mode(void)
@@ -54,6 +55,11 @@ void ktest_expect_eq(uint64_t a, uint64_t b, const char *expr_a,
 	}
 }
 
+void ktest_skip(const char *reason)
+{
+	current_skip = reason;
+}
+
 void ktest_note(const char *fmt, ...)
 {
 	va_list ap;
@@ -84,6 +90,7 @@ static void ktest_run_one(const struct ktest *t)
 
 	current_test = t;
 	current_failed = false;
+	current_skip = NULL;
 	current_number++;
 	t->fn();
 	if (leak_counter && leak_counter() != free_before) {
@@ -91,7 +98,8 @@ static void ktest_run_one(const struct ktest *t)
 			(long)(free_before - leak_counter()));
 		current_failed = true;
 	}
-	kprintf("%sok %u %s\n", current_failed ? "not " : "", current_number, t->name);
+	kprintf("%sok %u %s", current_failed ? "not " : "", current_number, t->name);
+	kprintf(current_skip && !current_failed ? " # SKIP %s\n" : "\n", current_skip);
 	if (current_failed)
 		tests_failed++;
 	else

@@ -47,6 +47,10 @@ void ktest_expect_eq(uint64_t a, uint64_t b, const char *expr_a,
 #define KT_EXPECT_EQ(a, b)                                                     \
 	ktest_expect_eq((uint64_t)(a), (uint64_t)(b), #a, #b, __FILE__, __LINE__)
 
+/* Ends the running test as skipped (KTAP "# SKIP reason"): for a test of a
+ * feature this machine does not have. */
+void ktest_skip(const char *reason);
+
 /* Prints a "# ..." diagnostic line inside the running test's output. */
 __attribute__((format(printf, 1, 2))) void ktest_note(const char *fmt, ...);
 

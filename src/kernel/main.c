@@ -5,6 +5,7 @@
  * off and the temporary page tables described there.  Each step only uses
  * what the steps before it set up.
  */
+#include "arch/x86_64/cpu_protect.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/layout.h"
@@ -104,6 +105,7 @@ void kmain(uint32_t magic, paddr_t info_pa)
 	cmdline_set(boot_info_storage.cmdline);
 	print_banner(&boot_info_storage);
 	frames_init(&boot_info_storage);
+	cpu_protect_init();
 	address_space_init();
 	page_fault_init();
 	kmalloc_init();

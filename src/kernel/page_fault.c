@@ -1,6 +1,8 @@
 /*
  * page_fault.c - the #PF handler: an ordered ladder.
  *
+ *  0. The kernel touching a present user page outside the copy helpers is
+ *     a SMEP/SMAP violation, never resolved (see kernel_violates_user_page).
  *  1. Ask the VM core to resolve the fault from the entry alone (reserved ->
  *     zeroed frame, image page -> provider).  Handled: return, re-execute.
  *  2. Not handled, and the faulting instruction is a probe: resume at its
@@ -10,6 +12,7 @@
  *     kernel fault is a bug, so the full state follows and the kernel stops.
  */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/layout.h"
 #include "arch/x86_64/probe.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/address_space.h"
@@ -38,11 +41,38 @@ static const char *access_name(uint64_t error_code)
 	return error_code & PF_WRITE ? "write" : "read";
 }
 
+/*
+ * The kernel faulting on a present user page is SMEP (executing it) or SMAP
+ * (touching it outside probe_copy, which sets RFLAGS.AC).  The entry allows
+ * the access, so the VM core would call the fault spurious and the kernel
+ * would fault again forever: it is a protection violation instead.  The one
+ * exception is a copy-on-write write inside probe_copy.
+ */
+static bool kernel_violates_user_page(const struct trap_frame *f, uint64_t addr,
+				      struct vm_state *st)
+{
+	struct mm_space *space = address_space_current();
+
+	if (trap_from_user(f) || !(f->error_code & PF_PRESENT) || addr >= KERNEL_SPACE_START ||
+	    !space || mm_query(space, addr, st) != VM_OK || !(st->prot & VM_PROT_USER))
+		return false;
+	return !((f->rflags & RFLAGS_AC) && (f->error_code & PF_WRITE) &&
+		 !(f->error_code & PF_INSTRUCTION));
+}
+
+static enum vm_fault_result resolve(const struct trap_frame *f, uint64_t addr,
+				    struct vm_state *before)
+{
+	if (kernel_violates_user_page(f, addr, before))
+		return VM_FAULT_PROTECTION;
+	return address_space_fault(addr, vm_access_bits(f->error_code), before);
+}
+
 static void page_fault_handler(struct trap_frame *frame)
 {
 	uint64_t addr = read_cr2(), resume;
 	struct vm_state before = { 0 };
-	enum vm_fault_result r = address_space_fault(addr, vm_access_bits(frame->error_code), &before);
+	enum vm_fault_result r = resolve(frame, addr, &before);
 	char state[STATE_LINE_MAX], line[2 * STATE_LINE_MAX];
 
 	if (r == VM_FAULT_HANDLED)
@@ -53,6 +83,9 @@ static void page_fault_handler(struct trap_frame *frame)
 		frame->rip = resume;
 		return;
 	}
+	if ((frame->error_code & PF_INSTRUCTION) && !trap_from_user(frame) &&
+	    probe_exec_recover(&frame->rip, &frame->rsp))
+		return;
 	vm_state_format(&before, state, sizeof(state));
 	format_buf(line, sizeof(line), "page fault at %p (%s, %s mode, rip %p): %s; entry: %s",
 		   (void *)addr, access_name(frame->error_code),

@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/tap-lib.sh"
 iso=$1
 out=build/test-results/bochs
-timeout "${BOCHS_TIMEOUT:-300}" scripts/run-bochs.sh --batch "$out" "$iso"
+timeout "${BOCHS_TIMEOUT:-600}" scripts/run-bochs.sh --batch "$out" "$iso"
 status=$?
 
 ktap_lines "$out" | sed 's/^\(\(not \)\?ok [0-9]* \)/\1bochs: /'

@@ -14,6 +14,7 @@
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_AC (1ull << 18)
 
 static inline void outb(uint16_t port, uint8_t v)
 {

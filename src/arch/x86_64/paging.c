@@ -13,6 +13,7 @@
 #include "lib/string.h"
 
 extern uint64_t boot_pml4[512];
+extern const char __kernel_phys_end[];
 
 paddr_t paging_kernel_pml4(void)
 {
@@ -80,5 +81,44 @@ void paging_extend_direct_map(const struct boot_info *bi, paddr_t (*alloc_table)
 	for (paddr_t gib = BOOT_DIRECT_MAP_BYTES; gib < top; gib += GIB)
 		if (gib_has_usable_ram(bi, gib))
 			map_direct_gib(gib, alloc_table);
+	write_cr3(read_cr3());
+}
+
+extern const char __text_start[], __rodata_start[], __data_start[];
+extern uint64_t boot_pd[4 * 512];
+extern uint64_t boot_pdpt_high[512];
+
+#define PT_ENTRIES 512
+#define KERNEL_PDPT_SLOT 510
+
+/* Flags for the kernel image page at va: r-x text, r-- read-only data,
+ * rw- data and bss.  Nothing is both writable and executable. */
+static uint64_t image_page_flags(uint64_t va)
+{
+	if (va < (uint64_t)(uintptr_t)__rodata_start)
+		return PTE_PRESENT;
+	if (va < (uint64_t)(uintptr_t)__data_start)
+		return PTE_PRESENT | PTE_NX;
+	return PTE_PRESENT | PTE_WRITABLE | PTE_NX;
+}
+
+void paging_protect_kernel_image(paddr_t (*alloc_table)(void))
+{
+	uint64_t start = (uint64_t)(uintptr_t)__text_start;
+	uint64_t end = KERNEL_VMA + PAGE_ROUND_UP((uint64_t)(uintptr_t)__kernel_phys_end);
+	uint64_t pd_entry, *pd = new_table(alloc_table, &pd_entry);
+
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t *pde = &pd[(va >> 21) & (PT_ENTRIES - 1)];
+		uint64_t *pt = (*pde & PTE_PRESENT) ? phys_to_virt(*pde & PTE_ADDR_MASK)
+						    : new_table(alloc_table, pde);
+
+		pt[(va >> PAGE_SHIFT) & (PT_ENTRIES - 1)] = (va - KERNEL_VMA) | image_page_flags(va);
+	}
+	/* One store switches the running kernel to the new tables. */
+	boot_pdpt_high[KERNEL_PDPT_SLOT] = pd_entry;
+	/* The direct map is data only: nothing runs from it. */
+	for (unsigned i = 0; i < 4 * PT_ENTRIES; i++)
+		boot_pd[i] |= PTE_NX;
 	write_cr3(read_cr3());
 }

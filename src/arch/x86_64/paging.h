@@ -19,4 +19,9 @@ void paging_drop_identity_map(void);
  * page-table page. */
 void paging_extend_direct_map(const struct boot_info *bi, paddr_t (*alloc_table)(void));
 
+/* Replaces the boot's 2 MiB mapping of the kernel image with 4 KiB pages:
+ * text r-x, read-only data r--, data and bss rw- (W^X), nothing else of
+ * the first GiB at KERNEL_VMA; and makes the boot direct map NX. */
+void paging_protect_kernel_image(paddr_t (*alloc_table)(void));
+
 #endif

@@ -8,6 +8,7 @@ struct probe_fixup {
 };
 
 extern const struct probe_fixup probe_fixups[], probe_fixups_end[];
+extern const uint64_t probe_exec_returned, probe_exec_fixup;
 
 uint64_t probe_fixup_for(uint64_t rip)
 {
@@ -15,4 +16,15 @@ uint64_t probe_fixup_for(uint64_t rip)
 		if (f->access == rip)
 			return f->resume;
 	return 0;
+}
+
+bool probe_exec_recover(uint64_t *rip, uint64_t *rsp)
+{
+	const uint64_t *top = (const uint64_t *)(uintptr_t)*rsp;
+
+	if (*top != probe_exec_returned)
+		return false;
+	*rip = probe_exec_fixup;
+	*rsp += 8; /* the probe's call never got a frame */
+	return true;
 }

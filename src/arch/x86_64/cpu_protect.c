@@ -1,0 +1,42 @@
+/*
+ * cpu_protect.c - SMEP (the kernel never executes user pages) and SMAP (the
+ * kernel touches user pages only inside probe_copy, between STAC and CLAC).
+ *
+ * smap_enabled is read by asm/probe.asm: STAC and CLAC are invalid opcodes
+ * on a CPU without SMAP, so the copy uses them only when it is on.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_protect.h"
+#include "kernel/printk.h"
+
+#define CPUID_EXT_FEATURES 0x80000001u
+#define CPUID_EXT_NX (1u << 20)
+#define CPUID_STRUCTURED 7u
+#define CPUID7_EBX_SMEP (1u << 7)
+#define CPUID7_EBX_SMAP (1u << 20)
+#define MSR_EFER 0xC0000080u
+#define EFER_NXE (1ull << 11)
+
+bool smap_enabled;
+static struct cpu_protections active;
+
+void cpu_protect_init(void)
+{
+	uint32_t r[4];
+
+	cpuid(CPUID_EXT_FEATURES, 0, r);
+	active.nx = (r[3] & CPUID_EXT_NX) && (rdmsr(MSR_EFER) & EFER_NXE);
+	cpuid(CPUID_STRUCTURED, 0, r);
+	active.smep = r[1] & CPUID7_EBX_SMEP;
+	active.smap = r[1] & CPUID7_EBX_SMAP;
+	write_cr4(read_cr4() | (active.smep ? CR4_SMEP : 0) | (active.smap ? CR4_SMAP : 0));
+	smap_enabled = active.smap;
+	kprintf("cpu: NX %s, SMEP %s, SMAP %s, CR0.WP %s\n", active.nx ? "on" : "MISSING",
+		active.smep ? "on" : "MISSING", active.smap ? "on" : "MISSING",
+		read_cr0() & CR0_WP ? "on" : "off");
+}
+
+struct cpu_protections cpu_protections(void)
+{
+	return active;
+}

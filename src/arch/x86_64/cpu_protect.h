@@ -1,0 +1,19 @@
+/*
+ * cpu_protect.h - the CPU's own protections: which ones this CPU has, and
+ * switching them on (SMEP, SMAP; NX and CR0.WP are on from boot.asm).
+ */
+#ifndef ARCH_CPU_PROTECT_H
+#define ARCH_CPU_PROTECT_H
+
+#include <stdbool.h>
+
+struct cpu_protections {
+	bool nx, smep, smap;
+};
+
+/* Enables SMEP and SMAP where the CPU has them and prints one line naming
+ * every protection and whether it is on, so a missing one is never silent. */
+void cpu_protect_init(void);
+struct cpu_protections cpu_protections(void);
+
+#endif
