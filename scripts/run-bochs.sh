@@ -2,8 +2,8 @@
 # run-bochs.sh [--batch OUT] ISO - boots ISO in Bochs.
 # Interactive (make bochs): stops at the debugger prompt before the BIOS;
 # type `c` to run, Ctrl-C to break in.  Kernel symbols: see scripts/bochsrc.in.
-# --batch OUT: runs unattended with no stdin (tests, CI): port 0xE9 output
-# goes to OUT, COM1 to OUT.com1; Bochs's own log to OUT.log.
+# --batch OUT: runs unattended with no stdin (tests, CI): the screen and
+# port 0xE9 output go to OUT, COM1 to OUT.com1, Bochs's own log to OUT.log.
 set -eu
 batch=""
 if [ "$1" = "--batch" ]; then
@@ -20,11 +20,15 @@ export BXSHARE=${BXSHARE:-/usr/share/bochs}
 if [ -z "$batch" ]; then
 	exec bochs -q -f "$rc"
 fi
-# The term display needs a TERM even without a terminal; `c` as the debugger
-# script runs the machine, and the second `quit` ends Bochs if the guest drops
-# into the debugger (triple fault or magic break) instead of shutting down.
+# The term display needs a terminal that someone reads: without one it
+# opens a pseudo-terminal of its own, nobody drains it, and Bochs blocks in
+# a write once the screen has changed a few kilobytes' worth.  `script`
+# gives it a terminal and copies everything shown (the screen and the
+# port 0xE9 output) to OUT.  `c` as the debugger script runs the machine;
+# `quit` ends Bochs if the guest drops into the debugger instead of shutting
+# down (triple fault or magic break).
 printf 'c\nquit\n' > "$out.rc"
 TERM=${TERM:-xterm}
 [ "$TERM" = dumb ] && TERM=xterm
 export TERM
-setsid bochs -q -f "$rc" -rc "$out.rc" < /dev/null > "$out" 2>&1 || true
+script -qefc "bochs -q -f '$rc' -rc '$out.rc'" /dev/null < /dev/null > "$out" 2>&1 || true

@@ -114,7 +114,9 @@ void kmain(uint32_t magic, paddr_t info_pa)
 	syscall_init();
 	sched_init();
 	ktest_set_leak_counter(free_frames_settled);
-	if (ktest_mode())
+	if (ktest_mode()) {
+		console_quiet_screen();
 		ktest_run();
+	}
 	run_shell();
 }

@@ -34,7 +34,6 @@ struct card1_node_alloc {
 
 /* A VMA's flags. */
 #define CARD1_VMA_START 1u /* its first page is a reservation's first page */
-#define CARD1_VMA_COW 2u   /* fork: its frames are shared copy-on-write */
 
 /*
  * One VMA: the pages [start, end) of one reservation, all of one kind
@@ -114,6 +113,16 @@ enum vm_status card1_protect(struct card1_space *s, vaddr_t va,
 enum vm_status card1_guard(struct card1_space *s, vaddr_t va, size_t npages);
 enum vm_fault_result card1_fault(struct card1_space *s, vaddr_t va,
 				 unsigned pf, struct vm_state *before);
+
+/*
+ * vm_fork for the classic design: child (uninitialised storage) gets a
+ * clone of parent's VMA tree, nodes from parent's node allocator, and a
+ * copy of its tables with every present frame shared as vm_fork shares
+ * it.  Status codes and the state after a failure are vm_fork's; out of
+ * nodes fails before anything in parent changes.
+ */
+enum vm_status card1_fork(struct card1_space *parent,
+			  struct card1_space *child);
 
 /*
  * The page's state as vm_query gives it; a page that is not present is

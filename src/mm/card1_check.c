@@ -44,7 +44,7 @@ static void check_vma(struct check *c, const struct card1_vma *v)
 		fail(c, v->start, "VMAs out of order or overlapping");
 	else if ((!p || p->end != v->start) && !(v->flags & CARD1_VMA_START))
 		fail(c, v->start, "VMA after a hole without START");
-	else if (v->flags & ~(CARD1_VMA_START | CARD1_VMA_COW))
+	else if (v->flags & ~CARD1_VMA_START)
 		fail(c, v->start, "VMA with unknown flags");
 	else if (v->kind != PTE_KIND_RESERVED && v->kind != PTE_KIND_IMAGE &&
 		 v->kind != PTE_KIND_GUARD)
@@ -115,6 +115,7 @@ static struct summary check_subtree(struct check *c,
 static void check_leaf(struct check *c, pte_t e, vaddr_t va)
 {
 	const struct card1_vma *v = card1_tree_find(c->s, va);
+	const char *bad = vm_leaf_problem(e);
 
 	if (!v || v->kind == PTE_KIND_GUARD)
 		fail(c, va, "present page outside a VMA or in a guard");
@@ -122,8 +123,8 @@ static void check_leaf(struct check *c, pte_t e, vaddr_t va)
 		fail(c, va, "present page's protection is not its VMA's");
 	else if (pte_is_start(e) != card1_vma_starts(v, va))
 		fail(c, va, "present page's START is not its VMA's");
-	else if (e & (PTE_FULL | PTE_PKEY_MASK))
-		fail(c, va, "present leaf with FULL or key bits");
+	else if (bad)
+		fail(c, va, bad);
 	c->stats->vm.present_pages++;
 	c->stats->vm.owned_frames += (e & PTE_SHARED) ? 0 : 1;
 }

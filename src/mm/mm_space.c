@@ -17,11 +17,26 @@ enum vm_status mm_space_init_user(struct mm_space *s, enum mm_design design,
 				  const struct mm_env *env, vaddr_t lo,
 				  vaddr_t hi, const struct vm_space *kernel)
 {
+	enum vm_status st;
+
 	s->design = design;
-	if (design == MM_DESIGN_CARD1)
-		return card1_space_init_user(&s->card1, &env->vm, &env->nodes,
-					     lo, hi, kernel);
-	return vm_space_init_user(&s->rdos, &env->vm, lo, hi, kernel, 0);
+	if (design == MM_DESIGN_CARD1) {
+		st = card1_space_init_user(&s->card1, &env->vm, &env->nodes,
+					   lo, hi, kernel);
+		s->card1.pt.share = env->share;
+	} else {
+		st = vm_space_init_user(&s->rdos, &env->vm, lo, hi, kernel, 0);
+		s->rdos.share = env->share;
+	}
+	return st;
+}
+
+enum vm_status mm_fork(struct mm_space *parent, struct mm_space *child)
+{
+	child->design = parent->design;
+	if (parent->design == MM_DESIGN_CARD1)
+		return card1_fork(&parent->card1, &child->card1);
+	return vm_fork(&parent->rdos, &child->rdos);
 }
 
 void mm_space_destroy(struct mm_space *s)

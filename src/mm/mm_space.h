@@ -25,10 +25,14 @@ enum mm_design {
 };
 
 /* What a space needs from the kernel: frames, direct map and TLB for
- * both designs, and where VMA nodes come from for MM_DESIGN_CARD1. */
+ * both designs, where VMA nodes come from for MM_DESIGN_CARD1, and the
+ * frame-share table fork counts shared frames in. */
 struct mm_env {
 	struct vm_env vm;
 	struct card1_node_alloc nodes; /* unused by MM_DESIGN_RDOS */
+	/* one per physical memory, shared by every space (mm/vm_share.h);
+	 * NULL: mm_fork is refused */
+	struct vm_share *share;
 };
 
 struct mm_space {
@@ -48,6 +52,16 @@ enum vm_status mm_space_init_user(struct mm_space *s, enum mm_design design,
 				  const struct mm_env *env, vaddr_t lo,
 				  vaddr_t hi, const struct vm_space *kernel);
 void mm_space_destroy(struct mm_space *s);
+
+/*
+ * Fork (docs/fork.md): child, uninitialised storage, becomes a space of
+ * parent's design over the same range with the same environment, and a
+ * copy of parent in which every present frame is shared copy-on-write,
+ * read-only ones just shared.  Contract and failures: vm_fork, card1_fork.
+ * On VM_ERR_NO_MEMORY or VM_ERR_INVALID child is not created: do not
+ * destroy it.  On VM_OK destroy it with mm_space_destroy like any space.
+ */
+enum vm_status mm_fork(struct mm_space *parent, struct mm_space *child);
 
 /* The physical address of the space's PML4, for CR3. */
 paddr_t mm_space_pml4(const struct mm_space *s);

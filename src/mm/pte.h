@@ -62,6 +62,12 @@ typedef uint64_t pte_t;
 #define PTE_COW PTE_BIT(10)    /* leaf: copy on write; RW is 0, see pte_prot() */
 #define PTE_SHARED PTE_BIT(11) /* leaf: frame not owned, never freed here */
 #define PTE_FULL PTE_BIT(52)   /* table: no free entry anywhere below */
+/*
+ * leaf: fork shared the frame; its mappings are counted in the space's
+ * frame-share table (mm/vm_share.h), which a release must go through.
+ * A COW leaf is always COUNTED; a COUNTED leaf without COW is read-only.
+ */
+#define PTE_COUNTED PTE_BIT(53)
 
 /* Software fields of a non-present entry (P=0). START is bit 9 here too. */
 #define PTE_NP_USED PTE_BIT(1)            /* not free */
@@ -112,7 +118,8 @@ _Static_assert(PTE_DISJOINT(PTE_NP_KIND_MASK, PTE_NP_OFFSET_MASK),
 	       "KIND overlaps OFFSET");
 _Static_assert(PTE_NP_USED == PTE_RW && !(PTE_NP_USED & PTE_P),
 	       "free must mean bits 0 and 1 both clear");
-_Static_assert(PTE_DISJOINT(PTE_START | PTE_COW | PTE_SHARED | PTE_FULL,
+_Static_assert(PTE_DISJOINT(PTE_START | PTE_COW | PTE_SHARED | PTE_FULL |
+				    PTE_COUNTED,
 			    PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD |
 				    PTE_A | PTE_D | PTE_PS | PTE_G | PTE_NX |
 				    PTE_ADDR_MASK | PTE_PKEY_MASK),
@@ -218,18 +225,43 @@ static inline pte_t pte_make_table(paddr_t table, bool user)
 	return PTE_P | PTE_RW | (user ? PTE_US : 0) | (table & PTE_ADDR_MASK);
 }
 
-/* e with protection prot; START, kind, frame and offset are kept. */
+/*
+ * e with protection prot; START, kind, frame, offset and COUNTED are kept.
+ * A COUNTED leaf that is to be writable becomes copy-on-write instead: its
+ * frame may be shared, so write permission comes from the fault.
+ */
 static inline pte_t pte_with_prot(pte_t e, unsigned prot)
 {
 	if (!pte_is_present(e))
 		return (e & ~PTE_NP_PROT_MASK) |
 		       ((pte_t)(prot & VM_PROT_ALL) << PTE_NP_PROT_SHIFT);
-	bool cow = (e & PTE_COW) != 0;
+	bool shared = (e & (PTE_COUNTED | PTE_COW)) != 0;
+
 	e &= ~(PTE_RW | PTE_US | PTE_NX | PTE_COW);
-	if (cow && (prot & VM_PROT_WRITE))
-		/* the frame is still shared: writable only after the copy */
+	if (shared && (prot & VM_PROT_WRITE))
 		return e | PTE_COW | pte_leaf_prot_bits(prot & ~VM_PROT_WRITE);
 	return e | pte_leaf_prot_bits(prot);
+}
+
+/*
+ * Fork's form of the owned leaf e: COUNTED, and copy-on-write instead of
+ * writable, so that the first write to the shared frame faults.
+ */
+static inline pte_t pte_make_counted(pte_t e)
+{
+	if (e & PTE_RW)
+		e = (e & ~PTE_RW) | PTE_COW;
+	return e | PTE_COUNTED;
+}
+
+/*
+ * The copy-on-write leaf e after its write fault: the frame (e's own, or
+ * its copy) is this mapping's alone, so the leaf is plain and writable.
+ */
+static inline pte_t pte_cow_resolved(pte_t e, paddr_t frame)
+{
+	return (e & ~(PTE_COW | PTE_COUNTED | PTE_ADDR_MASK)) | PTE_RW |
+	       (frame & PTE_ADDR_MASK);
 }
 
 #endif

@@ -87,6 +87,8 @@ const char *vm_status_name(enum vm_status st);
 #define VM_SPACE_RDOS_LIKE                                                    \
 	(VM_SPACE_NO_UPPER | VM_SPACE_NO_SUMMARY | VM_SPACE_FIRST_FIT)
 
+struct vm_share;
+
 /*
  * An address space: the pages [lo, hi) under one PML4.  Entries outside the
  * range are never written.  Invariants (checked by vm_check_invariants):
@@ -94,7 +96,8 @@ const char *vm_status_name(enum vm_status st);
  * the kernel-half tables named by PML4 entries, which are shared and kept;
  * a table pointer has FULL set exactly when no entry below it is free; an
  * upper-level reservation entry lies wholly inside [lo, hi) and never in a
- * kernel-half PML4 entry; every run of non-free pages begins with START.
+ * kernel-half PML4 entry; every run of non-free pages begins with START;
+ * a present leaf with PTE_COW is PTE_COUNTED and not writable.
  */
 struct vm_space {
 	paddr_t pml4;
@@ -103,6 +106,9 @@ struct vm_space {
 	unsigned flags;  /* VM_SPACE_* */
 	bool owns_pml4;  /* user spaces free their PML4 on destroy */
 	struct vm_env env;
+	/* the frame-share table of this physical memory (mm/vm_share.h);
+	 * NULL: the space cannot fork (set by mm_space_init_user) */
+	struct vm_share *share;
 };
 
 /*
@@ -203,7 +209,6 @@ enum vm_fault_result {
 	VM_FAULT_FREE,        /* nothing reserved there */
 	VM_FAULT_GUARD,       /* a guard page */
 	VM_FAULT_PROTECTION,  /* write to read-only, exec on NX, user on kernel */
-	VM_FAULT_COW,         /* write to a copy-on-write page (fork's job) */
 	VM_FAULT_NO_MEMORY,   /* no frame or page table: nothing changed */
 	VM_FAULT_PROVIDER,    /* image page: provider missing or failed */
 };
@@ -236,6 +241,9 @@ struct vm_state {
  * What the page-fault handler does for a fault at va with error code pf,
  * decided from the page's entry alone.  If before is not NULL it receives
  * the page's state as the handler found it (for the one-line report).
+ * A write to a copy-on-write page is resolved here (docs/fork.md): the
+ * frame's last mapping becomes writable in place, a frame still shared is
+ * copied; VM_FAULT_NO_MEMORY if no frame for the copy (nothing changed).
  */
 enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
 			      struct vm_state *before);
@@ -256,10 +264,28 @@ size_t vm_state_format(const struct vm_state *st, char *buf, size_t len);
 struct vm_stats {
 	size_t table_pages;   /* tables below the range, plus an owned PML4 */
 	size_t present_pages; /* leaves */
-	size_t owned_frames;  /* leaves without PTE_SHARED */
+	size_t owned_frames;  /* leaves without PTE_SHARED; a frame fork shared
+				 counts once per leaf (see vm_share_stats) */
 	uint64_t used_pages;  /* non-free pages (upper entries count whole) */
 	vaddr_t bad_va;       /* where the first violation was seen */
 };
+
+/*
+ * Fork: child, uninitialised storage, becomes a user space over the range
+ * of parent, a user space with a frame-share table, and a copy of it:
+ * same flags, cursor, environment and table.  Present leaves are shared
+ * (PTE_COUNTED in both spaces, counted in the table); writable ones become
+ * copy-on-write in both, invalidated in parent.  Reservation entries at
+ * every level, image and guard pages are copied as they are; page tables
+ * are copied, frames are not.  Parent must not run meanwhile (the writer
+ * side of its lock: no fault on it).
+ * VM_ERR_INVALID if parent has no share table or is not a user space.
+ * VM_ERR_NO_MEMORY (a table frame or share-table storage): child is not
+ * created (nothing to destroy), every count is as before, and parent is
+ * consistent and unchanged but for pages left copy-on-write, whose next
+ * write makes them writable in place without a copy.
+ */
+enum vm_status vm_fork(struct vm_space *parent, struct vm_space *child);
 
 /*
  * Recompute every invariant of the space (see struct vm_space): NULL if

@@ -72,8 +72,10 @@ static void check_entry(struct check *c, pte_t e, int level, vaddr_t b)
 	}
 	if (pte_is_present(e)) {
 		/* level 0: above it vm_is_table() took every present entry */
-		if (e & (PTE_FULL | PTE_PKEY_MASK))
-			fail(c, b, "present leaf with FULL or key bits");
+		const char *why = vm_leaf_problem(e);
+
+		if (why)
+			fail(c, b, why);
 		c->stats->present_pages++;
 		c->stats->owned_frames += (e & PTE_SHARED) ? 0 : 1;
 	} else {

@@ -8,6 +8,10 @@
  * change only by compare-and-swap, and the loser of a race frees its
  * frame and reports HANDLED, so the access is simply re-executed
  * (RDOS weakness 4: no per-program fault lock).
+ *
+ * A copy-on-write write asks the frame-share table how many leaves map
+ * the frame, one lookup instead of RDOS's scan of every process of the
+ * fork group (weakness 6; docs/fork.md).
  */
 #include "mm/vm_internal.h"
 
@@ -22,20 +26,62 @@ static bool prot_allows(unsigned prot, unsigned pf)
 	return true;
 }
 
-/* The ladder for entry e; *fill says that a frame must be filled in. */
-static enum vm_fault_result classify(pte_t e, unsigned pf, bool *fill)
+/* What an allowed fault still has to do to the page. */
+enum fault_work {
+	WORK_NONE, /* present: a stale TLB entry, e.g. after an upgrade */
+	WORK_COW,  /* write to a copy-on-write page */
+	WORK_FILL, /* reserved or image page: give it a frame */
+};
+
+/* The ladder for entry e; *work says what is left if the access may go. */
+static enum vm_fault_result classify(pte_t e, unsigned pf,
+				     enum fault_work *work)
 {
-	*fill = false;
+	*work = WORK_NONE;
 	if (pte_is_free(e))
 		return VM_FAULT_FREE;
 	if (pte_is_pending(e) && pte_kind(e) == PTE_KIND_GUARD)
 		return VM_FAULT_GUARD;
 	if (!prot_allows(pte_prot(e), pf))
 		return VM_FAULT_PROTECTION;
-	if (pte_is_present(e))
-		return (pf & VM_PF_WRITE) && (e & PTE_COW) ? VM_FAULT_COW
-							   : VM_FAULT_HANDLED;
-	*fill = true;
+	if (!pte_is_present(e))
+		*work = WORK_FILL;
+	else if ((pf & VM_PF_WRITE) && (e & PTE_COW))
+		*work = WORK_COW;
+	return VM_FAULT_HANDLED;
+}
+
+/*
+ * A write to the copy-on-write leaf e at va.  If no other leaf maps the
+ * frame it just becomes writable: nothing else can start sharing it while
+ * this space's faults run (fork excludes them).  Otherwise the frame is
+ * copied, the copy installed, and this leaf's count on the old frame
+ * dropped, which frees it if the other mappings went meanwhile.
+ */
+static enum vm_fault_result break_cow(struct vm_space *s, vaddr_t va,
+				      pte_t e)
+{
+	pte_t *slot = vm_leaf_slot(s, va);
+	paddr_t old = pte_addr(e), pa;
+
+	if (vm_share_count(s->share, old) == 1) {
+		if (vm_entry_cas(slot, e, pte_cow_resolved(e, old)))
+			vm_share_note_cow(s->share, false);
+		s->env.tlb_invalidate(s->env.ctx, va);
+		return VM_FAULT_HANDLED;
+	}
+	if (s->env.frame_alloc(s->env.ctx, &pa) != 0)
+		return VM_FAULT_NO_MEMORY;
+	__builtin_memcpy(s->env.phys_to_virt(s->env.ctx, pa),
+			 s->env.phys_to_virt(s->env.ctx, old), PAGE_SIZE);
+	if (!vm_entry_cas(slot, e, pte_cow_resolved(e, pa))) {
+		s->env.frame_free(s->env.ctx, pa); /* another CPU broke it */
+		return VM_FAULT_HANDLED;
+	}
+	s->env.tlb_invalidate(s->env.ctx, va);
+	if (vm_share_unref(s->share, old))
+		s->env.frame_free(s->env.ctx, old);
+	vm_share_note_cow(s->share, true);
 	return VM_FAULT_HANDLED;
 }
 
@@ -70,7 +116,7 @@ enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
 			      struct vm_state *before)
 {
 	enum vm_fault_result r;
-	bool fill;
+	enum fault_work work;
 	int level;
 	pte_t e;
 
@@ -80,12 +126,15 @@ enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
 	e = vm_lookup(s, va, &level);
 	if (before)
 		vm_state_decode(e, level, before);
-	r = classify(e, pf, &fill);
-	if (!fill) {
-		if (r == VM_FAULT_HANDLED) /* stale TLB entry, e.g. after an upgrade */
-			s->env.tlb_invalidate(s->env.ctx, va);
+	r = classify(e, pf, &work);
+	if (r != VM_FAULT_HANDLED)
+		return r;
+	if (work == WORK_NONE) {
+		s->env.tlb_invalidate(s->env.ctx, va);
 		return r;
 	}
+	if (work == WORK_COW)
+		return break_cow(s, va, e);
 	if (vm_split_to(s, va, true) != VM_OK)
 		return VM_FAULT_NO_MEMORY;
 	return fill_page(s, va);
@@ -99,7 +148,6 @@ const char *vm_fault_result_name(enum vm_fault_result r)
 	case VM_FAULT_FREE: return "VM_FAULT_FREE";
 	case VM_FAULT_GUARD: return "VM_FAULT_GUARD";
 	case VM_FAULT_PROTECTION: return "VM_FAULT_PROTECTION";
-	case VM_FAULT_COW: return "VM_FAULT_COW";
 	case VM_FAULT_NO_MEMORY: return "VM_FAULT_NO_MEMORY";
 	case VM_FAULT_PROVIDER: return "VM_FAULT_PROVIDER";
 	}

@@ -12,6 +12,7 @@
 
 #include "lib/panic.h"
 #include "mm/vm.h"
+#include "mm/vm_share.h"
 
 #define VM_TOP_LEVEL 3
 #define VM_ENTRIES 512u
@@ -73,6 +74,22 @@ static inline bool vm_is_table(pte_t e, int level)
 		return false;
 	ASSERT(!(e & PTE_PS));
 	return true;
+}
+
+/*
+ * What is wrong with the present leaf e, or NULL: FULL and key bits stay
+ * 0; copy-on-write is counted and not writable; a frame is either counted
+ * (fork shared it) or not owned (PTE_SHARED), never both.
+ */
+static inline const char *vm_leaf_problem(pte_t e)
+{
+	if (e & (PTE_FULL | PTE_PKEY_MASK))
+		return "present leaf with FULL or key bits";
+	if ((e & PTE_COW) && ((e & PTE_RW) || !(e & PTE_COUNTED)))
+		return "copy-on-write leaf writable or not counted";
+	if ((e & PTE_COUNTED) && (e & PTE_SHARED))
+		return "leaf both counted and not owned";
+	return NULL;
 }
 
 /* One entry's share of [va, end) at a level. */
@@ -167,14 +184,25 @@ pte_t *vm_leaf_slot(const struct vm_space *s, vaddr_t va);
 
 /*
  * A present leaf e at va is going away: invalidate its translation (if
- * invalidate) and return its frame unless shared.  e must already be
- * replaced in the table.
+ * invalidate) and return its frame unless not owned (PTE_SHARED) or, if
+ * counted, still mapped elsewhere.  e must already be replaced in the
+ * table.
  */
 void vm_page_drop(struct vm_space *s, pte_t e, vaddr_t va, bool invalidate);
 
 /* Make every page of [va, end) free; see vm_release for the contract. */
 void vm_clear_range(struct vm_space *s, vaddr_t va, vaddr_t end,
 		    bool invalidate);
+
+/* --- vm_fork.c -------------------------------------------------------- */
+
+/*
+ * Copy every entry of parent's range into child, an empty space over the
+ * same range with the same share table: tables are made, present leaves
+ * shared (vm_fork).  On VM_ERR_NO_MEMORY child holds a partial copy whose
+ * every leaf is counted: destroying it restores every count.
+ */
+enum vm_status vm_fork_tables(struct vm_space *parent, struct vm_space *child);
 
 /* --- vm_search.c ------------------------------------------------------ */
 

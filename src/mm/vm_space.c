@@ -22,6 +22,7 @@ static void space_setup(struct vm_space *s, const struct vm_env *env,
 	s->flags = 0;
 	s->owns_pml4 = false;
 	s->env = *env;
+	s->share = NULL;
 }
 
 enum vm_status vm_space_init_user(struct vm_space *s, const struct vm_env *env,

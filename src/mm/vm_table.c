@@ -130,8 +130,11 @@ void vm_page_drop(struct vm_space *s, pte_t e, vaddr_t va, bool invalidate)
 	ASSERT(pte_is_present(e));
 	if (invalidate)
 		s->env.tlb_invalidate(s->env.ctx, va);
-	if (!(e & PTE_SHARED))
-		s->env.frame_free(s->env.ctx, pte_addr(e));
+	if (e & PTE_SHARED)
+		return;
+	if ((e & PTE_COUNTED) && !vm_share_unref(s->share, pte_addr(e)))
+		return; /* other spaces still map the frame */
+	s->env.frame_free(s->env.ctx, pte_addr(e));
 }
 
 static void clear_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,

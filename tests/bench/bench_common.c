@@ -2,7 +2,6 @@
  * bench_common.c - clock, random sequence, median and CSV rows of the host
  * benchmarks (see bench_common.h).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -24,6 +23,16 @@ double bench_lap(double *mark)
 
 	*mark = now;
 	return ns;
+}
+
+double bench_clock_read_ns(void)
+{
+	const int reads = 100000;
+	double start = bench_now_ns();
+
+	for (int i = 1; i < reads; i++)
+		bench_now_ns();
+	return (bench_now_ns() - start) / reads;
 }
 
 struct bench_rng bench_rng_seed(uint64_t seed)
@@ -63,16 +72,4 @@ void bench_row(const char *workload, const char *design, const char *metric,
 	       double value, const char *unit)
 {
 	printf("%s,%s,%s,%.15g,%s\n", workload, design, metric, value, unit);
-}
-
-void bench_rowf(const char *workload_fmt, const char *design,
-		const char *metric, double value, const char *unit, ...)
-{
-	char workload[128];
-	va_list ap;
-
-	va_start(ap, unit);
-	vsnprintf(workload, sizeof(workload), workload_fmt, ap);
-	va_end(ap);
-	bench_row(workload, design, metric, value, unit);
 }

@@ -7,8 +7,9 @@
  *   workload,design,metric,value,unit
  * and every figure of docs/tradeoffs.md is generated from it
  * (scripts/bench-report.py).  A benchmark program prints rows without the
- * header; scripts/run-bench.sh adds the header and the run's description.
- * Names never contain a comma or a quote, so rows need no quoting.
+ * header; scripts/run-bench.sh adds the header and the run's description
+ * (quoting those text values).  The programs' names never contain a comma
+ * or a quote, so their rows need no quoting.
  */
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
@@ -16,13 +17,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define GIB ((uint64_t)1 << 30)
+#define TIB ((uint64_t)1 << 40)
+
 /* Timed runs of each measurement; the CSV holds their median. */
-#define BENCH_REPS 5
+#define BENCH_REPS 7
 
 double bench_now_ns(void);
 
 /* ns since *mark; *mark moves to now. */
 double bench_lap(double *mark);
+
+/* What one reading of the clock costs: the floor under any single timed
+ * operation. */
+double bench_clock_read_ns(void);
 
 /* xorshift64: the same seed gives the same sequence on every machine. */
 struct bench_rng {
@@ -40,10 +48,5 @@ double bench_median(double *v, int n);
 /* One CSV row; value printed exactly for integers up to 2^53. */
 void bench_row(const char *workload, const char *design, const char *metric,
 	       double value, const char *unit);
-
-/* The same with a printf-formatted workload name. */
-__attribute__((format(printf, 1, 6))) void
-bench_rowf(const char *workload_fmt, const char *design, const char *metric,
-	   double value, const char *unit, ...);
 
 #endif

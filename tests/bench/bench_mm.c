@@ -2,6 +2,7 @@
  * bench_mm.c - fixture, counters and the probe-then-timed-passes driver of
  * the two-design benchmarks (see bench_mm.h).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,12 @@ void bm_must(enum vm_status st, const char *what)
 
 /* --- the environment: sim_phys, with table visits and nodes counted ----- */
 
+/* sim_phys_vm_env's callbacks take ctx = &b->phys; that is b itself. */
+_Static_assert(offsetof(struct bm, phys) == 0, "phys first in struct bm");
+
 static void *counting_phys_to_virt(void *ctx, paddr_t pa)
 {
-	struct bm *b = ctx; /* phys is b's first member */
+	struct bm *b = ctx;
 
 	b->table_visits++;
 	return sim_phys_to_virt(&b->phys, pa);
@@ -64,7 +68,6 @@ void bm_init(struct bm *b, size_t nframes)
 	*b = (struct bm){ 0 };
 	sim_phys_init(&b->phys, nframes);
 	b->phys.poison = false;
-	vm_provider_unregister(BM_IMAGE_SEL);
 	bm_must(vm_provider_register(BM_IMAGE_SEL, fill_image_page, NULL),
 		"provider");
 }
@@ -78,7 +81,7 @@ void bm_fini(struct bm *b)
 	sim_phys_fini(&b->phys);
 }
 
-static void space_new(struct bm *b, enum mm_design d, vaddr_t lo, vaddr_t hi)
+void bm_space_new(struct bm *b, enum mm_design d, vaddr_t lo, vaddr_t hi)
 {
 	struct mm_env env = {
 		.vm = sim_phys_vm_env(&b->phys),
@@ -86,7 +89,6 @@ static void space_new(struct bm *b, enum mm_design d, vaddr_t lo, vaddr_t hi)
 	};
 
 	env.vm.phys_to_virt = counting_phys_to_virt;
-	env.vm.ctx = b;
 	bm_must(mm_space_init_user(&b->space[d], d, &env, lo, hi, NULL),
 		"space init");
 }
@@ -178,9 +180,10 @@ void bm_pause(struct bm_run *r)
 
 void bm_phase_done(struct bm_run *r, const char *name, uint64_t ops)
 {
-	struct bm_phase *p = &r->phase[r->nphases++];
+	struct bm_phase *p;
 
-	ASSERT(r->nphases <= BM_MAX_PHASES);
+	ASSERT(r->nphases < BM_MAX_PHASES);
+	p = &r->phase[r->nphases++];
 	if (r->running)
 		bm_pause(r);
 	*p = (struct bm_phase){ .name = name, .ops = ops, .ns = r->ns,
@@ -200,7 +203,7 @@ static void run_pass(struct bm *b, enum mm_design d, const struct bm_spec *sp,
 			      .probe = probe,
 			      .rng = bench_rng_seed(sp->seed) };
 	if (sp->fresh) {
-		space_new(b, d, sp->lo, sp->hi);
+		bm_space_new(b, d, sp->lo, sp->hi);
 		if (sp->setup)
 			sp->setup(r, sp->arg);
 	}
@@ -261,21 +264,27 @@ static void print_phase(const char *w, enum mm_design design,
 			  rows[i].unit);
 }
 
+/* Without spec->fresh: each design's one space, set up once. */
+static void setup_kept_spaces(struct bm *b, const struct bm_spec *spec)
+{
+	for (int d = 0; d < BM_DESIGNS; d++) {
+		struct bm_run r = { .b = b, .s = &b->space[d],
+				    .design = (enum mm_design)d,
+				    .rng = bench_rng_seed(spec->seed) };
+
+		bm_space_new(b, r.design, spec->lo, spec->hi);
+		if (spec->setup)
+			spec->setup(&r, spec->arg);
+	}
+}
+
 void bm_measure_both(struct bm *b, const struct bm_spec *spec)
 {
 	static struct bm_run probe[BM_DESIGNS], run;
 	static double ns[BM_DESIGNS][BM_MAX_PHASES][BENCH_REPS];
 
-	for (int d = 0; d < BM_DESIGNS && !spec->fresh; d++) {
-		space_new(b, (enum mm_design)d, spec->lo, spec->hi);
-		if (spec->setup) {
-			run = (struct bm_run){
-				.b = b, .s = &b->space[d],
-				.design = (enum mm_design)d,
-				.rng = bench_rng_seed(spec->seed) };
-			spec->setup(&run, spec->arg);
-		}
-	}
+	if (!spec->fresh)
+		setup_kept_spaces(b, spec);
 	for (int d = 0; d < BM_DESIGNS; d++)
 		run_pass(b, (enum mm_design)d, spec, &probe[d], true);
 	for (int rep = 0; rep < BENCH_REPS; rep++)

@@ -36,7 +36,7 @@
 #include "sim_phys.h"
 
 #define BM_DESIGNS 2 /* indexed by enum mm_design */
-#define BM_MAX_PHASES 8
+#define BM_MAX_PHASES 12
 
 /* Pages of user memory every workload asks for: writable user pages. */
 #define BM_PROT (VM_PROT_WRITE | VM_PROT_USER)
@@ -103,6 +103,9 @@ struct bm_spec {
 void bm_init(struct bm *b, size_t nframes);
 /* Panics unless every frame and node came back. */
 void bm_fini(struct bm *b);
+
+/* b->space[d] over [lo, hi); mm_space_destroy() frees it. */
+void bm_space_new(struct bm *b, enum mm_design d, vaddr_t lo, vaddr_t hi);
 
 void bm_measure_both(struct bm *b, const struct bm_spec *spec);
 

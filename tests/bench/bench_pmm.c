@@ -13,15 +13,12 @@
  * the cost of the harness and of the cache miss every random free pays,
  * which no allocator can go below.  Each cell is the best of REPEATS runs.
  *
- * Build without sanitizers:
- *   gcc -std=gnu11 -O2 -Isrc -Itests/bench tests/bench/bench_pmm.c
- *       tests/bench/naive_bitmap.c src/mm/pmm.c tests/host/host_panic.c
- *       -o build/bench_pmm
+ * Build without sanitizers: make build/bench/bench_pmm.
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench_common.h"
 #include "mm/pmm.h"
 #include "naive_bitmap.h"
 
@@ -135,14 +132,6 @@ static uint64_t rnd(void)
 	return z ^ (z >> 31);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* frames[0..NFRAMES) becomes a random permutation (same seed every run). */
 static void shuffle(uint32_t *frames)
 {
@@ -180,7 +169,7 @@ static uint64_t fill(const struct bench_alloc *a, uint32_t *frames,
 static double time_pairs(const struct bench_alloc *a, uint32_t *frames,
 			 uint64_t n, const uint64_t *random)
 {
-	double start = now(), elapsed = 0;
+	double start = bench_now_ns(), elapsed = 0;
 	uint64_t pairs = 0;
 
 	while (pairs < MAX_PAIRS && elapsed < MAX_SECONDS) {
@@ -194,7 +183,7 @@ static double time_pairs(const struct bench_alloc *a, uint32_t *frames,
 			frames[j] = frames[n];
 			a->free(victim);
 		}
-		elapsed = now() - start;
+		elapsed = (bench_now_ns() - start) * 1e-9;
 	}
 	return elapsed * 1e9 / pairs;
 }

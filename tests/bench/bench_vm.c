@@ -9,34 +9,15 @@
  *      large (64 MiB) and terabyte reservations, with page-table bytes;
  *   2. search in a fragmented space and over a full prefix, per variant;
  *   3. page-table bytes of a 1 TiB reservation.
- * Build: gcc -std=gnu11 -O2 -Isrc -Itests/host tests/bench/bench_vm.c
- *        src/mm/vm*.c tests/host/sim_phys.c tests/host/host_panic.c
+ * Build: make build/bench/bench_vm (the Makefile's bench section).
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench_mm.h"
 #include "lib/panic.h"
-#include "mm/vm.h"
-#include "sim_phys.h"
 
-#define GIB ((uint64_t)1 << 30)
-#define TIB ((uint64_t)1 << 40)
 #define BATCH 1000
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static void must(enum vm_status st, const char *what)
-{
-	if (st != VM_OK)
-		panic("bench_vm: %s: %s", what, vm_status_name(st));
-}
 
 static void must_fault(struct vm_space *s, vaddr_t va)
 {
@@ -87,22 +68,22 @@ static void run_small(struct cost *c, unsigned flags, size_t npages, int reps)
 
 	space_new(&v, BATCH * npages + 4096, flags);
 	for (int r = 0; r < reps; r++) {
-		t = now_ns();
+		t = bench_now_ns();
 		for (int i = 0; i < BATCH; i++)
-			must(vm_reserve(&v.space, npages, VM_PROT_WRITE, &va[i]),
+			bm_must(vm_reserve(&v.space, npages, VM_PROT_WRITE, &va[i]),
 			     "reserve");
-		c->reserve += now_ns() - t;
-		t = now_ns();
+		c->reserve += bench_now_ns() - t;
+		t = bench_now_ns();
 		for (int i = 0; i < BATCH; i++)
 			for (size_t p = 0; p < npages; p++)
 				must_fault(&v.space, va[i] + p * PAGE_SIZE);
-		c->touch += now_ns() - t;
+		c->touch += bench_now_ns() - t;
 		if (r == 0 && table_bytes(&v) > c->table_bytes)
 			c->table_bytes = table_bytes(&v);
-		t = now_ns();
+		t = bench_now_ns();
 		for (int i = 0; i < BATCH; i++)
-			must(vm_release(&v.space, va[i], npages), "release");
-		c->release += now_ns() - t;
+			bm_must(vm_release(&v.space, va[i], npages), "release");
+		c->release += bench_now_ns() - t;
 		c->pages += BATCH * npages;
 		c->touched += BATCH * npages;
 	}
@@ -121,19 +102,19 @@ static void run_one(struct cost *c, unsigned flags, uint64_t size,
 
 	space_new(&v, touch + (flags ? npages / 500 : 0) + 4096, flags);
 	for (int r = 0; r < reps; r++) {
-		t = now_ns();
-		must(vm_reserve(&v.space, npages, VM_PROT_WRITE, &va),
+		t = bench_now_ns();
+		bm_must(vm_reserve(&v.space, npages, VM_PROT_WRITE, &va),
 		     "reserve");
-		c->reserve += now_ns() - t;
-		t = now_ns();
+		c->reserve += bench_now_ns() - t;
+		t = bench_now_ns();
 		for (size_t p = 0; p < touch; p++)
 			must_fault(&v.space, va + p * stride * PAGE_SIZE);
-		c->touch += now_ns() - t;
+		c->touch += bench_now_ns() - t;
 		if (r == 0)
 			c->table_bytes = table_bytes(&v);
-		t = now_ns();
-		must(vm_release(&v.space, va, npages), "release");
-		c->release += now_ns() - t;
+		t = bench_now_ns();
+		bm_must(vm_release(&v.space, va, npages), "release");
+		c->release += bench_now_ns() - t;
 		c->pages += npages;
 		c->touched += touch;
 	}
@@ -173,16 +154,6 @@ static void table_costs(void)
 	}
 }
 
-static uint64_t rng = 88172645463325252ULL;
-
-static size_t rnd(size_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (size_t)(rng % n);
-}
-
 /*
  * Fill the bottom of the space with `live` small reservations and, with
  * holes, release a third of them at random (holes of 1-8 pages); then time
@@ -197,32 +168,32 @@ static void run_fragmented(const char *variant, unsigned flags, bool holes,
 	struct sim_vm v;
 	vaddr_t *va = malloc(live * sizeof(*va));
 	size_t *n = malloc(live * sizeof(*n));
+	struct bench_rng rng = bench_rng_seed(0);
 	vaddr_t got;
 	double t;
 	uint64_t pages = 0;
 
-	rng = 88172645463325252ULL;
 	space_new(&v, 8192, flags);
 	/* placed by address: a first-fit fill would take minutes */
 	for (size_t i = 0; i < live; i++) {
-		n[i] = 1 + rnd(8);
+		n[i] = 1 + bench_rand_below(&rng, 8);
 		va[i] = i ? va[i - 1] + n[i - 1] * PAGE_SIZE : VM_USER_LO;
-		must(vm_reserve_at(&v.space, va[i], n[i], 0), "fill");
+		bm_must(vm_reserve_at(&v.space, va[i], n[i], 0), "fill");
 	}
 	for (size_t i = 0; holes && i < live; i++)
-		if (rnd(3) == 0)
-			must(vm_release(&v.space, va[i], n[i]), "hole");
+		if (bench_rand_below(&rng, 3) == 0)
+			bm_must(vm_release(&v.space, va[i], n[i]), "hole");
 	v.space.cursor = va[live - 1] + n[live - 1] * PAGE_SIZE;
-	t = now_ns();
+	t = bench_now_ns();
 	for (int i = 0; i < probes; i++) {
-		size_t k = 1 + rnd(16);
+		size_t k = 1 + bench_rand_below(&rng, 16);
 
 		if (from_lo)
 			v.space.cursor = v.space.lo;
-		must(vm_reserve(&v.space, k, 0, &got), "probe");
+		bm_must(vm_reserve(&v.space, k, 0, &got), "probe");
 		pages += k;
 	}
-	t = now_ns() - t;
+	t = bench_now_ns() - t;
 	printf("| %s | %.0f | %.1f | %zu |\n", variant, t / probes,
 	       t / pages, table_bytes(&v));
 	free(va);
@@ -259,7 +230,7 @@ static size_t reservation_tables(unsigned flags, uint64_t size)
 	size_t bytes;
 
 	space_new(&v, (flags ? (size >> 21) : 0) + 4096, flags);
-	must(vm_reserve_at(&v.space, GIB, size >> PAGE_SHIFT, 0), "reserve");
+	bm_must(vm_reserve_at(&v.space, GIB, size >> PAGE_SHIFT, 0), "reserve");
 	bytes = table_bytes(&v);
 	sim_vm_fini(&v);
 	return bytes;

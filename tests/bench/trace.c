@@ -24,10 +24,10 @@ static void trace_name(struct trace *t, const char *path)
 static bool parse_area(const char *line, struct trace_area *a)
 {
 	unsigned long long start, end, offset, rss_kb;
-	char perms[8];
+	char perms[8], kind[32];
 
-	if (sscanf(line, "%llx,%llx,%7[^,],%llx,%*[^,],%llu", &start, &end,
-		   perms, &offset, &rss_kb) != 5 ||
+	if (sscanf(line, "%llx,%llx,%7[^,],%llx,%31[^,],%llu", &start, &end,
+		   perms, &offset, kind, &rss_kb) != 6 ||
 	    strlen(perms) != 4 || start >= end || ((start | end) & 0xfff))
 		return false;
 	*a = (struct trace_area){
@@ -35,7 +35,7 @@ static bool parse_area(const char *line, struct trace_area *a)
 		.touch_pages = rss_kb / 4, .file_page = offset >> 12,
 		.read = perms[0] == 'r', .write = perms[1] == 'w',
 		.exec = perms[2] == 'x',
-		.file = strstr(line, ",file,") != NULL,
+		.file = strcmp(kind, "file") == 0,
 		.in_user = start >= VM_USER_LO && end <= VM_USER_HI,
 	};
 	if (a->touch_pages > a->pages)

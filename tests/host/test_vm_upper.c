@@ -13,6 +13,7 @@
 
 #include "host_tap.h"
 #include "mm/vm_internal.h"
+#include "test_fork.h"
 #include "vm_test.h"
 
 static struct sim_vm *vm_new(vaddr_t lo, vaddr_t hi, unsigned flags)
@@ -443,26 +444,48 @@ static void vm_check_finds_bad_entries(void **state)
 	sim_vm_fini(v);
 }
 
-/* Fork's entry point: a write to a copy-on-write page is its own result. */
+/*
+ * The copy-on-write rung on a leaf marked as fork marks it: with no other
+ * mapping counted the frame becomes writable in place; with one more it
+ * is copied and the count dropped.  A read changes nothing.
+ */
 static void vm_fault_on_copy_on_write_page(void **state)
 {
+	const unsigned write = VM_PF_USER | VM_PF_WRITE | VM_PF_PRESENT;
 	struct sim_vm *v = vm_full();
+	struct share_source mem;
+	struct vm_share share;
+	paddr_t frame;
 	pte_t *pte;
 
 	(void)state;
+	share_setup(&share, &mem);
+	v->space.share = &share;
 	assert_status(vm_reserve_at(&v->space, GIB, 1,
 				    VM_PROT_WRITE | VM_PROT_USER),
 		      VM_OK);
 	assert_fault(vm_fault(&v->space, GIB, VM_PF_USER, NULL),
 		     VM_FAULT_HANDLED);
 	pte = vm_leaf_slot(&v->space, GIB);
-	*pte = (*pte & ~PTE_RW) | PTE_COW; /* what fork will do */
-	assert_fault(vm_fault(&v->space, GIB,
-			      VM_PF_USER | VM_PF_WRITE | VM_PF_PRESENT, NULL),
-		     VM_FAULT_COW);
+	frame = pte_addr(*pte);
+	*pte = pte_make_counted(*pte);
 	assert_fault(vm_fault(&v->space, GIB, VM_PF_USER | VM_PF_PRESENT, NULL),
 		     VM_FAULT_HANDLED);
 	assert_true(vm_test_state(v, GIB).cow);
+	assert_fault(vm_fault(&v->space, GIB, write, NULL), VM_FAULT_HANDLED);
+	assert_int_equal(*pte & (PTE_RW | PTE_COW | PTE_COUNTED), PTE_RW);
+	assert_int_equal(pte_addr(*pte), frame);
+
+	*pte = pte_make_counted(*pte);
+	assert_status(vm_share_ref(&share, frame), VM_OK); /* a second mapping */
+	assert_fault(vm_fault(&v->space, GIB, write, NULL), VM_FAULT_HANDLED);
+	assert_int_equal(*pte & (PTE_RW | PTE_COW | PTE_COUNTED), PTE_RW);
+	assert_int_not_equal(pte_addr(*pte), frame);
+	assert_true(vm_share_unref(&share, frame)); /* the other mapping goes */
+	sim_phys_free(&v->phys, frame);
+	assert_int_equal(vm_share_stats(&share).cow_copies, 1);
+	assert_int_equal(vm_share_stats(&share).cow_in_place, 1);
+	assert_int_equal(mem.bytes_out, 0);
 	assert_sane(v);
 	sim_vm_fini(v);
 }

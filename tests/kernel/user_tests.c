@@ -70,3 +70,42 @@ KTEST(user_spawn_of_unknown_program_fails_cleanly)
 {
 	KT_EXPECT_EQ(process_spawn("no_such_program", "", RDOS_SPAWN_DEFAULT), -RDOS_ENOENT);
 }
+
+/* ---- hardening: fuzzing, stale data, out of memory ------------------------ */
+
+KTEST(user_fuzzer_survives_and_frees_everything)
+{
+	KT_EXPECT_EQ(run_program("ut_fuzz", ""), 0);
+}
+
+KTEST(user_frames_are_zeroed_before_reuse)
+{
+	KT_EXPECT_EQ(run_program("ut_stale", ""), 0);
+}
+
+/* Meaningful with at most 1 GiB of RAM; with more, ut_oom passes as
+ * skipped (exhausting the memory would take too long under TCG). */
+KTEST(user_out_of_memory_kills_only_the_toucher)
+{
+	KT_EXPECT_EQ(run_program("ut_oom", ""), 0);
+}
+
+/* The fuzzer for a long time, run only when named (`make soak`):
+ * "ktest=user_fuzzer_soak [soak_count=N] [soak_seed=N]" on the command
+ * line. */
+#include "kernel/cmdline.h"
+#include "lib/format.h"
+
+#define SOAK_VALUE_MAX 24
+
+KTEST_MANUAL(user_fuzzer_soak)
+{
+	char count[SOAK_VALUE_MAX] = "200000", seed[SOAK_VALUE_MAX] = "1";
+	char args[2 * SOAK_VALUE_MAX + 16];
+
+	cmdline_value("soak_count", count, sizeof(count));
+	cmdline_value("soak_seed", seed, sizeof(seed));
+	format_buf(args, sizeof(args), "seed=%s count=%s", seed, count);
+	ktest_note("ut_fuzz %s", args);
+	KT_EXPECT_EQ(run_program("ut_fuzz", args), 0);
+}

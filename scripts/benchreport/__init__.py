@@ -1,0 +1,1 @@
+"""benchreport - the modules of scripts/bench-report.py."""

@@ -1,0 +1,141 @@
+"""benchreport.plots - the report's figures (PNG under docs/img/), each
+drawn from the CSV through benchreport.data and returned as the Markdown
+that shows it.
+"""
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+
+from benchreport.data import DESIGNS, FAULT_KINDS  # noqa: E402
+
+COLORS = {"rdos": "#1f77b4", "card1": "#d62728", "linux": "#7f7f7f"}
+
+
+def save(fig, imgdir, name):
+    fig.tight_layout()
+    fig.savefig(os.path.join(imgdir, name), dpi=90)
+    plt.close(fig)
+    return f"![{name}](img/{name})"
+
+
+def loglog_panel(ax, title, ylabel, series):
+    """series: (label, xs, ys, color); x and y on log axes."""
+    for label, xs, ys, color in series:
+        if xs:
+            ax.plot(xs, ys, "o-", label=label, color=color, markersize=3)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def bar_groups(ax, groups, series, ylabel, log=True):
+    """Grouped bars: groups on x, one bar per (label, values, color)."""
+    width = 0.8 / len(series)
+    for i, (label, values, color) in enumerate(series):
+        xs = [g + (i - (len(series) - 1) / 2) * width
+              for g in range(len(groups))]
+        ax.bar(xs, values, width, label=label, color=color)
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels(groups, fontsize=8, rotation=15)
+    if log:
+        ax.set_yscale("log")
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def lighter(color):
+    """The same hue, paler: the second bar of a pair."""
+    rgb = matplotlib.colors.to_rgb(color)
+    return tuple(c + (1 - c) * 0.55 for c in rgb)
+
+
+def plot_replay(d, names, imgdir):
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    xs = DESIGNS + ("linux",)
+    book = lambda n, x: (  # noqa: E731
+        d.need(f"replay/{n}/pick", x, "reserve_ns") +
+        d.need(f"replay/{n}/pick", x, "release_ns")) / 1e6
+    bar_groups(axes[0], names, [(x, [book(n, x) for n in names], COLORS[x])
+                                for x in xs], "ms")
+    axes[0].set_title("reserve + release (allocator picks)", fontsize=10)
+    bar_groups(axes[1], names, [
+        (x, [d.need(f"replay/{n}/pick", x, "touch_ns") / 1e6
+             for n in names], COLORS[x]) for x in xs], "ms")
+    axes[1].set_title("touching the resident pages", fontsize=10)
+    mem = [(f"{x}, {ph}", [d.bookkeeping(f"replay/{n}/pick", x, ph) / 1024
+                           for n in names], c)
+           for ph, shade in (("reserve", 0), ("touch", 1))
+           for x, c in ((x, COLORS[x] if not shade else
+                         lighter(COLORS[x])) for x in DESIGNS)]
+    bar_groups(axes[2], names, mem, "KiB")
+    axes[2].set_title("bookkeeping: after reserve / after touch",
+                      fontsize=10)
+    return save(fig, imgdir, "replay.png")
+
+
+def plot_scale(d, imgdir, pts, name, xlabel, memory_after):
+    """Per-op reserve, touch and release against the scale, and the
+    bookkeeping after memory_after."""
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.8))
+    for ax, ph in zip(axes, ("reserve", "touch", "release")):
+        series = []
+        for x in DESIGNS:
+            got = [(n, w) for n, w in pts if d.get(w, x, ph + "_ns")]
+            series.append((x, [n for n, w in got],
+                           [d.per_op(w, x, ph) for n, w in got], COLORS[x]))
+        loglog_panel(ax, f"{ph}, ns per {'page' if ph == 'touch' else 'op'}",
+                     "ns", series)
+        ax.set_xlabel(xlabel, fontsize=9)
+    loglog_panel(axes[3], f"bookkeeping bytes after {memory_after}",
+                 "bytes", [(x, [n for n, w in pts],
+                            [d.bookkeeping(w, x, memory_after)
+                             for n, w in pts], COLORS[x]) for x in DESIGNS])
+    axes[3].set_xlabel(xlabel, fontsize=9)
+    return save(fig, imgdir, name)
+
+
+def plot_frag(d, imgdir, phases):
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    sizes = [int(p.split("_")[1]) for p in phases]
+    for ax, mode, title in ((axes[0], "lo", "search from the bottom"),
+                            (axes[1], "random", "search from a random "
+                                                "cursor")):
+        loglog_panel(ax, title + " (last point: no hole fits)",
+                     "ns per search", [
+                         (x, sizes, [d.per_op(f"frag/{mode}", x, p)
+                                     for p in phases], COLORS[x])
+                         for x in DESIGNS])
+        ax.set_xlabel("hole size, pages", fontsize=9)
+    return save(fig, imgdir, "frag.png")
+
+
+def plot_fault(d, imgdir, bgs):
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    groups = [f"{label.split(' (')[0]}\n{w.split('/')[1]}"
+              for w in bgs for ph, label in FAULT_KINDS]
+    bar_groups(ax, groups, [
+        (x, [d.per_op(w, x, ph) for w in bgs for ph, _ in FAULT_KINDS],
+         COLORS[x]) for x in DESIGNS], "ns per fault")
+    ax.set_title("fault path, ns per fault", fontsize=10)
+    return save(fig, imgdir, "fault.png")
+
+
+def plot_huge(d, imgdir, ws):
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    groups = [w.split("/", 1)[1] for w in ws]
+    bar_groups(axes[0], groups, [
+        (x, [d.bookkeeping(w, x, "reserve") / 1024 for w in ws], COLORS[x])
+        for x in DESIGNS], "KiB", log=False)
+    axes[0].set_title("bookkeeping after reserve (untouched)", fontsize=10)
+    bar_groups(axes[1], groups, [
+        (x, [d.need(w, x, "reserve_ns") / 1e3 for w in ws], COLORS[x])
+        for x in DESIGNS], "µs")
+    axes[1].set_title("reserve (one call)", fontsize=10)
+    return save(fig, imgdir, "huge.png")

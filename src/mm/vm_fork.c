@@ -1,0 +1,112 @@
+/*
+ * vm_fork.c - fork of an rdos-core space, and the table copy both designs
+ * use: every entry of the parent's range is copied into the child's new
+ * tables, present leaves shared through the frame-share table.
+ *
+ * Nothing is copied but page tables.  A reservation entry, at any level,
+ * is copied as it is (a terabyte reservation stays one entry); image and
+ * guard pages too.  A present leaf is counted first (the only step that
+ * can fail besides a table frame), then marked in the parent, then copied:
+ * so whenever the copy stops, every leaf of the child holds a count and
+ * the parent is consistent.  The parent keeps the marks of a failed fork:
+ * a COUNTED leaf whose frame has no entry is its frame's only mapping, and
+ * its next write takes it back in place (docs/fork.md).
+ */
+#include "mm/vm_internal.h"
+
+/*
+ * Share the parent's owned present leaf *slot at va: count the child's
+ * mapping, mark the parent's leaf COUNTED (copy-on-write if writable,
+ * invalidated then) and return the entry both hold.  A leaf of a frame
+ * not owned (PTE_SHARED) is copied as it is: neither space frees it.
+ */
+static enum vm_status share_leaf(struct vm_space *p, pte_t *slot, vaddr_t va,
+				 pte_t *out)
+{
+	pte_t e = vm_entry_read(slot);
+
+	*out = e;
+	if (e & PTE_SHARED)
+		return VM_OK;
+	if (vm_share_ref(p->share, pte_addr(e)) != VM_OK)
+		return VM_ERR_NO_MEMORY;
+	*out = pte_make_counted(e);
+	if (*out == e)
+		return VM_OK; /* counted before: a fork of a fork */
+	vm_entry_write(slot, *out);
+	if (e & PTE_RW)
+		p->env.tlb_invalidate(p->env.ctx, va);
+	return VM_OK;
+}
+
+static enum vm_status copy_table(struct vm_space *p, struct vm_space *c,
+				 pte_t *pt, pte_t *ct, int level, vaddr_t va,
+				 vaddr_t end);
+
+/* The parent's table pointer e: a new child table and its copy. */
+static enum vm_status copy_pointer(struct vm_space *p, struct vm_space *c,
+				   pte_t e, pte_t *cslot, int level,
+				   const struct vm_span *sp)
+{
+	enum vm_status st = vm_table_link_new(c, cslot, level, sp->base);
+
+	if (st == VM_OK)
+		st = copy_table(p, c, vm_table(p, pte_addr(e)),
+				vm_table(c, pte_addr(vm_entry_read(cslot))),
+				level - 1, sp->va, sp->end);
+	if (st == VM_OK && (e & PTE_FULL)) /* same entries below: same FULL */
+		vm_entry_write(cslot, vm_entry_read(cslot) | PTE_FULL);
+	return st;
+}
+
+static enum vm_status copy_table(struct vm_space *p, struct vm_space *c,
+				 pte_t *pt, pte_t *ct, int level, vaddr_t va,
+				 vaddr_t end)
+{
+	struct vm_span sp;
+
+	for (vaddr_t v = va; v < end; v = sp.end) {
+		enum vm_status st = VM_OK;
+		pte_t e, ne;
+
+		sp = vm_span_at(v, end, level);
+		e = ne = vm_entry_read(&pt[sp.index]);
+		if (vm_is_table(e, level)) {
+			st = copy_pointer(p, c, e, &ct[sp.index], level, &sp);
+		} else if (!pte_is_free(e)) {
+			if (pte_is_present(e))
+				st = share_leaf(p, &pt[sp.index], sp.va, &ne);
+			if (st == VM_OK)
+				vm_entry_write(&ct[sp.index], ne);
+		}
+		if (st != VM_OK)
+			return st;
+	}
+	return VM_OK;
+}
+
+enum vm_status vm_fork_tables(struct vm_space *parent, struct vm_space *child)
+{
+	return copy_table(parent, child, vm_table(parent, parent->pml4),
+			  vm_table(child, child->pml4), VM_TOP_LEVEL,
+			  parent->lo, parent->hi);
+}
+
+enum vm_status vm_fork(struct vm_space *parent, struct vm_space *child)
+{
+	enum vm_status st;
+
+	if (!parent->share || !parent->owns_pml4)
+		return VM_ERR_INVALID;
+	/* the parent's PML4 holds the kernel half every user PML4 copies */
+	st = vm_space_init_user(child, &parent->env, parent->lo, parent->hi,
+				parent, parent->flags);
+	if (st != VM_OK)
+		return st;
+	child->cursor = parent->cursor;
+	child->share = parent->share;
+	st = vm_fork_tables(parent, child);
+	if (st != VM_OK)
+		vm_space_destroy(child);
+	return st;
+}
