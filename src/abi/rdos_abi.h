@@ -32,6 +32,7 @@ enum rdos_syscall {
 	RDOS_SYS_PROCLIST = 12, /* (struct rdos_procinfo *out, uint64 max) -> count */
 	RDOS_SYS_VMMAP = 13,    /* (int64 pid, uint64 from, struct rdos_vmrun *out, uint64 max) -> count */
 	RDOS_SYS_GETARGS = 14,  /* (char *buf, uint64 size) -> length of the argument string */
+	RDOS_SYS_FORK = 15,     /* () -> child's pid in the parent, 0 in the child */
 	RDOS_SYS_COUNT
 };
 
@@ -72,6 +73,10 @@ struct rdos_memstat {
 	uint64_t image_pages_loaded; /* process: image pages loaded on demand */
 	uint64_t design;            /* RDOS_SPAWN_RDOS or RDOS_SPAWN_CARD1 */
 	uint64_t metadata_bytes;    /* process: VMA tree nodes (card1) */
+	uint64_t shared_frames;     /* system: frames shared by fork right now */
+	uint64_t share_table_bytes; /* system: their reference-count table (0 if none) */
+	uint64_t cow_copies;        /* system: copy-on-write faults that copied */
+	uint64_t cow_in_place;      /* system: ... that made the page writable in place */
 };
 
 #define RDOS_PROC_NAME_MAX 32

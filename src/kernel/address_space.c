@@ -15,6 +15,7 @@
 #include "kernel/kmalloc.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
+#include "mm/vm_share.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 
@@ -59,10 +60,38 @@ static void env_node_free(void *ctx, void *node)
 	kfree(node);
 }
 
+static void *share_alloc(void *ctx, size_t bytes)
+{
+	(void)ctx;
+	return kmalloc(bytes);
+}
+
+static void share_free(void *ctx, void *p, size_t bytes)
+{
+	(void)ctx;
+	(void)bytes;
+	kfree(p);
+}
+
+/* Reference counts of frames shared by fork: empty, and without memory,
+ * until the first fork. */
+static struct vm_share frame_share = VM_SHARE_INIT(share_alloc, share_free, NULL);
+
 static const struct mm_env machine_env = {
 	.vm = { env_phys_to_virt, env_frame_alloc, env_frame_free, env_tlb_invalidate, NULL },
 	.nodes = { env_node_alloc, env_node_free, NULL },
+	.share = &frame_share,
 };
+
+void address_space_share_stats(struct rdos_memstat *st)
+{
+	struct vm_share_stats s = vm_share_stats(&frame_share);
+
+	st->shared_frames = s.frames;
+	st->share_table_bytes = s.bytes;
+	st->cow_copies = s.cow_copies;
+	st->cow_in_place = s.cow_in_place;
+}
 
 void address_space_init(void)
 {

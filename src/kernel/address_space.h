@@ -11,6 +11,7 @@
 #ifndef KERNEL_ADDRESS_SPACE_H
 #define KERNEL_ADDRESS_SPACE_H
 
+#include "abi/rdos_abi.h"
 #include "mm/mm_space.h"
 
 void address_space_init(void);
@@ -36,6 +37,8 @@ enum vm_status kernel_commit(vaddr_t va, size_t npages);
  * (NULL: back to the kernel's own PML4, no user space). */
 void address_space_activate(struct mm_space *space);
 struct mm_space *address_space_current(void);
+/* System-wide fork figures for MEMSTAT: shared frames, table bytes, COW. */
+void address_space_share_stats(struct rdos_memstat *st);
 
 /* For the page-fault handler: resolves a fault at va in the space owning it
  * (the kernel space above KERNEL_SPACE_START, else the current user space). */

@@ -125,7 +125,7 @@ static int64_t process_build(struct process *p, const char *name, uint32_t flags
 	if (err == 0 && !thread_create_user(p, entry, stack_top - 8))
 		err = -RDOS_ENOMEM;
 	if (err != 0) {
-		program_unload(&p->image);
+		program_unload(p->image);
 		mm_space_destroy(&p->space);
 	}
 	return err;
@@ -151,6 +151,31 @@ int64_t process_spawn(const char *name, const char *args, uint32_t flags)
 	return p->pid;
 }
 
+int64_t process_fork(const struct trap_frame *frame)
+{
+	struct process *parent = process_current(), *child = process_alloc();
+	struct trap_frame child_frame = *frame;
+
+	if (!child)
+		return -RDOS_ELIMIT;
+	*child = (struct process){ .pid = next_pid, .state = PROCESS_RUNNING, .parent = parent,
+				   .image = parent->image };
+	copy_string(child->name, parent->name, sizeof(child->name));
+	copy_string(child->args, parent->args, sizeof(child->args));
+	if (mm_fork(&parent->space, &child->space) != VM_OK) {
+		child->state = PROCESS_FREE;
+		return -RDOS_ENOMEM;
+	}
+	child_frame.rax = 0; /* fork returns 0 in the child */
+	if (!thread_create_user_frame(child, &child_frame)) {
+		mm_space_destroy(&child->space);
+		child->state = PROCESS_FREE;
+		return -RDOS_ENOMEM;
+	}
+	program_share(child->image);
+	return next_pid++;
+}
+
 static void orphan_children(struct process *p)
 {
 	for (unsigned i = 1; i < PROCESS_MAX; i++) {
@@ -171,7 +196,7 @@ void process_exit(int32_t status)
 
 	ASSERT(p != kernel_process());
 	address_space_activate(NULL);
-	program_unload(&p->image);
+	program_unload(p->image);
 	mm_space_destroy(&p->space);
 	orphan_children(p);
 	p->exit_status = status;

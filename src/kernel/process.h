@@ -15,6 +15,7 @@
 
 #include "abi/rdos_abi.h"
 #include "kernel/program.h"
+#include "arch/x86_64/trap.h"
 #include "kernel/thread.h"
 #include "mm/mm_space.h"
 
@@ -36,13 +37,17 @@ struct process {
 	struct thread *waiter; /* the thread blocked in wait(), if any */
 	struct mm_space space;
 	struct thread thread;
-	struct program_image image; /* the loaded PE and its provider */
+	struct program_image *image; /* the loaded PE, shared with forked children */
 };
 
 void process_init(void);
 /* Starts program `name` with argument string args as a child of the
  * running process (or of the kernel).  Returns the pid or -RDOS_E*. */
 int64_t process_spawn(const char *name, const char *args, uint32_t flags);
+/* Copies the running process (fork): the child resumes from the same
+ * system call with frame's registers and RAX 0.  Returns the child's pid or
+ * -RDOS_E*. */
+int64_t process_fork(const struct trap_frame *frame);
 /* Waits for child pid (or any child with -1); stores its status. */
 int64_t process_wait(int64_t pid, int32_t *status);
 __attribute__((noreturn)) void process_exit(int32_t status);

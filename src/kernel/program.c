@@ -15,6 +15,9 @@
 #define SELECTOR_FIRST 1
 #define SELECTOR_LAST 199 /* 200-255 are left to kernel tests */
 #define RELOCATION_DISTANCE (256ull << 20)
+#define IMAGES_MAX 64 /* PROCESS_MAX: a process uses at most one */
+
+static struct program_image images[IMAGES_MAX];
 
 static const struct boot_info *modules;
 
@@ -91,12 +94,26 @@ static enum vm_status reserve_image(struct mm_space *s, const struct program_ima
 	return st;
 }
 
-int64_t program_load(struct mm_space *space, const char *name, struct program_image *img,
+static struct program_image *image_alloc(void)
+{
+	for (unsigned i = 0; i < IMAGES_MAX; i++) {
+		if (images[i].refs == 0) {
+			images[i] = (struct program_image){ .refs = 1 };
+			return &images[i];
+		}
+	}
+	return NULL;
+}
+
+int64_t program_load(struct mm_space *space, const char *name, struct program_image **out,
 		     bool relocate, vaddr_t *entry)
 {
+	struct program_image *img = image_alloc();
 	enum pe_status pst;
 
-	*img = (struct program_image){ 0 };
+	*out = img;
+	if (!img)
+		return -RDOS_ELIMIT;
 	if (!program_find(name, &img->file, &img->file_len))
 		return -RDOS_ENOENT;
 	pst = pe_parse(img->file, img->file_len, &img->pe);
@@ -115,8 +132,15 @@ int64_t program_load(struct mm_space *space, const char *name, struct program_im
 	return 0;
 }
 
+void program_share(struct program_image *img)
+{
+	img->refs++;
+}
+
 void program_unload(struct program_image *img)
 {
+	if (!img || --img->refs > 0)
+		return;
 	if (img->selector)
 		vm_provider_unregister(img->selector);
 	img->selector = 0;

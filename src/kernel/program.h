@@ -15,8 +15,11 @@
 #include "mm/mm_space.h"
 #include "pe/pe.h"
 
+/* A loaded image, shared by a process and the children it forks: their
+ * image-page entries all name its selector.  Freed with its last user. */
 struct program_image {
-	unsigned selector; /* provider selector; 0: nothing loaded */
+	unsigned refs;     /* processes using it; 0: the slot is free */
+	unsigned selector; /* provider selector */
 	const uint8_t *file;
 	size_t file_len;
 	vaddr_t load_base;
@@ -30,8 +33,11 @@ bool program_find(const char *name, const uint8_t **file, size_t *len);
 /* Reserves name's image in space as image pages, at its preferred base or,
  * with relocate, RELOCATION_DISTANCE above it; 0 or -RDOS_E*.  A refused
  * image is reported on the console with the reason. */
-int64_t program_load(struct mm_space *space, const char *name, struct program_image *img,
+int64_t program_load(struct mm_space *space, const char *name, struct program_image **img,
 		     bool relocate, vaddr_t *entry);
+/* One more process (a forked child) uses img. */
+void program_share(struct program_image *img);
+/* The calling process no longer uses img (NULL: nothing loaded). */
 void program_unload(struct program_image *img);
 
 #endif

@@ -141,19 +141,25 @@ static void stack_prepare(struct thread *t, const struct trap_frame *frame)
 	stack_push_switch_frame(t, sp, thread_start_trampoline);
 }
 
-struct thread *thread_create_user(struct process *p, vaddr_t entry, vaddr_t user_rsp)
+struct thread *thread_create_user_frame(struct process *p, const struct trap_frame *frame)
 {
 	struct thread *t = process_thread_slot(p);
-	struct trap_frame frame = {
-		.rip = entry, .cs = USER_CS, .rflags = RFLAGS_IF, .rsp = user_rsp, .ss = USER_DS,
-	};
 
 	*t = (struct thread){ .state = THREAD_RUNNABLE, .process = p };
 	if (!stack_alloc(t))
 		return NULL;
-	stack_prepare(t, &frame);
+	stack_prepare(t, frame);
 	run_queue_push(t);
 	return t;
+}
+
+struct thread *thread_create_user(struct process *p, vaddr_t entry, vaddr_t user_rsp)
+{
+	struct trap_frame frame = {
+		.rip = entry, .cs = USER_CS, .rflags = RFLAGS_IF, .rsp = user_rsp, .ss = USER_DS,
+	};
+
+	return thread_create_user_frame(p, &frame);
 }
 
 static void timer_tick(struct trap_frame *frame)

@@ -17,6 +17,7 @@
 #include "mm/addr.h"
 
 struct process;
+struct trap_frame;
 
 enum thread_state { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD };
 
@@ -35,6 +36,8 @@ struct thread *thread_current(void);
 /* A user thread of process p that starts in ring 3 at entry with stack
  * pointer user_rsp.  NULL when out of memory. */
 struct thread *thread_create_user(struct process *p, vaddr_t entry, vaddr_t user_rsp);
+/* The same, resuming in ring 3 with every register as in *frame (fork). */
+struct thread *thread_create_user_frame(struct process *p, const struct trap_frame *frame);
 /* Marks the running thread blocked and runs others until thread_wake(). */
 void thread_block(void);
 void thread_wake(struct thread *t);

@@ -109,3 +109,13 @@ KTEST_MANUAL(user_fuzzer_soak)
 	ktest_note("ut_fuzz %s", args);
 	KT_EXPECT_EQ(run_program("ut_fuzz", args), 0);
 }
+
+KTEST(fork_copy_on_write_from_user_space)
+{
+	KT_EXPECT_EQ(run_program("ut_fork", ""), 0);
+}
+
+KTEST(fork_bomb_hits_the_process_limit_and_frees_everything)
+{
+	KT_EXPECT_EQ(run_program("ut_forkbomb", ""), 0);
+}

@@ -8,7 +8,8 @@
  * operations (reserve, release, protect with random sizes and protections;
  * reads and writes of its own pages where its model allows them) and
  * spawns of ut_hello and of the malformed images bad-truncated, bad-magic
- * and bad-machine, whose children it reaps.
+ * and bad-machine, and forks (the child checks its copy of the memory
+ * against the model and exits), whose children it reaps.
  *
  * Usage: ut_fuzz [seed=N] [count=N] [trace=1].  Deterministic: the same seed and
  * count make the same calls, and the seed is printed, so a failure
@@ -743,6 +744,48 @@ static void fuzz_getargs(void)
 			   fz.args_len);
 }
 
+/* The child of a FORK: its memory must be a copy of the parent's as the
+ * model describes it (VMMAP, reserved pages); it reads every small page
+ * and writes the writable ones (copy-on-write), then exits 0, or 1 if the
+ * copy was wrong.  The parent reaps it like any child. */
+static __attribute__((noreturn)) void fuzz_forked_child(void)
+{
+	const char *problem = model_audit_vmmap(&fz.model);
+	struct rdos_memstat st;
+
+	fz.pid = sys_getpid();
+	if (problem)
+		ut_note("forked child %lld: %s", fz.pid, problem);
+	if (sys_memstat(0, &st) != 0 || st.reserved_pages != fz.base_reserved + model_pages(&fz.model))
+		problem = "reserved pages differ from the parent's";
+	for (int i = 0; i < MODEL_SLOTS; i++) {
+		const struct model_slot *s = &fz.model.slots[i];
+
+		for (uint64_t k = 0; s->addr && model_tracked(s) && k < s->npages; k++) {
+			volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)(s->addr + k * PAGE);
+			uint8_t v = *p;
+
+			if (s->prot[k] & RDOS_PROT_WRITE)
+				*p = (uint8_t)(v + 1);
+		}
+	}
+	sys_exit(problem ? 1 : 0);
+}
+
+static void fuzz_fork(void)
+{
+	int64_t r;
+
+	if (fuzz_child_count() == FUZZ_CHILDREN_MAX)
+		fuzz_reap_one();
+	r = fuzz_do(RDOS_SYS_FORK, rng_next(&fz.rng), rng_next(&fz.rng), rng_next(&fz.rng),
+		    rng_next(&fz.rng), rng_next(&fz.rng));
+	if (r == 0)
+		fuzz_forked_child();
+	if (FUZZ_EXPECT_SET(r, true, EBIT(ELIMIT) | EBIT(ENOMEM)) && r > 0)
+		fuzz_child_set(0, r);
+}
+
 /* GETPID and YIELD ignore their arguments: give them garbage. */
 static void fuzz_simple(uint64_t nr)
 {
@@ -779,6 +822,8 @@ static void fuzz_known(uint64_t nr)
 		return fuzz_list_call(nr, sizeof(struct rdos_vmrun), ABI_VMMAP_MAX);
 	case RDOS_SYS_GETARGS:
 		return fuzz_getargs();
+	case RDOS_SYS_FORK:
+		return fuzz_fork();
 	default: /* GETPID, YIELD */
 		return fuzz_simple(nr);
 	}

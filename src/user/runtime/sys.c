@@ -86,6 +86,11 @@ int64_t sys_getargs(char *buf, uint64_t size)
 	return syscall2(RDOS_SYS_GETARGS, (uintptr_t)buf, size);
 }
 
+int64_t sys_fork(void)
+{
+	return syscall0(RDOS_SYS_FORK);
+}
+
 /* Indexed by RDOS_E*; keep in step with enum rdos_error. */
 static const char *const sys_error_names[] = {
 	[RDOS_EFAULT] = "EFAULT", [RDOS_EINVAL] = "EINVAL",

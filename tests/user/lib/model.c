@@ -231,8 +231,8 @@ enum model_verdict model_buffer(const struct model *m, uint64_t ptr, uint64_t by
 
 /* ---- the VMMAP audit ---------------------------------------------------------- */
 
-/* The pages of run r that lie in slot s must be reserved or present with
- * the modelled protection. */
+/* The pages of run r that lie in slot s must be reserved, present or
+ * copy-on-write (after a FORK) with the modelled protection. */
 static bool audit_run_slot(const struct rdos_vmrun *r, const struct model_slot *s)
 {
 	uint64_t r_end = r->start + r->npages * MODEL_PAGE;
@@ -241,7 +241,8 @@ static bool audit_run_slot(const struct rdos_vmrun *r, const struct model_slot *
 
 	if (from >= to)
 		return true;
-	if (r->kind != RDOS_PAGE_RESERVED && r->kind != RDOS_PAGE_PRESENT) {
+	if (r->kind != RDOS_PAGE_RESERVED && r->kind != RDOS_PAGE_PRESENT &&
+	    r->kind != RDOS_PAGE_COW) {
 		format_buf(model_problem, sizeof(model_problem),
 			   "slot 0x%llx+%llu: page 0x%llx is of kind %u in VMMAP",
 			   (unsigned long long)s->addr, (unsigned long long)s->npages,

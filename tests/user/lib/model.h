@@ -86,7 +86,7 @@ unsigned model_page_prot(const struct model *m, uint64_t va);
 enum model_verdict model_buffer(const struct model *m, uint64_t ptr, uint64_t bytes, bool write);
 
 /* Compares VMMAP of the caller with the model: every page of every slot
- * must be reserved or present with the modelled protection, and the runs
+ * must be reserved, present or copy-on-write with the modelled protection, and the runs
  * must cover user space in order.  Returns NULL or what was wrong. */
 const char *model_audit_vmmap(const struct model *m);
 
