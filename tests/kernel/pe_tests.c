@@ -7,6 +7,7 @@
  */
 #include "kernel/ktest.h"
 #include "kernel/process.h"
+#include "user_run.h"
 
 static const char *const samples[] = {
 	"tiny-gcc", "tiny-gcc-fixed", "tiny-lld", "tiny-lld-fixed",
@@ -15,46 +16,35 @@ static const char *const samples[] = {
 	"big-gcc", "big-gcc-fixed", "big-lld", "big-lld-fixed",
 };
 
-/* Spawns name with flags; its exit status, or the spawn error - 1000. */
-static int64_t run(const char *name, uint32_t flags)
-{
-	int32_t status;
-	int64_t pid = process_spawn(name, "", flags);
-
-	if (pid < 0)
-		return pid - 1000;
-	return process_wait(pid, &status) == pid ? status : -2000;
-}
-
 KTEST(pe_samples_of_both_toolchains_run)
 {
 	for (unsigned i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
-		if (!KT_EXPECT(run(samples[i], RDOS_SPAWN_DEFAULT) == 0))
+		if (!KT_EXPECT(user_run(samples[i], "", RDOS_SPAWN_DEFAULT) == 0))
 			ktest_note("sample %s failed", samples[i]);
 }
 
 KTEST(pe_relocated_images_run_at_another_base)
 {
-	KT_EXPECT_EQ(run("reloc-gcc", PROCESS_SPAWN_RELOCATE), 0);
-	KT_EXPECT_EQ(run("reloc-lld", PROCESS_SPAWN_RELOCATE), 0);
-	KT_EXPECT_EQ(run("big-gcc", PROCESS_SPAWN_RELOCATE), 0);
+	KT_EXPECT_EQ(user_run("reloc-gcc", "", PROCESS_SPAWN_RELOCATE), 0);
+	KT_EXPECT_EQ(user_run("reloc-lld", "", PROCESS_SPAWN_RELOCATE), 0);
+	KT_EXPECT_EQ(user_run("big-gcc", "", PROCESS_SPAWN_RELOCATE), 0);
 }
 
 KTEST(pe_images_without_relocations_cannot_move)
 {
-	KT_EXPECT_EQ(run("reloc-gcc-fixed", PROCESS_SPAWN_RELOCATE), -RDOS_ENOEXEC - 1000);
-	KT_EXPECT_EQ(run("tiny-lld-fixed", PROCESS_SPAWN_RELOCATE), -RDOS_ENOEXEC - 1000);
+	KT_EXPECT_EQ(user_run("reloc-gcc-fixed", "", PROCESS_SPAWN_RELOCATE), -RDOS_ENOEXEC - 1000);
+	KT_EXPECT_EQ(user_run("tiny-lld-fixed", "", PROCESS_SPAWN_RELOCATE), -RDOS_ENOEXEC - 1000);
 }
 
 KTEST(pe_malformed_images_are_refused)
 {
-	KT_EXPECT_EQ(run("bad-truncated", RDOS_SPAWN_DEFAULT), -RDOS_ENOEXEC - 1000);
-	KT_EXPECT_EQ(run("bad-magic", RDOS_SPAWN_DEFAULT), -RDOS_ENOEXEC - 1000);
-	KT_EXPECT_EQ(run("bad-machine", RDOS_SPAWN_DEFAULT), -RDOS_ENOEXEC - 1000);
-	KT_EXPECT_EQ(run("tiny-gcc", RDOS_SPAWN_DEFAULT), 0); /* and the kernel goes on */
+	KT_EXPECT_EQ(user_run("bad-truncated", "", RDOS_SPAWN_DEFAULT), -RDOS_ENOEXEC - 1000);
+	KT_EXPECT_EQ(user_run("bad-magic", "", RDOS_SPAWN_DEFAULT), -RDOS_ENOEXEC - 1000);
+	KT_EXPECT_EQ(user_run("bad-machine", "", RDOS_SPAWN_DEFAULT), -RDOS_ENOEXEC - 1000);
+	KT_EXPECT_EQ(user_run("tiny-gcc", "", RDOS_SPAWN_DEFAULT), 0); /* and the kernel goes on */
 }
 
 KTEST(pe_lazy_loading_loads_only_touched_pages)
 {
-	KT_EXPECT_EQ(run("ut_lazy_big", RDOS_SPAWN_DEFAULT), 0);
+	KT_EXPECT_EQ(user_run("ut_lazy_big", "", RDOS_SPAWN_DEFAULT), 0);
 }

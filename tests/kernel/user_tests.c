@@ -4,67 +4,28 @@
  * way xv6's usertests judge their children.  The runner's leak check then
  * proves that the process gave back every frame and page-table page.
  */
+#include "kernel/cmdline.h"
 #include "kernel/ktest.h"
 #include "kernel/process.h"
+#include "lib/format.h"
+#include "user_run.h"
 
-/* Runs name with args as a child of the kernel; returns its exit status,
- * or a spawn error (negative, below RDOS_STATUS_KILLED). */
-static int64_t run_program(const char *name, const char *args)
-{
-	int32_t status;
-	int64_t pid = process_spawn(name, args, RDOS_SPAWN_DEFAULT);
+/* A kernel test that runs one user program and expects its exit status. */
+#define USER_PROGRAM_TEST(test, program, args, status)                        \
+	KTEST(test)                                                            \
+	{                                                                      \
+		KT_EXPECT_EQ(user_run(program, args, RDOS_SPAWN_DEFAULT), status);              \
+	}
 
-	if (pid < 0)
-		return pid - 1000;
-	if (process_wait(pid, &status) != pid)
-		return -2000;
-	return status;
-}
-
-KTEST(user_hello_runs_and_exits_zero)
-{
-	KT_EXPECT_EQ(run_program("ut_hello", "one two"), 0);
-}
-
-KTEST(user_demand_paging_from_user_space)
-{
-	KT_EXPECT_EQ(run_program("ut_demand", ""), 0);
-}
-
-KTEST(user_malloc_storm)
-{
-	KT_EXPECT_EQ(run_program("ut_malloc", ""), 0);
-}
-
-KTEST(user_protect_and_release_rules)
-{
-	KT_EXPECT_EQ(run_program("ut_protect", ""), 0);
-}
-
-KTEST(user_many_processes_at_once)
-{
-	KT_EXPECT_EQ(run_program("ut_spawn_many", ""), 0);
-}
-
-KTEST(user_faulting_programs_are_killed_and_others_go_on)
-{
-	KT_EXPECT_EQ(run_program("ut_killers", ""), 0);
-}
-
-KTEST(user_killed_directly_by_a_bad_address)
-{
-	KT_EXPECT_EQ(run_program("ut_kill_unreserved", ""), RDOS_STATUS_KILLED);
-}
-
-KTEST(user_syscalls_refuse_bad_pointers_and_lengths)
-{
-	KT_EXPECT_EQ(run_program("ut_syscall_robust", ""), 0);
-}
-
-KTEST(user_shell_runs_commands)
-{
-	KT_EXPECT_EQ(run_program("ut_shell", ""), 0);
-}
+USER_PROGRAM_TEST(user_hello_runs_and_exits_zero, "ut_hello", "one two", 0)
+USER_PROGRAM_TEST(user_demand_paging_from_user_space, "ut_demand", "", 0)
+USER_PROGRAM_TEST(user_malloc_storm, "ut_malloc", "", 0)
+USER_PROGRAM_TEST(user_protect_and_release_rules, "ut_protect", "", 0)
+USER_PROGRAM_TEST(user_many_processes_at_once, "ut_spawn_many", "", 0)
+USER_PROGRAM_TEST(user_faulting_programs_are_killed_and_others_go_on, "ut_killers", "", 0)
+USER_PROGRAM_TEST(user_killed_directly_by_a_bad_address, "ut_kill_unreserved", "", RDOS_STATUS_KILLED)
+USER_PROGRAM_TEST(user_syscalls_refuse_bad_pointers_and_lengths, "ut_syscall_robust", "", 0)
+USER_PROGRAM_TEST(user_shell_runs_commands, "ut_shell", "", 0)
 
 KTEST(user_spawn_of_unknown_program_fails_cleanly)
 {
@@ -73,29 +34,16 @@ KTEST(user_spawn_of_unknown_program_fails_cleanly)
 
 /* ---- hardening: fuzzing, stale data, out of memory ------------------------ */
 
-KTEST(user_fuzzer_survives_and_frees_everything)
-{
-	KT_EXPECT_EQ(run_program("ut_fuzz", ""), 0);
-}
-
-KTEST(user_frames_are_zeroed_before_reuse)
-{
-	KT_EXPECT_EQ(run_program("ut_stale", ""), 0);
-}
+USER_PROGRAM_TEST(user_fuzzer_survives_and_frees_everything, "ut_fuzz", "", 0)
+USER_PROGRAM_TEST(user_frames_are_zeroed_before_reuse, "ut_stale", "", 0)
 
 /* Meaningful with at most 1 GiB of RAM; with more, ut_oom passes as
  * skipped (exhausting the memory would take too long under TCG). */
-KTEST(user_out_of_memory_kills_only_the_toucher)
-{
-	KT_EXPECT_EQ(run_program("ut_oom", ""), 0);
-}
+USER_PROGRAM_TEST(user_out_of_memory_kills_only_the_toucher, "ut_oom", "", 0)
 
 /* The fuzzer for a long time, run only when named (`make soak`):
  * "ktest=user_fuzzer_soak [soak_count=N] [soak_seed=N]" on the command
  * line. */
-#include "kernel/cmdline.h"
-#include "lib/format.h"
-
 #define SOAK_VALUE_MAX 24
 
 KTEST_MANUAL(user_fuzzer_soak)
@@ -107,15 +55,8 @@ KTEST_MANUAL(user_fuzzer_soak)
 	cmdline_value("soak_seed", seed, sizeof(seed));
 	format_buf(args, sizeof(args), "seed=%s count=%s", seed, count);
 	ktest_note("ut_fuzz %s", args);
-	KT_EXPECT_EQ(run_program("ut_fuzz", args), 0);
+	KT_EXPECT_EQ(user_run("ut_fuzz", args, RDOS_SPAWN_DEFAULT), 0);
 }
 
-KTEST(fork_copy_on_write_from_user_space)
-{
-	KT_EXPECT_EQ(run_program("ut_fork", ""), 0);
-}
-
-KTEST(fork_bomb_hits_the_process_limit_and_frees_everything)
-{
-	KT_EXPECT_EQ(run_program("ut_forkbomb", ""), 0);
-}
+USER_PROGRAM_TEST(fork_copy_on_write_from_user_space, "ut_fork", "", 0)
+USER_PROGRAM_TEST(fork_bomb_hits_the_process_limit_and_frees_everything, "ut_forkbomb", "", 0)
