@@ -41,7 +41,7 @@ HOST_CORE   := $(wildcard src/boot/*.c src/lib/*.c src/mm/*.c src/pe/*.c)
 HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOST_SUPPORT := $(filter-out tests/host/test_%.c,$(wildcard tests/host/*.c))
 
-.PHONY: all iso run bochs debug test host-test bench deps clean help
+.PHONY: all iso run bochs debug test soak host-test bench deps clean help
 
 all: $(ISO) $(TEST_ISO) $(CARD1_ISO) $(SELFTEST_ISOS)
 
@@ -55,6 +55,7 @@ help:
 	@echo "make bochs    boot the same ISO in Bochs with its debugger"
 	@echo "make debug    QEMU waiting for gdb (see scripts/gdbinit)"
 	@echo "make bench    host benchmarks, results written under docs/"
+	@echo "make soak     the system-call fuzzer for a long time (SOAK_COUNT=N)"
 
 deps:
 	@scripts/install-deps.sh
@@ -125,6 +126,16 @@ host-test: $(HOST_TESTS) $(PE_IMAGES)
 test: deps
 	@scripts/run-tests.sh
 
+# The syscall fuzzer for a long time (SOAK_COUNT calls, seed SOAK_SEED),
+# alone in the kernel; passes only if the kernel survives and every frame
+# comes back.  Not part of `make test`, which runs it with a small count.
+SOAK_COUNT ?= 200000
+SOAK_SEED  ?= 1
+soak: deps all
+	scripts/make-iso.sh $(BUILD)/soak.iso $(KERNEL) \
+		"ktest=user_fuzzer_soak soak_count=$(SOAK_COUNT) soak_seed=$(SOAK_SEED)" $(TEST_PROGRAMS)
+	KTEST_TIMEOUT=$${KTEST_TIMEOUT:-3600} tests/harness/qemu-ktest.sh $(BUILD)/soak.iso 512M soak
+
 clean:
 	rm -rf $(BUILD)
 
@@ -133,8 +144,10 @@ clean:
 # --- benchmarks ---------------------------------------------------------------
 # Host builds of the same core files, optimised and without sanitizers.
 # `make bench` runs scripts/run-bench.sh: the tradeoff study of the two VM
-# designs (docs/tradeoffs.md, docs/tradeoffs.csv and docs/img/, all generated
-# from the CSV of that run) and the per-subsystem reports docs/bench-*.md.
+# designs, fork included, and of PE loading lazy against eager on the images
+# of tests/pe/pe.mk (docs/tradeoffs.md, docs/tradeoffs.csv and docs/img/, all
+# generated from the CSV of that run) and the per-subsystem reports
+# docs/bench-*.md.
 BENCH_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Isrc -Itests/host -Itests/bench
 BENCH_HEADERS := $(wildcard tests/bench/*.h src/mm/*.h tests/host/sim_phys.h)
 # what every program measuring the VM designs links: both cores, mm_space,
@@ -143,9 +156,9 @@ BENCH_MM_SRC  := tests/bench/bench_mm.c tests/bench/bench_common.c \
 	$(wildcard src/mm/vm*.c src/mm/card1*.c) src/mm/mm_space.c \
 	tests/host/sim_phys.c tests/host/host_panic.c
 # one program per tests/bench/bench_NAME.c on the fixture
-BENCH_MM      := vm card1 scaling frag fault huge
+BENCH_MM      := vm card1 scaling frag fault huge fork
 BENCH_BINS    := $(patsubst %,$(BUILD)/bench/bench_%,pmm $(BENCH_MM)) \
-	$(BUILD)/bench/replay $(BUILD)/bench/replay_linux
+	$(BUILD)/bench/bench_pe $(BUILD)/bench/replay $(BUILD)/bench/replay_linux
 
 $(BUILD)/bench/bench_pmm: tests/bench/bench_pmm.c tests/bench/naive_bitmap.c \
 		tests/bench/bench_common.c src/mm/pmm.c tests/host/host_panic.c $(BENCH_HEADERS)
@@ -154,6 +167,12 @@ $(BUILD)/bench/bench_pmm: tests/bench/bench_pmm.c tests/bench/naive_bitmap.c \
 
 $(patsubst %,$(BUILD)/bench/bench_%,$(BENCH_MM)): $(BUILD)/bench/bench_%: \
 		tests/bench/bench_%.c $(BENCH_MM_SRC) $(BENCH_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) $(filter %.c,$^) -o $@
+
+# the PE loader alone, on the images of tests/pe/pe.mk
+$(BUILD)/bench/bench_pe: tests/bench/bench_pe.c tests/bench/bench_common.c \
+		$(wildcard src/pe/*.c src/pe/*.h) tests/host/host_panic.c $(BENCH_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(filter %.c,$^) -o $@
 
@@ -166,7 +185,7 @@ $(BUILD)/bench/replay_linux: tests/bench/replay_linux.c tests/bench/trace.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(filter %.c,$^) -o $@
 
-bench: deps $(BENCH_BINS)
-	scripts/run-bench.sh $(BUILD)/bench
+bench: deps $(BENCH_BINS) $(PE_BENCH_IMAGES)
+	scripts/run-bench.sh $(BUILD)/bench $(PE_BENCH_IMAGES)
 
 -include $(shell find $(BUILD) -name "*.d" 2>/dev/null)

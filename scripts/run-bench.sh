@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # run-bench.sh - `make bench`: runs every host benchmark and writes
 #   docs/tradeoffs.csv  every figure of the tradeoff study of the two VM
-#                       designs (workload,design,metric,value,unit), with the
-#                       run's machine, commit and date as "meta" rows
+#                       designs, fork included, and of PE loading lazy
+#                       against eager (workload,design,metric,value,unit),
+#                       with the run's machine, commit and date as "meta"
+#                       rows
 #   docs/tradeoffs.md, docs/img/*.png
 #                       generated from that CSV alone (scripts/bench-report.py)
 #   docs/bench-pmm.md, docs/bench-vm.md, docs/bench-card1.md
 #                       the per-subsystem Markdown reports
-# Usage: scripts/run-bench.sh BENCH_BIN_DIR (the Makefile passes build/bench).
-# Everything it reads is in the repository (traces: tests/data/traces/).
+# Usage: scripts/run-bench.sh BENCH_BIN_DIR PE_IMAGE...
+# (the Makefile passes build/bench and the PE loading benchmark's images
+# that tests/pe/pe.mk builds).  Everything else it reads is in the
+# repository (traces: tests/data/traces/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:?usage: run-bench.sh BENCH_BIN_DIR}
+bin=${1:?usage: run-bench.sh BENCH_BIN_DIR PE_IMAGE...}
+pe_images=("${@:2}")
+[ ${#pe_images[@]} -gt 0 ] || { echo "run-bench.sh: no PE images" >&2; exit 2; }
 # Debian's interpreter: python3-matplotlib is installed for it
 python=${PYTHON:-/usr/bin/python3}
 csv=docs/tradeoffs.csv
@@ -65,6 +71,8 @@ run bench_scaling
 run bench_frag
 run bench_fault
 run bench_huge
+run bench_fork
+run bench_pe "${pe_images[@]}"
 # the in-kernel measurement (rdtsc under QEMU with KVM) does not exist yet
 echo "kernel-rdtsc,both,pending,1,flag" >> "$tmp"
 meta run_seconds "$(($(date +%s) - start))" s >> "$tmp"

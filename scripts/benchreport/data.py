@@ -10,8 +10,6 @@ import sys
 
 DESIGNS = ("rdos", "card1")
 TIE = 0.10  # within 10% either way: "about even"
-FORK_PENDING = ("fork is not measured: neither design had fork when these "
-                "benchmarks were written, and none of them calls it yet")
 FAULT_KINDS = (
     ("demand_zero", "demand-zero (write, frame zeroed)"),
     ("present", "page already present (stale TLB rung)"),

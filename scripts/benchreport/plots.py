@@ -139,3 +139,52 @@ def plot_huge(d, imgdir, ws):
         for x in DESIGNS], "µs")
     axes[1].set_title("reserve (one call)", fontsize=10)
     return save(fig, imgdir, "huge.png")
+
+
+def plot_fork(d, imgdir, pts):
+    """Fork and exit against touched pages, per touched page, and the
+    share table against per-frame arrays; log axes."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
+    ns = [n for n, w in pts]
+    series = [(f"{x}, {ph}", ns, [d.need(w, x, ph + "_ns") / 1e3
+                                  for n, w in pts], c)
+              for ph in ("fork", "exit")
+              for x, c in ((x, COLORS[x] if ph == "fork" else
+                            lighter(COLORS[x])) for x in DESIGNS)]
+    loglog_panel(axes[0], "fork and exit, one each", "µs", series)
+    loglog_panel(axes[1], "fork, ns per touched page", "ns", [
+        (x, ns, [d.need(w, x, "fork_ns") / n for n, w in pts], COLORS[x])
+        for x in DESIGNS])
+    per = d.need("fork/ram", "both", "array_bytes_per_frame")
+    loglog_panel(axes[2], "reference counts after the fork", "bytes", [
+        ("share table", ns, [d.need(w, "rdos", "fork_share_bytes")
+                             for n, w in pts], COLORS["rdos"]),
+        ("array, simulated RAM", ns,
+         [d.need("fork/ram", "both", "sim_frames") * per] * len(ns),
+         COLORS["linux"]),
+        ("array, 16 GiB", ns,
+         [d.need("fork/ram", "both", "ram_16gib_frames") * per] * len(ns),
+         "#000000")])
+    for ax in axes:
+        ax.set_xlabel("touched pages", fontsize=9)
+    return save(fig, imgdir, "fork.png")
+
+
+def plot_pe(d, imgdir, ws):
+    """Pages produced and time, lazy and eager, against the image size."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    size = [d.need(w, "image", "image_bytes") / 1024 for w in ws]
+    loads = (("eager", "first_instruction", "eager", COLORS["card1"]),
+             ("lazy", "first_instruction", "lazy, first instruction",
+              COLORS["rdos"]),
+             ("lazy", "one_function", "lazy, one function",
+              lighter(COLORS["rdos"])))
+    for ax, metric, title, unit, scale in (
+            (axes[0], "pages", "pages produced", "pages", 1),
+            (axes[1], "ns", "parse and produce them (host build)", "µs",
+             1e3)):
+        loglog_panel(ax, title, unit, [
+            (label, size, [d.need(w, x, f"{what}_{metric}") / scale
+                           for w in ws], c) for x, what, label, c in loads])
+        ax.set_xlabel("image size, KiB", fontsize=9)
+    return save(fig, imgdir, "pe_load.png")

@@ -1,8 +1,8 @@
 """benchreport.sections - one section of the report per workload: its
 tables, the sentences that read them, and its plot.
 """
-from benchreport.data import (DESIGNS, FAULT_KINDS, FORK_PENDING, fmt_bytes,
-                              fmt_count, fmt_ns, fmt_ratio, frag_failing,
+from benchreport.data import (DESIGNS, FAULT_KINDS, fmt_bytes, fmt_count,
+                              fmt_ns, fmt_ratio, frag_failing,
                               frag_phases, md_table, ratio, scale_points,
                               trace_names, verdict, vs_mem, vs_op)
 from benchreport.plots import (plot_fault, plot_frag, plot_huge, plot_replay,
@@ -29,8 +29,8 @@ then everything released. {fmt_count(skipped)} areas in all lie outside
 our user range (the vsyscall page at `0xffffffffff600000`): they are
 skipped in every mode, so every column does the same work.
 
-**The programs' "fork once" step is not run**: {FORK_PENDING} (see
-*Pending*).
+The programs' "fork once" step (fork the touched space, write a page
+per area in the child, end the child) is measured in section 6.
 
 {md_table(("trace", "areas", "skipped", "virtual pages", "touched pages"),
           info)}
@@ -360,8 +360,13 @@ def section_fault(d, imgdir):
         f"{fmt_bytes(d.bookkeeping(w, 'rdos', 'image'))} (rdos) vs "
         f"{fmt_bytes(d.bookkeeping(w, 'card1', 'image'))} (card1), "
         f"{vs_mem(d, w, 'image')}.",
-        "- **Copy-on-write faults: not measured.** They exist only after "
-        f"a fork, and {FORK_PENDING} (see *Pending*).",
+        "- Copy-on-write faults, which exist only after a fork: a copying "
+        f"one costs {fmt_ns(d.per_op('fork/cow', 'rdos', 'cow_copy'))} "
+        f"(rdos) and {fmt_ns(d.per_op('fork/cow', 'card1', 'cow_copy'))} "
+        "(card1), one made writable in place "
+        f"{fmt_ns(d.per_op('fork/cow', 'rdos', 'cow_in_place'))} and "
+        f"{fmt_ns(d.per_op('fork/cow', 'card1', 'cow_in_place'))} "
+        "(section 6).",
     ]
     return f"""\
 `tests/bench/bench_fault.c`: {fmt_count(d.need(w, 'rdos', 'demand_zero_ops'))}

@@ -5,6 +5,7 @@ design does there.
 from benchreport.data import (DESIGNS, TIE, fmt_ns, fmt_ratio, fmt_value,
                               frag_failing, largest, md_table, ratio,
                               replay_sum, verdict)
+from benchreport.fork import fork_headlines
 
 
 def headline_items(d):
@@ -76,7 +77,7 @@ def headline_items(d):
           for x in DESIGNS},
          "rdos writes and clears entries for the unaligned ends and one per "
          "whole block; card1 one node"),
-    ]
+    ] + fork_headlines(d)
 
 
 def linux_summary(d):

@@ -10,8 +10,7 @@
  *   image        read faults on FAULT_PAGES image pages: frame filled by
  *                the provider (bench_mm.c writes the whole page)
  *   unreserved   faults on FAULT_PAGES pages nothing reserved (FREE)
- * Copy-on-write faults need fork, which neither design had when this was
- * written: a "pending" row says so.
+ * Copy-on-write faults are measured after a fork, by bench_fork.c.
  */
 #include <stdio.h>
 
@@ -91,6 +90,5 @@ int main(void)
 		bm_measure_both(&b, &spec);
 	}
 	bm_fini(&b);
-	bench_row("fault/cow", "both", "pending", 1, "flag");
 	return 0;
 }

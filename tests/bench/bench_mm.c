@@ -63,9 +63,26 @@ static int fill_image_page(void *ctx, uint64_t page, void *dest)
 	return 0;
 }
 
+static void *share_alloc(void *ctx, size_t bytes)
+{
+	(void)ctx;
+	return malloc(bytes);
+}
+
+static void share_free(void *ctx, void *p, size_t bytes)
+{
+	(void)ctx;
+	(void)bytes;
+	free(p);
+}
+
 void bm_init(struct bm *b, size_t nframes)
 {
+	static const struct vm_share_mem share_mem = { share_alloc, share_free,
+						       NULL };
+
 	*b = (struct bm){ 0 };
+	vm_share_init(&b->share, &share_mem);
 	sim_phys_init(&b->phys, nframes);
 	b->phys.poison = false;
 	bm_must(vm_provider_register(BM_IMAGE_SEL, fill_image_page, NULL),
@@ -74,9 +91,12 @@ void bm_init(struct bm *b, size_t nframes)
 
 void bm_fini(struct bm *b)
 {
-	if (b->phys.in_use != 0 || b->nodes_alloc != b->nodes_freed)
-		panic("bench: %zu frames, %lu nodes leaked", b->phys.in_use,
-		      (unsigned long)(b->nodes_alloc - b->nodes_freed));
+	if (b->phys.in_use != 0 || b->nodes_alloc != b->nodes_freed ||
+	    vm_share_stats(&b->share).bytes != 0)
+		panic("bench: %zu frames, %lu nodes, %zu share bytes leaked",
+		      b->phys.in_use,
+		      (unsigned long)(b->nodes_alloc - b->nodes_freed),
+		      vm_share_stats(&b->share).bytes);
 	vm_provider_unregister(BM_IMAGE_SEL);
 	sim_phys_fini(&b->phys);
 }
@@ -86,6 +106,7 @@ void bm_space_new(struct bm *b, enum mm_design d, vaddr_t lo, vaddr_t hi)
 	struct mm_env env = {
 		.vm = sim_phys_vm_env(&b->phys),
 		.nodes = { node_alloc, node_free, b },
+		.share = &b->share,
 	};
 
 	env.vm.phys_to_virt = counting_phys_to_virt;
@@ -194,6 +215,43 @@ void bm_phase_done(struct bm_run *r, const char *name, uint64_t ops)
 	r->work = (struct bm_counts){ 0 };
 }
 
+void bm_note(struct bm_run *r, const char *metric, double value,
+	     const char *unit)
+{
+	ASSERT(!r->running);
+	if (!r->probe)
+		return;
+	ASSERT(r->nnotes < BM_MAX_NOTES);
+	r->note[r->nnotes++] = (struct bm_note){ .metric = metric,
+						 .unit = unit,
+						 .value = value };
+}
+
+void bm_fork(struct bm_run *r, struct mm_space *child)
+{
+	struct vm_share_stats ss;
+	struct bm_mem m;
+
+	bm_resume(r);
+	bm_must(mm_fork(r->s, child), "fork");
+	bm_phase_done(r, "fork", 1);
+	if (!r->probe)
+		return;
+	m = bm_memory(child);
+	ss = vm_share_stats(&r->b->share);
+	bm_note(r, "fork_child_table_bytes", (double)m.table_bytes, "bytes");
+	bm_note(r, "fork_child_vma_bytes", (double)m.vma_bytes, "bytes");
+	bm_note(r, "fork_share_bytes", (double)ss.bytes, "bytes");
+	bm_note(r, "fork_share_frames", (double)ss.frames, "frames");
+}
+
+void bm_exit(struct bm_run *r, struct mm_space *child)
+{
+	bm_resume(r);
+	mm_space_destroy(child);
+	bm_phase_done(r, "exit", 1);
+}
+
 /* --- the driver ---------------------------------------------------------- */
 
 static void run_pass(struct bm *b, enum mm_design d, const struct bm_spec *sp,
@@ -264,6 +322,14 @@ static void print_phase(const char *w, enum mm_design design,
 			  rows[i].unit);
 }
 
+static void print_notes(const char *w, const struct bm_run *probe)
+{
+	for (int i = 0; i < probe->nnotes; i++)
+		bench_row(w, bm_design_name(probe->design),
+			  probe->note[i].metric, probe->note[i].value,
+			  probe->note[i].unit);
+}
+
 /* Without spec->fresh: each design's one space, set up once. */
 static void setup_kept_spaces(struct bm *b, const struct bm_spec *spec)
 {
@@ -299,6 +365,7 @@ void bm_measure_both(struct bm *b, const struct bm_spec *spec)
 			print_phase(spec->workload, (enum mm_design)d,
 				    &probe[d].phase[i],
 				    bench_median(ns[d][i], BENCH_REPS));
+		print_notes(spec->workload, &probe[d]);
 		if (!spec->fresh)
 			mm_space_destroy(&b->space[d]);
 	}

@@ -23,7 +23,11 @@
  *
  * The cores have no counters; these are what can be counted from outside,
  * deterministically.  Entries read inside a table and tree nodes visited
- * are not observable here (docs/tradeoffs.md says so).
+ * are not observable here (docs/tradeoffs.md says so).  A pass may add
+ * rows of its own in the probe pass (bm_note): what the phases' memory
+ * rows cannot see, such as a forked child's tables.  The spaces share one
+ * frame-share table (b->share), so mm_fork works; bm_fini checks that it
+ * is empty again.
  * Invariant: every timed pass does exactly the probe's work (same phases,
  * ops and counts), else the benchmark panics: a pass whose work depends
  * on the passes before it would not be a repeated measurement.
@@ -33,10 +37,12 @@
 
 #include "bench_common.h"
 #include "mm/mm_space.h"
+#include "mm/vm_share.h"
 #include "sim_phys.h"
 
 #define BM_DESIGNS 2 /* indexed by enum mm_design */
 #define BM_MAX_PHASES 12
+#define BM_MAX_NOTES 8
 
 /* Pages of user memory every workload asks for: writable user pages. */
 #define BM_PROT (VM_PROT_WRITE | VM_PROT_USER)
@@ -63,6 +69,7 @@ struct bm {
 	struct sim_phys phys; /* first member: the env's ctx points here */
 	uint64_t table_visits;
 	uint64_t nodes_alloc, nodes_freed;
+	struct vm_share share; /* every space's, for mm_fork */
 	struct mm_space space[BM_DESIGNS];
 };
 
@@ -74,6 +81,12 @@ struct bm_phase {
 	struct bm_mem mem; /* after the phase; probe pass only */
 };
 
+/* A row of the probe pass beyond the phases' (bm_note). */
+struct bm_note {
+	const char *metric, *unit; /* string literals */
+	double value;
+};
+
 /* One pass of a workload on one design. */
 struct bm_run {
 	struct bm *b;
@@ -83,6 +96,8 @@ struct bm_run {
 	struct bench_rng rng;  /* seeded alike for every pass */
 	int nphases;
 	struct bm_phase phase[BM_MAX_PHASES];
+	int nnotes;
+	struct bm_note note[BM_MAX_NOTES];
 	bool running;          /* the current phase's clock */
 	double mark, ns;
 	struct bm_counts at, work;
@@ -114,6 +129,22 @@ void bm_measure_both(struct bm *b, const struct bm_spec *spec);
 void bm_resume(struct bm_run *r);
 void bm_pause(struct bm_run *r);
 void bm_phase_done(struct bm_run *r, const char *name, uint64_t ops);
+
+/* In the probe pass, one more row workload,design,metric,value,unit;
+ * nothing in the timed passes.  Call it outside the phases' clock. */
+void bm_note(struct bm_run *r, const char *metric, double value,
+	     const char *unit);
+
+/*
+ * Fork r->s into child (uninitialised storage) as the phase "fork", one
+ * operation; in the probe pass, note what the fork built that the
+ * parent's memory rows do not show: fork_child_table_bytes,
+ * fork_child_vma_bytes, fork_share_bytes and fork_share_frames (the
+ * frame-share table after the fork).  bm_exit destroys child as the phase
+ * "exit".
+ */
+void bm_fork(struct bm_run *r, struct mm_space *child);
+void bm_exit(struct bm_run *r, struct mm_space *child);
 
 const char *bm_design_name(enum mm_design d);
 void bm_must(enum vm_status st, const char *what);

@@ -1,18 +1,24 @@
 /*
  * replay.c - replays real programs' address spaces (trace.h) on both VM
  * designs: reserve every area, touch as many of its pages as the program
- * had resident, release everything.  Prints CSV rows (bench_mm.h) for two
- * modes per trace:
+ * had resident, release everything.  Prints CSV rows (bench_mm.h) for
+ * three modes per trace:
  *   replay/NAME/at    every area at its recorded address (reserve_at)
  *   replay/NAME/pick  every area where the allocator puts it (reserve),
  *                     to compare with Linux picking (replay_linux.c)
- * Areas outside our user range (the vsyscall page) are skipped in both
- * modes, so both do the same work; replay/NAME rows (design "trace") say
+ *   replay/NAME/fork  the "fork once" step: the space of "at", reserved
+ *                     and touched untimed, forked (phase fork), one page
+ *                     written in the child in every writable area with
+ *                     touched pages (phase child_write: copy-on-write
+ *                     copies), the child destroyed (phase exit); the
+ *                     notes of bm_fork give the child's tables and the
+ *                     share table
+ * Areas outside our user range (the vsyscall page) are skipped in every
+ * mode, so all do the same work; replay/NAME rows (design "trace") say
  * how many.  File areas become image reservations whose provider writes
  * the page; "---" areas become guard pages (reserved, then mm_guard).
  * Read-only areas are touched with read faults, which take a frame in
- * both designs.  The programs' "fork once" step is not run: neither
- * design had fork when this was written (a "pending" row says so).
+ * both designs.
  *
  * Usage: replay TRACE.maps.csv...
  */
@@ -26,6 +32,7 @@ struct replay {
 	const struct trace *t;
 	bool at;     /* at the recorded addresses, else allocator picks */
 	vaddr_t *va; /* where each area went */
+	struct mm_space *child; /* the fork mode's */
 };
 
 static bool is_guard(const struct trace_area *a)
@@ -59,40 +66,87 @@ static enum vm_status reserve_area(struct mm_space *s,
 				   a->file_page);
 }
 
-static void replay_pass(struct bm_run *r, const void *arg)
+/* Every area in our range reserved (guards made guards); returns how
+ * many. */
+static uint64_t reserve_all(struct mm_space *s, const struct replay *rp)
 {
-	const struct replay *rp = arg;
 	const struct trace *t = rp->t;
-	uint64_t touched = 0;
 
-	bm_resume(r);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct trace_area *a = &t->areas[i];
 
 		if (!a->in_user)
 			continue;
-		bm_must(reserve_area(r->s, a, rp->at, &rp->va[i]), "reserve");
+		bm_must(reserve_area(s, a, rp->at, &rp->va[i]), "reserve");
 		if (is_guard(a))
-			bm_must(mm_guard(r->s, rp->va[i], a->pages), "guard");
+			bm_must(mm_guard(s, rp->va[i], a->pages), "guard");
 	}
-	bm_phase_done(r, "reserve", t->n_in_user);
-	bm_resume(r);
+	return t->n_in_user;
+}
+
+/* Each area's resident pages touched; returns how many. */
+static uint64_t touch_all(struct mm_space *s, const struct replay *rp)
+{
+	const struct trace *t = rp->t;
+	uint64_t touched = 0;
+
 	for (size_t i = 0; i < t->n; i++) {
 		const struct trace_area *a = &t->areas[i];
 
 		if (!a->in_user || is_guard(a))
 			continue;
-		bm_touch(r->s, rp->va[i], a->touch_pages, 1,
+		bm_touch(s, rp->va[i], a->touch_pages, 1,
 			 VM_PF_USER | (a->write ? VM_PF_WRITE : 0));
 		touched += a->touch_pages;
 	}
-	bm_phase_done(r, "touch", touched);
+	return touched;
+}
+
+static void replay_pass(struct bm_run *r, const void *arg)
+{
+	const struct replay *rp = arg;
+	const struct trace *t = rp->t;
+	uint64_t n;
+
+	bm_resume(r);
+	n = reserve_all(r->s, rp);
+	bm_phase_done(r, "reserve", n);
+	bm_resume(r);
+	n = touch_all(r->s, rp);
+	bm_phase_done(r, "touch", n);
 	bm_resume(r);
 	for (size_t i = 0; i < t->n; i++)
 		if (t->areas[i].in_user)
 			bm_must(mm_release(r->s, rp->va[i], t->areas[i].pages),
 				"release");
 	bm_phase_done(r, "release", t->n_in_user);
+}
+
+/* The fork mode's untimed setup: the replayed space, touched. */
+static void fork_setup(struct bm_run *r, const void *arg)
+{
+	reserve_all(r->s, arg);
+	touch_all(r->s, arg);
+}
+
+static void fork_pass(struct bm_run *r, const void *arg)
+{
+	const struct replay *rp = arg;
+	const struct trace *t = rp->t;
+	uint64_t written = 0;
+
+	bm_fork(r, rp->child);
+	bm_resume(r);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct trace_area *a = &t->areas[i];
+
+		if (!a->in_user || !a->write || a->touch_pages == 0)
+			continue;
+		bm_touch(rp->child, rp->va[i], 1, 1, BM_PF_WRITE);
+		written++;
+	}
+	bm_phase_done(r, "child_write", written);
+	bm_exit(r, rp->child);
 }
 
 static void trace_rows(const struct trace *t)
@@ -107,25 +161,40 @@ static void trace_rows(const struct trace *t)
 	bench_row(w, "trace", "touch_pages", (double)t->touch_pages, "pages");
 }
 
+static const struct replay_mode {
+	const char *name;
+	bool at;
+	void (*setup)(struct bm_run *r, const void *arg);
+	void (*pass)(struct bm_run *r, const void *arg);
+} modes[] = {
+	{ "at", true, NULL, replay_pass },
+	{ "pick", false, NULL, replay_pass },
+	{ "fork", true, fork_setup, fork_pass },
+};
+
 static void replay_trace(const struct trace *t)
 {
 	/* touched pages, a leaf table per 512 pages, up to 4 tables at the
-	 * ends of each area, and room for the PML4s and upper tables */
-	const size_t frames = t->touch_pages + t->pages / 512 + 4 * t->n + 1024;
-	struct replay rp = { .t = t, .va = calloc(t->n, sizeof(vaddr_t)) };
+	 * ends of each area, twice (the fork's child), a copy per area, and
+	 * room for the PML4s and upper tables */
+	const size_t frames = t->touch_pages +
+			      2 * (t->pages / 512 + 4 * t->n) + t->n + 2048;
+	struct mm_space child;
+	struct replay rp = { .t = t, .va = calloc(t->n, sizeof(vaddr_t)),
+			     .child = &child };
 	char w[96];
 	struct bm b;
 
 	bm_init(&b, frames);
 	trace_rows(t);
-	for (int at = 1; at >= 0; at--) {
+	for (unsigned m = 0; m < sizeof(modes) / sizeof(*modes); m++) {
 		struct bm_spec spec = { .workload = w, .lo = VM_USER_LO,
 					.hi = VM_USER_HI, .fresh = true,
-					.pass = replay_pass, .arg = &rp };
+					.setup = modes[m].setup,
+					.pass = modes[m].pass, .arg = &rp };
 
-		rp.at = at;
-		snprintf(w, sizeof(w), "replay/%s/%s", t->name,
-			 at ? "at" : "pick");
+		rp.at = modes[m].at;
+		snprintf(w, sizeof(w), "replay/%s/%s", t->name, modes[m].name);
 		bm_measure_both(&b, &spec);
 	}
 	bm_fini(&b);
@@ -146,8 +215,5 @@ int main(int argc, char **argv)
 		replay_trace(&t);
 		trace_free(&t);
 	}
-	/* the traces' "fork once" step and workload 6 need fork */
-	bench_row("replay-fork", "both", "pending", 1, "flag");
-	bench_row("fork-exit", "both", "pending", 1, "flag");
 	return 0;
 }

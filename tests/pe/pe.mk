@@ -66,3 +66,19 @@ PE_BAD_IMAGES := $(patsubst %,$(PE_DIR)/bad-%.exe,truncated magic machine)
 
 $(PE_BAD_IMAGES): $(PE_DIR)/tiny-gcc.exe tests/pe/make-bad.sh
 	tests/pe/make-bad.sh $< $(PE_DIR)
+
+# The PE loading benchmark's images (tests/bench/bench_pe.c):
+# bench_image.c with a big_table of SIZE KiB, $(PE_DIR)/bench/image-SIZEk.exe,
+# mingw-w64 gcc with a relocation table.  The table is assembled, not
+# compiled (gen-table.sh says why); -mcmodel=small reaches it directly,
+# not through a .refptr pointer elsewhere in .rdata.
+PE_BENCH_KIB    := 64 256 1024 4096 16384
+PE_BENCH_IMAGES := $(patsubst %,$(PE_DIR)/bench/image-%k.exe,$(PE_BENCH_KIB))
+
+$(PE_DIR)/bench/image-%k.exe: tests/pe/bench_image.c tests/pe/gen-table.sh \
+		tests/pe/sample.h src/abi/rdos_abi.h
+	@mkdir -p $(dir $@)
+	tests/pe/gen-table.sh $$(($* * 256)) asm > $(@:.exe=.s)
+	$(PE_MINGW_CC) $(PE_MINGW_FLAGS) $(PE_MINGW_RELOC) -mcmodel=small \
+		$< $(@:.exe=.s) -o $@
+	rm -f $(@:.exe=.s)
