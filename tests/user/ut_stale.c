@@ -150,7 +150,8 @@ static void stale_section_tails(void)
 			continue;
 		for (uint32_t off = from; off < end; off++) {
 			if (p[off] != 0) {
-				UT_CHECK(false, "section %s: byte at +0x%x, past its size 0x%x, reads 0x%02x",
+				UT_CHECK(false,
+					 "section %s: byte +0x%x, past its size 0x%x, reads 0x%02x",
 					 secs[i].name, off - secs[i].vaddr, secs[i].vsize, p[off]);
 				break;
 			}

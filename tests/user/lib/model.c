@@ -75,7 +75,7 @@ int model_pick(const struct model *m, uint64_t r)
 	return MODEL_NO_SLOT;
 }
 
-static bool model_overlaps(const struct model *m, uint64_t addr, uint64_t npages)
+bool model_overlaps(const struct model *m, uint64_t addr, uint64_t npages)
 {
 	uint64_t end = addr + npages * MODEL_PAGE;
 
@@ -250,11 +250,12 @@ static bool audit_run_slot(const struct rdos_vmrun *r, const struct model_slot *
 		return false;
 	}
 	for (uint64_t va = from; va < to;) {
-		unsigned want = model_tracked(s) ? s->prot[(va - s->addr) / MODEL_PAGE] : s->whole_prot;
+		unsigned want = model_tracked(s) ? s->prot[(va - s->addr) / MODEL_PAGE]
+						 : s->whole_prot;
 
 		if (want != MODEL_PROT_UNKNOWN && want != r->prot) {
 			format_buf(model_problem, sizeof(model_problem),
-				   "slot 0x%llx+%llu: page 0x%llx has prot %u in VMMAP, %u in the model",
+				   "slot 0x%llx+%llu: page 0x%llx: prot %u in VMMAP, %u modelled",
 				   (unsigned long long)s->addr, (unsigned long long)s->npages,
 				   (unsigned long long)va, r->prot, want);
 			return false;
@@ -272,7 +273,7 @@ static bool audit_runs(const struct model *m, int64_t n, uint64_t *next)
 
 		if (r->start != *next || r->npages == 0) {
 			format_buf(model_problem, sizeof(model_problem),
-				   "VMMAP run %lld starts at 0x%llx with %llu pages, expected 0x%llx",
+				   "VMMAP run %lld starts at 0x%llx (%llu pages), not 0x%llx",
 				   (long long)k, (unsigned long long)r->start,
 				   (unsigned long long)r->npages, (unsigned long long)*next);
 			return false;
@@ -293,14 +294,16 @@ const char *model_audit_vmmap(const struct model *m)
 		int64_t n = sys_vmmap(0, next, model_runs, MODEL_AUDIT_RUNS);
 
 		if (n < 0) {
-			format_buf(model_problem, sizeof(model_problem), "VMMAP(0x%llx) = %lld (%s)",
-				   (unsigned long long)next, (long long)n, sys_error_name(n));
+			format_buf(model_problem, sizeof(model_problem),
+				   "VMMAP(0x%llx) = %lld (%s)", (unsigned long long)next,
+				   (long long)n, sys_error_name(n));
 			return model_problem;
 		}
 		if (!audit_runs(m, n, &next))
 			return model_problem;
 		if (n == 0 || next >= MODEL_USER_END)
-			return next == MODEL_USER_END ? NULL : "VMMAP runs end before user space does";
+			return next == MODEL_USER_END ? NULL
+						      : "VMMAP runs end before user space does";
 	}
 	return "VMMAP did not reach the end of user space";
 }

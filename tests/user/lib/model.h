@@ -63,6 +63,8 @@ uint64_t model_pages(const struct model *m);
 int model_pick(const struct model *m, uint64_t r);
 bool model_tracked(const struct model_slot *s);
 
+/* Does [addr, addr + npages pages) overlap a live slot? */
+bool model_overlaps(const struct model *m, uint64_t addr, uint64_t npages);
 /* Records a reservation the kernel made; false if every slot is taken
  * (the reservation is not recorded) or it overlaps a live slot (a kernel
  * bug: the model records nothing either). */
