@@ -203,17 +203,5 @@ static void replay_trace(const struct trace *t)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s TRACE.maps.csv...\n", argv[0]);
-		return 2;
-	}
-	for (int i = 1; i < argc; i++) {
-		struct trace t;
-
-		if (trace_load(&t, argv[i]))
-			return 1;
-		replay_trace(&t);
-		trace_free(&t);
-	}
-	return 0;
+	return trace_replay_files(argc, argv, replay_trace);
 }

@@ -98,3 +98,20 @@ void trace_free(struct trace *t)
 	free(t->areas);
 	*t = (struct trace){ 0 };
 }
+
+int trace_replay_files(int argc, char **argv, void (*replay)(const struct trace *t))
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s TRACE.maps.csv...\n", argv[0]);
+		return 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		struct trace t;
+
+		if (trace_load(&t, argv[i]))
+			return 1;
+		replay(&t);
+		trace_free(&t);
+	}
+	return 0;
+}

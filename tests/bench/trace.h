@@ -37,5 +37,8 @@ struct trace {
 /* 0, or -1 after a message on stderr naming the file and line. */
 int trace_load(struct trace *t, const char *path);
 void trace_free(struct trace *t);
+/* main() of a replayer: replay(t) for every trace file named in argv.
+ * Returns the exit status: 2 without a file, 1 if one cannot be read. */
+int trace_replay_files(int argc, char **argv, void (*replay)(const struct trace *t));
 
 #endif
