@@ -1,5 +1,6 @@
 #!/bin/sh
-# run-bochs.sh [--batch OUT] ISO - boots ISO in Bochs.
+# run-bochs.sh [--batch OUT] ISO - boots ISO in Bochs, with MEGS MiB of RAM
+# and CPUS processors (256 and 2 unless set).
 # Interactive (make bochs): stops at the debugger prompt before the BIOS;
 # type `c` to run, Ctrl-C to break in.  Kernel symbols: see scripts/bochsrc.in.
 # --batch OUT: runs unattended with no stdin (tests, CI): the screen and
@@ -14,7 +15,7 @@ iso=$1
 out=${batch:-build/bochs}
 mkdir -p "$(dirname "$out")"
 rc="$out.bochsrc"
-sed -e "s|@ISO@|$iso|" -e "s|@MEGS@|${MEGS:-256}|" -e "s|@COM1_LOG@|$out.com1|" \
+sed -e "s|@ISO@|$iso|" -e "s|@MEGS@|${MEGS:-256}|" -e "s|@CPUS@|${CPUS:-2}|" -e "s|@COM1_LOG@|$out.com1|" \
 	-e "s|@LOG@|$out.log|" scripts/bochsrc.in > "$rc"
 export BXSHARE=${BXSHARE:-/usr/share/bochs}
 if [ -z "$batch" ]; then

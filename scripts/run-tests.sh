@@ -38,14 +38,17 @@ host_tests() {
 	done
 }
 
+# Memory sizes and CPU counts vary together: every size and every count
+# from 1 to 8 CPUs is booted once.
 qemu_tests() {
-	for mem in ${KTEST_MEMORY_SIZES:-32M 512M 4G 16G}; do
-		echo "# qemu -m $mem"
-		tests/harness/qemu-ktest.sh build/test.iso "$mem" "m$mem"
+	for run in ${KTEST_RUNS:-32M:1 512M:2 4G:4 16G:8}; do
+		mem=${run%:*} cpus=${run#*:}
+		echo "# qemu -m $mem -smp $cpus"
+		tests/harness/qemu-ktest.sh build/test.iso "$mem" "m${mem}_smp$cpus" "$cpus"
 	done
 	# The whole kernel and user suite again, processes on Card 1.
-	echo "# qemu -m 512M, Card 1 design"
-	tests/harness/qemu-ktest.sh build/test-card1.iso 512M card1_m512M
+	echo "# qemu -m 512M -smp 3, Card 1 design"
+	tests/harness/qemu-ktest.sh build/test-card1.iso 512M card1_m512M_smp3 3
 }
 
 run_level host host_tests

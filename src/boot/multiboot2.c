@@ -8,6 +8,7 @@
  * 8-byte aligned tags {type, size, payload}, ending with a type-0 tag.
  */
 #include "boot/multiboot2.h"
+#include "lib/string.h"
 
 #define TAG_END 0
 #define TAG_CMDLINE 1
@@ -15,6 +16,8 @@
 #define TAG_MODULE 3
 #define TAG_MMAP 6
 #define TAG_ELF_SECTIONS 9
+#define TAG_ACPI_OLD_RSDP 14
+#define TAG_ACPI_NEW_RSDP 15
 #define TAG_HEADER_BYTES 8
 #define MMAP_HEADER_BYTES 16 /* tag header + entry_size + entry_version */
 #define MMAP_ENTRY_MIN_BYTES 24
@@ -90,6 +93,20 @@ static const char *parse_module(const struct tag_view *t, struct boot_info *out)
 	return NULL;
 }
 
+/* Keeps the RSDP copy; ACPI 2.0's (tag 15) wins over 1.0's (tag 14). */
+static const char *parse_rsdp(const struct tag_view *t, struct boot_info *out)
+{
+	uint32_t len = t->size - TAG_HEADER_BYTES;
+
+	if (t->type == TAG_ACPI_OLD_RSDP && out->acpi_rsdp_len > 0)
+		return NULL;
+	if (len > ACPI_RSDP_MAX_BYTES)
+		len = ACPI_RSDP_MAX_BYTES;
+	memcpy(out->acpi_rsdp, t->bytes + TAG_HEADER_BYTES, len);
+	out->acpi_rsdp_len = len;
+	return NULL;
+}
+
 static const char *parse_tag(const struct tag_view *t, struct boot_info *out)
 {
 	switch (t->type) {
@@ -109,6 +126,9 @@ static const char *parse_tag(const struct tag_view *t, struct boot_info *out)
 		out->has_elf_sections = true;
 		out->elf_section_count = read32(t->bytes + 8);
 		return NULL;
+	case TAG_ACPI_OLD_RSDP:
+	case TAG_ACPI_NEW_RSDP:
+		return parse_rsdp(t, out);
 	default: /* tags we do not use are skipped, as the spec requires */
 		return NULL;
 	}

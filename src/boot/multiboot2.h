@@ -9,6 +9,7 @@
 #ifndef BOOT_MULTIBOOT2_H
 #define BOOT_MULTIBOOT2_H
 
+#include "boot/acpi.h"
 #include "mm/addr.h"
 
 #define MB2_BOOTLOADER_MAGIC 0x36D76289u
@@ -46,6 +47,9 @@ struct boot_info {
 	bool has_elf_sections;
 	uint32_t elf_section_count;
 	paddr_t info_start, info_end;
+	/* copy of the ACPI RSDP (acpi.h); length 0 if the loader gave none */
+	uint8_t acpi_rsdp[ACPI_RSDP_MAX_BYTES];
+	uint32_t acpi_rsdp_len;
 };
 
 /*

@@ -3,8 +3,9 @@
  * environment that connects the portable VM core to this machine: frames
  * from the pmm, page tables through the direct map, invlpg for the TLB.
  *
- * SMP: invlpg only flushes this CPU; a shootdown joins tlb_invalidate when
- * other CPUs run (multiprocessor issue).
+ * SMP: the page-table code invalidates on this CPU, and kernel/tlb.c tells
+ * the others before it matters.  Which user space a CPU has loaded is that
+ * CPU's own business (struct cpu).
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/layout.h"
@@ -14,14 +15,15 @@
 #include "kernel/frames.h"
 #include "kernel/kmalloc.h"
 #include "kernel/printk.h"
+#include "kernel/percpu.h"
 #include "kernel/spinlock.h"
+#include "kernel/tlb.h"
 #include "mm/vm_share.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 
 static struct vm_space kernel_vm;
 static struct spinlock kernel_space_lock = SPINLOCK_INIT("kernel_vm page tables");
-static struct mm_space *current_user_space;
 static enum mm_design default_design = MM_DESIGN_RDOS;
 
 static void *env_phys_to_virt(void *ctx, paddr_t pa)
@@ -45,7 +47,7 @@ static void env_frame_free(void *ctx, paddr_t pa)
 static void env_tlb_invalidate(void *ctx, vaddr_t va)
 {
 	(void)ctx;
-	invlpg(va);
+	tlb_invalidate(va);
 }
 
 static void *env_node_alloc(void *ctx, size_t size)
@@ -185,8 +187,8 @@ enum vm_fault_result address_space_fault(vaddr_t va, unsigned pf, struct vm_stat
 	 * kernel is not preempted: the fault is serialised with the space's
 	 * other calls, as Card 1 requires (multiprocessor issue: a lock). */
 	if (va < KERNEL_SPACE_START)
-		return current_user_space ? mm_fault(current_user_space, va, pf, before)
-					  : VM_FAULT_OUTSIDE;
+		return address_space_current() ? mm_fault(address_space_current(), va, pf, before)
+					       : VM_FAULT_OUTSIDE;
 	spin_lock(&kernel_space_lock);
 	r = vm_fault(&kernel_vm, va, pf, before);
 	spin_unlock(&kernel_space_lock);
@@ -195,11 +197,11 @@ enum vm_fault_result address_space_fault(vaddr_t va, unsigned pf, struct vm_stat
 
 void address_space_activate(struct mm_space *space)
 {
-	current_user_space = space;
+	this_cpu()->user_space = space;
 	write_cr3(space ? mm_space_pml4(space) : paging_kernel_pml4());
 }
 
 struct mm_space *address_space_current(void)
 {
-	return current_user_space;
+	return this_cpu()->user_space;
 }

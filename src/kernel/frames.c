@@ -15,6 +15,7 @@
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "kernel/symbols.h"
+#include "kernel/tlb.h"
 #include "lib/panic.h"
 
 #define LOW_MEMORY_END 0x100000ull
@@ -133,6 +134,7 @@ enum pmm_status frame_alloc(paddr_t *frame)
 {
 	enum pmm_status s;
 
+	tlb_shootdown_pending(); /* tlb.h: no frame is reused while still reachable */
 	spin_lock(&frames_lock);
 	s = pmm_alloc(&kernel_pmm, frame);
 	spin_unlock(&frames_lock);
@@ -143,6 +145,7 @@ enum pmm_status frame_alloc_run(uint64_t count, uint64_t align, paddr_t *first)
 {
 	enum pmm_status s;
 
+	tlb_shootdown_pending();
 	spin_lock(&frames_lock);
 	s = pmm_alloc_contig(&kernel_pmm, count, align, first);
 	spin_unlock(&frames_lock);

@@ -6,7 +6,6 @@
  * what the steps before it set up.
  */
 #include "arch/x86_64/cpu_protect.h"
-#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
@@ -15,11 +14,14 @@
 #include "kernel/address_space.h"
 #include "kernel/cmdline.h"
 #include "kernel/frames.h"
+#include "kernel/kernel_lock.h"
 #include "kernel/kmalloc.h"
 #include "kernel/ktest.h"
 #include "kernel/page_fault.h"
+#include "kernel/percpu.h"
 #include "kernel/process.h"
 #include "kernel/program.h"
+#include "kernel/smp.h"
 #include "kernel/syscall.h"
 #include "kernel/printk.h"
 #include "kernel/panic.h"
@@ -94,7 +96,8 @@ void kmain(uint32_t magic, paddr_t info_pa)
 	const char *err;
 
 	console_init();
-	gdt_init();
+	cpu_setup(0, 0); /* GDT, TSS and GS first: traps need this_cpu() */
+	kernel_lock();   /* held by the boot thread until it first blocks */
 	idt_init();
 	if (magic != MB2_BOOTLOADER_MAGIC)
 		panic("kmain: boot magic %x is not Multiboot2's", magic);
@@ -113,6 +116,7 @@ void kmain(uint32_t magic, paddr_t info_pa)
 	program_store_init(&boot_info_storage);
 	syscall_init();
 	sched_init();
+	smp_init(&boot_info_storage);
 	ktest_set_leak_counter(free_frames_settled);
 	if (ktest_mode()) {
 		console_quiet_screen();

@@ -15,6 +15,7 @@
 #include "kernel/ktest.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 #include "kernel/symbols.h"
 #include "lib/panic.h"
 
@@ -79,6 +80,7 @@ void backtrace_print(uint64_t rip, uint64_t rbp, uint64_t rsp)
 
 void panic_halt(void)
 {
+	smp_stop_others();
 	ktest_report_crash();
 	kprintf("kernel halted\n");
 	if (ktest_mode())

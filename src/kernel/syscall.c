@@ -9,7 +9,7 @@
 #include "abi/rdos_abi.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/layout.h"
-#include "arch/x86_64/pic.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/address_space.h"

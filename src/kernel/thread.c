@@ -1,16 +1,22 @@
 /*
  * thread.c - threads, the run queue, sleeping and the timer tick.
  *
- * Invariants: `current` is running and is on no list; every other runnable
- * thread except the idle thread is on the run queue exactly once; sleeping
- * threads are on the sleep list and blocked.  A dead thread's stack is
- * freed by the next thread to run (finish_switch), never by itself.
+ * Invariants (all under the kernel lock): each CPU's current thread is
+ * running there and is on no list; every other runnable thread except the
+ * idle threads is on the one run queue exactly once; sleeping threads are
+ * on the sleep list and blocked.  A dead thread's stack is freed by the
+ * next thread to run on its CPU (finish_switch), never by itself.  Kernel
+ * threads (the idle threads among them) run on the kernel's own page
+ * tables, so that no CPU keeps a user PML4 loaded that its process, running
+ * on another CPU, might free.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
-#include "arch/x86_64/pic.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/address_space.h"
+#include "kernel/kernel_lock.h"
+#include "kernel/percpu.h"
 #include "kernel/process.h"
 #include "kernel/thread.h"
 #include "lib/panic.h"
@@ -22,11 +28,9 @@ void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
 void thread_start_trampoline(void);
 
 static struct thread boot_thread = { .state = THREAD_RUNNABLE };
-static struct thread idle_thread_storage;
-static struct thread *current = &boot_thread;
-static struct thread *idle_thread;
-static struct thread *run_head, *run_tail, *sleepers, *dead_thread;
-static uint64_t ticks;
+static struct thread idle_threads[MAX_CPUS]; /* by CPU index */
+static struct thread *run_head, *run_tail, *sleepers;
+static uint64_t ticks; /* written by CPU 0's timer; atomic for readers */
 
 static void run_queue_push(struct thread *t)
 {
@@ -64,48 +68,74 @@ static void stack_free(struct thread *t)
 /* Runs on the new thread's stack right after every switch. */
 static void finish_switch(void)
 {
-	if (dead_thread) {
-		stack_free(dead_thread);
-		process_thread_freed(dead_thread);
-		dead_thread = NULL;
+	struct cpu *c = this_cpu();
+
+	if (c->dead) {
+		stack_free(c->dead);
+		process_thread_freed(c->dead);
+		c->dead = NULL;
 	}
 }
 
 static void schedule(void)
 {
-	struct thread *prev = current, *next;
+	struct cpu *c = this_cpu();
+	struct thread *prev = c->current, *next;
 
-	if (prev->state == THREAD_RUNNABLE && prev != idle_thread)
+	if (prev->state == THREAD_RUNNABLE && prev != c->idle)
 		run_queue_push(prev);
 	next = run_queue_pop();
 	if (!next)
-		next = idle_thread;
+		next = c->idle;
 	if (next == prev)
 		return;
+
 	if (prev->state == THREAD_DEAD)
-		dead_thread = prev;
-	current = next;
+		c->dead = prev;
+	c->current = next;
 	if (next->process) {
 		tss_set_kernel_stack(stack_top(next));
 		address_space_activate(process_space(next->process));
+	} else if (address_space_current()) {
+		address_space_activate(NULL);
 	}
 	context_switch(&prev->saved_rsp, next->saved_rsp);
 	finish_switch();
 }
 
+/* A new user thread's first instructions in the kernel: it leaves for
+ * ring 3 from here, so it gives the kernel lock up. */
 void thread_first_run(void)
 {
 	finish_switch();
+	kernel_unlock();
 }
 
+/* Entered with the kernel lock held, as after any switch. */
 static __attribute__((noreturn)) void idle_loop(void)
 {
+	finish_switch();
 	for (;;) {
+		schedule();
+		kernel_unlock();
 		interrupts_enable();
 		cpu_halt();
 		interrupts_disable();
-		schedule();
+		kernel_lock();
 	}
+}
+
+/* Another CPU that is halted in its idle loop, or NULL. */
+static struct cpu *idle_cpu_other_than(const struct cpu *self)
+{
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		struct cpu *o = cpu_by_index(i);
+
+		if (o != self && __atomic_load_n(&o->online, __ATOMIC_ACQUIRE) &&
+		    o->current == o->idle)
+			return o;
+	}
+	return NULL;
 }
 
 /* Kernel stack with a guard page below it, committed so it never faults. */
@@ -149,7 +179,8 @@ struct thread *thread_create_user_frame(struct process *p, const struct trap_fra
 	if (!stack_alloc(t))
 		return NULL;
 	stack_prepare(t, frame);
-	run_queue_push(t);
+	t->state = THREAD_BLOCKED;
+	thread_wake(t);
 	return t;
 }
 
@@ -162,72 +193,112 @@ struct thread *thread_create_user(struct process *p, vaddr_t entry, vaddr_t user
 	return thread_create_user_frame(p, &frame);
 }
 
-static void timer_tick(struct trap_frame *frame)
+static void wake_sleepers(void)
 {
 	struct thread **link = &sleepers;
 
-	ticks++;
-	pic_end_of_interrupt(IRQ_TIMER);
 	while (*link) {
 		struct thread *t = *link;
 
-		if (t->wake_tick <= ticks) {
+		if (t->wake_tick <= sched_ticks()) {
 			*link = t->next;
 			thread_wake(t);
 		} else {
 			link = &t->next;
 		}
 	}
+}
+
+/* Every CPU's timer preempts its user code; CPU 0's also keeps time. */
+static void timer_tick(struct trap_frame *frame)
+{
+	lapic_eoi();
+	if (this_cpu()->index == 0) {
+		__atomic_store_n(&ticks, ticks + 1, __ATOMIC_RELAXED);
+		wake_sleepers();
+	}
 	if (trap_from_user(frame))
 		schedule();
 }
 
-static void ignore_spurious(struct trap_frame *frame)
+/* The wake-up IPI only has to end the halt: the idle loop then schedules. */
+static void wake_from_halt(struct trap_frame *frame)
 {
 	(void)frame;
+	lapic_eoi();
+}
+
+/* An idle thread for CPU c, with its stack; c's current until it has
+ * something else to run. */
+static struct thread *idle_create(struct cpu *c)
+{
+	struct thread *t = &idle_threads[c->index];
+
+	*t = (struct thread){ .state = THREAD_RUNNABLE };
+	if (!stack_alloc(t))
+		panic("sched: no memory for CPU %u's idle stack", c->index);
+	c->idle = t;
+	return t;
 }
 
 void sched_init(void)
 {
-	uint64_t *sp;
+	struct cpu *c = this_cpu();
+	struct thread *idle = idle_create(c);
+	uint64_t *sp = (uint64_t *)(uintptr_t)stack_top(idle);
 
-	idle_thread = &idle_thread_storage;
-	*idle_thread = (struct thread){ .state = THREAD_RUNNABLE };
-	if (!stack_alloc(idle_thread))
-		panic("sched_init: no memory for the idle thread");
-	sp = (uint64_t *)(uintptr_t)stack_top(idle_thread);
+	c->current = &boot_thread;
 	*--sp = 0; /* idle_loop's return address: the backtrace ends here */
-	stack_push_switch_frame(idle_thread, sp, (void (*)(void))idle_loop);
-	trap_set_handler(IRQ_BASE_VECTOR + IRQ_TIMER, timer_tick);
-	trap_set_handler(IRQ_BASE_VECTOR + 7, ignore_spurious);
-	trap_set_handler(IRQ_BASE_VECTOR + 15, ignore_spurious);
-	pic_timer_init();
+	stack_push_switch_frame(idle, sp, (void (*)(void))idle_loop);
+	trap_set_handler(VEC_LAPIC_TIMER, timer_tick);
+	trap_set_lockless_handler(VEC_RESCHEDULE, wake_from_halt);
+}
+
+uint64_t sched_prepare_cpu(struct cpu *c)
+{
+	struct thread *idle = idle_create(c);
+
+	c->current = idle;
+	return stack_top(idle);
+}
+
+void sched_run_idle(void)
+{
+	idle_loop();
 }
 
 struct thread *thread_current(void)
 {
-	return current;
+	return this_cpu()->current;
 }
 
 void thread_block(void)
 {
-	current->state = THREAD_BLOCKED;
+	this_cpu()->current->state = THREAD_BLOCKED;
 	schedule();
 }
 
 void thread_wake(struct thread *t)
 {
+	struct cpu *idle;
+
 	if (t->state != THREAD_BLOCKED)
 		return;
+
 	t->state = THREAD_RUNNABLE;
 	run_queue_push(t);
+	idle = idle_cpu_other_than(this_cpu());
+	if (idle)
+		lapic_send_ipi(idle->apic_id, VEC_RESCHEDULE);
 }
 
 void thread_sleep(uint64_t n)
 {
-	current->wake_tick = ticks + (n ? n : 1);
-	current->next = sleepers;
-	sleepers = current;
+	struct thread *self = this_cpu()->current;
+
+	self->wake_tick = sched_ticks() + (n ? n : 1);
+	self->next = sleepers;
+	sleepers = self;
 	thread_block();
 }
 
@@ -238,12 +309,12 @@ void thread_yield(void)
 
 void thread_exit(void)
 {
-	current->state = THREAD_DEAD;
+	this_cpu()->current->state = THREAD_DEAD;
 	schedule();
 	panic("thread_exit: a dead thread was scheduled");
 }
 
 uint64_t sched_ticks(void)
 {
-	return ticks;
+	return __atomic_load_n(&ticks, __ATOMIC_RELAXED);
 }

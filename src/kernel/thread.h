@@ -1,12 +1,14 @@
 /*
- * thread.h - kernel threads and the round-robin scheduler.
+ * thread.h - kernel threads and the round-robin scheduler, shared by all
+ * CPUs through one run queue.
  *
- * Uniprocessor rules (until the multiprocessor issue): the kernel runs with
- * interrupts disabled; user code runs with them enabled, and the timer
- * preempts only user code.  Kernel code gives up the CPU only by blocking
- * (thread_block, thread_sleep) or exiting, so a spinlock is never held
- * across a switch.  The idle thread halts with interrupts on when nothing
- * else can run.
+ * Rules: the kernel runs with interrupts disabled and under the kernel lock
+ * (kernel_lock.h); user code runs with interrupts enabled, and each CPU's
+ * timer preempts only user code.  Kernel code gives up the CPU only by
+ * blocking (thread_block, thread_sleep) or exiting, so no spinlock but the
+ * kernel lock is ever held across a switch.  Each CPU has an idle thread
+ * that halts with interrupts on when nothing else can run; waking a thread
+ * also wakes a halted CPU to run it.
  */
 #ifndef KERNEL_THREAD_H
 #define KERNEL_THREAD_H
@@ -16,6 +18,7 @@
 
 #include "mm/addr.h"
 
+struct cpu;
 struct process;
 struct trap_frame;
 
@@ -30,7 +33,14 @@ struct thread {
 	uint64_t wake_tick;      /* sleeping: when to wake */
 };
 
+/* The boot CPU's scheduler state (the boot thread becomes its current
+ * thread) and the timer and IPI handlers. */
 void sched_init(void);
+/* An idle thread for application processor c, its current thread; returns
+ * the stack pointer c starts on (the idle thread's stack). */
+uint64_t sched_prepare_cpu(struct cpu *c);
+/* An application processor, holding the kernel lock, becomes idle. */
+__attribute__((noreturn)) void sched_run_idle(void);
 /* The thread running now. */
 struct thread *thread_current(void);
 /* A user thread of process p that starts in ring 3 at entry with stack

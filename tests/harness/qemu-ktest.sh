@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# qemu-ktest.sh ISO MEM LABEL - boots the test ISO in QEMU with MEM of RAM,
-# prints the kernel's KTAP lines and the harness's own verdicts as TAP.
+# qemu-ktest.sh ISO MEM LABEL [CPUS] - boots the test ISO in QEMU with MEM of
+# RAM and CPUS processors (1 unless given), prints the kernel's KTAP lines
+# and the harness's own verdicts as TAP.
 #
 # A run passes only if QEMU exits with 33 (isa-debug-exit, success), the log
 # ends with "ktest-end: PASS" and no line says "not ok": exit status 0 means a
@@ -8,12 +9,12 @@
 set -u
 . "$(dirname "$0")/tap-lib.sh"
 . "$(dirname "$0")/../../scripts/qemu-common.sh"
-iso=$1 mem=$2 label=$3
+iso=$1 mem=$2 label=$3 cpus=${4:-1}
 log=build/test-results/$label.serial
 timeout_s=${KTEST_TIMEOUT:-300}
 
 # shellcheck disable=SC2086
-timeout "$timeout_s" $QEMU $QEMU_MACHINE -m "$mem" -cdrom "$iso" -display none \
+timeout "$timeout_s" $QEMU $QEMU_MACHINE -m "$mem" -smp "$cpus" -cdrom "$iso" -display none \
 	-serial "file:$log" -monitor none > "build/test-results/$label.qemu" 2>&1
 status=$?
 
@@ -22,5 +23,7 @@ why=""
 [ "$status" -eq 124 ] && why="timed out after ${timeout_s}s"
 [ -z "$why" ] && [ "$status" -ne 33 ] && why="QEMU exit status $status (33 = pass, 0 = triple fault)"
 grep -q '^ktest-end: PASS' <(clean_log "$log") || why="${why:-no 'ktest-end: PASS' line}"
+online=$(clean_log "$log" | sed -n 's/^smp: \([0-9]*\) of .*/\1/p')
+[ "$online" = "$cpus" ] || why="${why:-$cpus CPUs given, ${online:-no} CPUs online}"
 tap_result "boot_qemu_${label}_verdict" "$([ -z "$why" ]; echo $?)" "$why"
 python3 "$(dirname "$0")/check-memory-map.py" "$log" "$mem" "boot_qemu_${label}_memory_map"

@@ -106,6 +106,29 @@ static void boot_mb2_parses_typical_info(void **state)
 	assert_int_equal(bi.info_end - bi.info_start, b.size);
 }
 
+/* Tag 15 (ACPI 2.0 RSDP) wins over tag 14 in either order; an RSDP
+ * longer than ACPI 2.0's is cut to it. */
+static void boot_mb2_keeps_the_newest_acpi_rsdp(void **state)
+{
+	uint8_t old_rsdp[20] = "RSD PTR old", new_rsdp[40] = "RSD PTR new";
+	struct mb2_builder b;
+	struct boot_info bi;
+
+	(void)state;
+	builder_init(&b);
+	builder_mmap(&b, qemu_4g_map, 4);
+	builder_tag(&b, 14, old_rsdp, sizeof(old_rsdp));
+	builder_tag(&b, 15, new_rsdp, sizeof(new_rsdp));
+	builder_tag(&b, 14, old_rsdp, sizeof(old_rsdp));
+	builder_finish(&b);
+	assert_null(mb2_parse(b.bytes, 0x10000, &bi));
+	assert_int_equal(bi.acpi_rsdp_len, ACPI_RSDP_MAX_BYTES);
+	assert_memory_equal(bi.acpi_rsdp, "RSD PTR new", 11);
+	build_typical(&b);
+	assert_null(mb2_parse(b.bytes, 0x10000, &bi));
+	assert_int_equal(bi.acpi_rsdp_len, 0);
+}
+
 static void boot_mb2_rejects_missing_end_tag(void **state)
 {
 	struct mb2_builder b;
@@ -222,6 +245,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(boot_mb2_parses_typical_info),
+		cmocka_unit_test(boot_mb2_keeps_the_newest_acpi_rsdp),
 		cmocka_unit_test(boot_mb2_rejects_missing_end_tag),
 		cmocka_unit_test(boot_mb2_rejects_oversized_tag),
 		cmocka_unit_test(boot_mb2_rejects_unterminated_string),

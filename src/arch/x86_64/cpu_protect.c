@@ -36,6 +36,11 @@ void cpu_protect_init(void)
 		read_cr0() & CR0_WP ? "on" : "off");
 }
 
+void cpu_protect_init_ap(void)
+{
+	write_cr4(read_cr4() | (active.smep ? CR4_SMEP : 0) | (active.smap ? CR4_SMAP : 0));
+}
+
 struct cpu_protections cpu_protections(void)
 {
 	return active;

@@ -15,5 +15,8 @@ struct cpu_protections {
  * every protection and whether it is on, so a missing one is never silent. */
 void cpu_protect_init(void);
 struct cpu_protections cpu_protections(void);
+/* The same protections on an application processor (silently: the boot
+ * CPU's line already named them). */
+void cpu_protect_init_ap(void);
 
 #endif

@@ -54,14 +54,19 @@ static void idt_set_gate(unsigned vector, uint64_t handler, uint8_t ist)
 
 void idt_init(void)
 {
-	struct idt_pointer idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
-
 	for (unsigned v = 0; v < IDT_VECTORS; v++)
 		idt_set_gate(v, isr_stub_table[v], 0);
 	idt[VEC_DOUBLE_FAULT].ist = IST_DOUBLE_FAULT;
 	idt[VEC_NMI].ist = IST_NMI;
-	idt_load(&idtr);
+	idt_load_this_cpu();
 	idt_loaded = true;
+}
+
+void idt_load_this_cpu(void)
+{
+	struct idt_pointer idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+
+	idt_load(&idtr);
 }
 
 void idt_allow_user(unsigned vector)

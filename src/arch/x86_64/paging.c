@@ -13,6 +13,7 @@
 #include "lib/string.h"
 
 extern uint64_t boot_pml4[512];
+extern uint64_t boot_pd[4 * 512];
 extern const char __kernel_phys_end[];
 
 paddr_t paging_kernel_pml4(void)
@@ -28,6 +29,8 @@ void paging_drop_identity_map(void)
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITABLE (1ull << 1)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
 #define PTE_LARGE (1ull << 7)
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
@@ -74,6 +77,27 @@ static void map_direct_gib(paddr_t gib_start, paddr_t (*alloc_table)(void))
 			PTE_LARGE | PTE_NX;
 }
 
+void paging_identity_map_first_2m(paddr_t pdpt_pa, paddr_t pd_pa)
+{
+	uint64_t *pdpt = phys_to_virt(pdpt_pa), *pd = phys_to_virt(pd_pa);
+
+	memset(pdpt, 0, PAGE_SIZE);
+	memset(pd, 0, PAGE_SIZE);
+	pd[0] = PTE_PRESENT | PTE_WRITABLE | PTE_LARGE; /* executable: code runs here */
+	pdpt[0] = pd_pa | PTE_PRESENT | PTE_WRITABLE;
+	boot_pml4[0] = pdpt_pa | PTE_PRESENT | PTE_WRITABLE;
+	write_cr3(read_cr3());
+}
+
+void paging_map_uncached(paddr_t pa)
+{
+	if (pa >= BOOT_DIRECT_MAP_BYTES)
+		panic("paging: device registers at %lx are outside the boot direct map", pa);
+	/* PCD|PWT select PAT entry 3, uncached, in the power-on PAT. */
+	boot_pd[pa / LARGE_PAGE] |= PTE_PCD | PTE_PWT;
+	invlpg((uint64_t)(uintptr_t)phys_to_virt(pa & ~(LARGE_PAGE - 1)));
+}
+
 void paging_extend_direct_map(const struct boot_info *bi, paddr_t (*alloc_table)(void))
 {
 	paddr_t top = mb2_highest_usable(bi);
@@ -85,7 +109,6 @@ void paging_extend_direct_map(const struct boot_info *bi, paddr_t (*alloc_table)
 }
 
 extern const char __text_start[], __rodata_start[], __data_start[];
-extern uint64_t boot_pd[4 * 512];
 extern uint64_t boot_pdpt_high[512];
 
 #define PT_ENTRIES 512

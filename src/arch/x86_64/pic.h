@@ -1,20 +1,25 @@
 /*
- * pic.h - the legacy 8259 interrupt controllers and the 8254 timer (PIT):
- * the timer interrupt the scheduler preempts user code with.  The local
- * APIC replaces both on multiprocessor bring-up.
+ * pic.h - the legacy 8259 interrupt controllers and the 8254 timer (PIT).
+ *
+ * The local APIC (lapic.h) delivers every interrupt the kernel uses; the
+ * 8259s are remapped out of the way and masked, and the PIT only serves as
+ * the known clock the local APIC timer is calibrated against.
  */
 #ifndef ARCH_PIC_H
 #define ARCH_PIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#define IRQ_BASE_VECTOR 32 /* IRQ n arrives on vector 32 + n */
-#define IRQ_TIMER 0
-#define TIMER_HZ 100
+#define IRQ_BASE_VECTOR 32 /* a spurious IRQ 7 or 15 arrives on 39 or 47 */
 
-/* Remaps the PICs above the exceptions, masks all but the timer, and starts
- * the PIT at TIMER_HZ. */
-void pic_timer_init(void);
-void pic_end_of_interrupt(unsigned irq);
+/* Remaps the PICs above the exceptions and masks every line. */
+void pic_disable(void);
+/* Starts PIT channel 2 counting down for us microseconds (at most 50 ms);
+ * pit_expired() says when it is done.  Polled: needs no interrupt. */
+void pit_start_countdown(unsigned us);
+bool pit_expired(void);
+/* Busy-waits us microseconds (at most 50 ms) on the PIT. */
+void pit_wait_us(unsigned us);
 
 #endif

@@ -7,16 +7,28 @@
  * kernel halts (or, in test mode, ends the emulator with a failure).  User
  * faults are routed to the process layer through the handlers it registers,
  * never here.
+ *
+ * Locking: a handler runs with the kernel lock (kernel/kernel_lock.h),
+ * taken here when the interrupted code did not hold it (ring 3, or the idle
+ * loop's halt) and given back on the way out; a context switch inside the
+ * handler hands the lock on, and whoever returns through this frame gives
+ * it up.  Lockless vectors (shootdown, wake-up, stop, panic, NMI, double
+ * fault) must work while another CPU holds the lock, or while this one
+ * does in the middle of an update.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/trap.h"
+#include "kernel/kernel_lock.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 
 #define TRAP_VECTORS 256
 
 static trap_handler trap_handlers[TRAP_VECTORS];
+static bool lockless[TRAP_VECTORS] = {
+	[VEC_NMI] = true, [VEC_DOUBLE_FAULT] = true, [VEC_PANIC] = true,
+};
 static trap_handler user_exception_handler;
 
 static const char *const exception_names[VEC_EXCEPTION_COUNT] = {
@@ -76,12 +88,18 @@ void trap_fatal(struct trap_frame *f)
 	panic_halt();
 }
 
+void trap_set_lockless_handler(unsigned vector, trap_handler handler)
+{
+	lockless[vector] = true;
+	trap_handlers[vector] = handler;
+}
+
 void trap_set_user_exception_handler(trap_handler handler)
 {
 	user_exception_handler = handler;
 }
 
-void trap_dispatch(struct trap_frame *frame)
+static void dispatch_locked(struct trap_frame *frame)
 {
 	trap_handler handler = trap_handlers[frame->vector];
 
@@ -92,4 +110,22 @@ void trap_dispatch(struct trap_frame *frame)
 		user_exception_handler(frame);
 	else
 		trap_fatal(frame);
+}
+
+void trap_dispatch(struct trap_frame *frame)
+{
+	bool took;
+
+	if (lockless[frame->vector]) {
+		if (!trap_handlers[frame->vector])
+			trap_fatal(frame);
+		trap_handlers[frame->vector](frame);
+		return;
+	}
+	took = !kernel_lock_held();
+	if (took)
+		kernel_lock();
+	dispatch_locked(frame);
+	if (took)
+		kernel_unlock();
 }

@@ -30,7 +30,12 @@ enum {
 	VEC_GENERAL_PROTECTION = 13,
 	VEC_PAGE_FAULT = 14,
 	VEC_EXCEPTION_COUNT = 32,
+	VEC_LAPIC_TIMER = 0x40,
+	VEC_TLB_SHOOTDOWN = 0xF0, /* kernel/tlb.c */
+	VEC_RESCHEDULE = 0xF1,    /* wakes an idle CPU: work is queued */
+	VEC_STOP = 0xF2,          /* another CPU panicked: halt */
 	VEC_PANIC = 0xFD, /* panic() raises it to capture every register */
+	VEC_LAPIC_SPURIOUS = 0xFF,
 };
 
 /* Page-fault error-code bits (Intel SDM vol. 3, 4.7). */
@@ -43,6 +48,9 @@ enum {
 typedef void (*trap_handler)(struct trap_frame *frame);
 
 void trap_set_handler(unsigned vector, trap_handler handler);
+/* A handler that runs without the kernel lock (kernel_lock.h): it may only
+ * touch its own CPU's state and atomics. */
+void trap_set_lockless_handler(unsigned vector, trap_handler handler);
 /* Who handles an exception raised in ring 3 that has no handler of its own
  * (the process layer: it kills the process, not the kernel). */
 void trap_set_user_exception_handler(trap_handler handler);

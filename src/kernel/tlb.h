@@ -1,0 +1,28 @@
+/*
+ * tlb.h - keeping every CPU's TLB honest when a translation is removed or
+ * weakened (released, made read-only, replaced by a copy-on-write copy).
+ *
+ * The page-table code invalidates on its own CPU at once (tlb_invalidate)
+ * and the other CPUs are told later, in one batch, by a shootdown.  "Later"
+ * has two deadlines, and both come before a stale translation could harm
+ * anyone: before the kernel lock is given up (so no other thread runs with
+ * a translation this CPU already took away), and before any frame is
+ * allocated (so a frame freed here is never reused while another CPU can
+ * still reach it through its old address).  See docs/smp.md.
+ */
+#ifndef KERNEL_TLB_H
+#define KERNEL_TLB_H
+
+#include "mm/addr.h"
+
+/* Drops va from this CPU's TLB and marks a shootdown as owed. */
+void tlb_invalidate(vaddr_t va);
+/* Pays the shootdown this CPU owes, if any.  Caller holds the kernel lock. */
+void tlb_shootdown_pending(void);
+/* Flushes this CPU's TLB if it missed a shootdown (a CPU that waited for
+ * the kernel lock with interrupts off calls it once it has the lock). */
+void tlb_catch_up(void);
+/* Installs the shootdown interrupt's handler. */
+void tlb_init(void);
+
+#endif
