@@ -34,7 +34,11 @@
 #define OOM_BYSTANDER_PAGES 64
 #define OOM_AFTER_PAGES 256 /* 1 MiB: what the parent touches afterwards */
 #define OOM_POLL_MS 10
-#define OOM_POLL_MAX 30000 /* 5 minutes of polls: then the bystander gives up */
+/* The bystander polls three times slower than the parent: with several
+ * CPUs the two could otherwise wake on the same tick every time, and the
+ * parent would always find the bystander running, never asleep. */
+#define OOM_BYSTANDER_POLL_MS (3 * OOM_POLL_MS)
+#define OOM_POLL_MAX 30000 /* minutes of polls: then each side gives up */
 #define OOM_TOUCHER_RAN_OUT 3 /* toucher exit: touched 64 GiB without dying */
 #define OOM_TOUCHER_NO_RESERVE 2
 
@@ -108,7 +112,7 @@ static int oom_bystander(void)
 	for (uint64_t i = 0; i < OOM_BYSTANDER_PAGES * PAGE; i++)
 		p[i] = (uint8_t)(i * 7);
 	for (int polls = 0; polls < OOM_POLL_MAX && !clear; polls++) {
-		sys_sleep(OOM_POLL_MS);
+		sys_sleep(OOM_BYSTANDER_POLL_MS);
 		oom_find(self, &ok);
 		if (!ok)
 			return OOM_BYSTANDER_PROCLIST;

@@ -12,6 +12,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/trap.h"
+#include "kernel/printk.h"
 #include "lib/panic.h"
 
 #define MSR_APIC_BASE 0x1B
@@ -92,6 +93,8 @@ void lapic_timer_calibrate(void)
 	lapic_write(REG_TIMER_INITIAL, 0);
 	if (ticks_per_period == 0)
 		panic("lapic: the timer did not count during calibration");
+	kprintf("lapic: timer counts %u per %u ms tick (divided by 16)\n", ticks_per_period,
+		1000 / TIMER_HZ);
 }
 
 void lapic_timer_start(void)
