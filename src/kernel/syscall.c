@@ -32,26 +32,6 @@
 
 typedef int64_t (*syscall_fn)(const struct trap_frame *f);
 
-static int64_t vm_error(enum vm_status s)
-{
-	switch (s) {
-	case VM_OK:
-		return 0;
-	case VM_ERR_NO_MEMORY:
-		return -RDOS_ENOMEM;
-	case VM_ERR_NO_SPACE:
-		return -RDOS_ENOSPACE;
-	case VM_ERR_BUSY:
-		return -RDOS_EBUSY;
-	case VM_ERR_NOT_START:
-	case VM_ERR_WRONG_SIZE:
-	case VM_ERR_NOT_RESERVED:
-		return -RDOS_ERANGE;
-	default:
-		return -RDOS_EINVAL;
-	}
-}
-
 static int64_t sys_exit(const struct trap_frame *f)
 {
 	process_exit((int32_t)f->rdi);
@@ -141,15 +121,15 @@ static int64_t sys_reserve(const struct trap_frame *f)
 	if (fixed && !pages_ok(fixed, npages))
 		return -RDOS_EINVAL;
 	if (fixed)
-		return vm_error(mm_reserve_at(s, fixed, npages, prot)) ?: (int64_t)fixed;
-	return vm_error(mm_reserve(s, npages, prot, &va)) ?: (int64_t)va;
+		return address_space_error(mm_reserve_at(s, fixed, npages, prot)) ?: (int64_t)fixed;
+	return address_space_error(mm_reserve(s, npages, prot, &va)) ?: (int64_t)va;
 }
 
 static int64_t sys_release(const struct trap_frame *f)
 {
 	if (!pages_ok(f->rdi, f->rsi))
 		return -RDOS_EINVAL;
-	return vm_error(mm_release(process_space(process_current()), f->rdi, f->rsi));
+	return address_space_error(mm_release(process_space(process_current()), f->rdi, f->rsi));
 }
 
 static int64_t sys_protect(const struct trap_frame *f)
@@ -158,7 +138,7 @@ static int64_t sys_protect(const struct trap_frame *f)
 
 	if (!pages_ok(f->rdi, f->rsi) || !prot_from_user(f->rdx, &prot))
 		return -RDOS_EINVAL;
-	return vm_error(mm_protect(process_space(process_current()), f->rdi, f->rsi, prot));
+	return address_space_error(mm_protect(process_space(process_current()), f->rdi, f->rsi, prot));
 }
 
 static int64_t sys_spawn(const struct trap_frame *f)
@@ -272,6 +252,35 @@ static int64_t sys_vmmap(const struct trap_frame *f)
 	return copy_to_user(f->rdx, runs, n * sizeof(runs[0])) ?: (int64_t)n;
 }
 
+/* A limit in an argument: the new value, or the old one for KEEP; false if
+ * it would raise the limit. */
+static bool lowered(uint64_t arg, uint64_t old, uint64_t *out)
+{
+	*out = arg == RDOS_LIMIT_KEEP ? old : arg;
+	return *out <= old;
+}
+
+static int64_t sys_limits(const struct trap_frame *f)
+{
+	struct mm_space *s = process_space(process_current());
+	struct vm_limits now = mm_limits(s), want;
+	struct vm_usage u;
+	struct rdos_limits out;
+
+	if (user_buffer_check(f->rdx, sizeof(out), true))
+		return -RDOS_EFAULT;
+	if (!lowered(f->rdi, now.max_reserved, &want.max_reserved) ||
+	    !lowered(f->rsi, now.max_present, &want.max_present))
+		return -RDOS_EINVAL;
+	/* out is written first: a failed copy changes nothing */
+	u = mm_usage(s);
+	out = (struct rdos_limits){ want.max_reserved, want.max_present, u.reserved, u.present };
+	if (copy_to_user(f->rdx, &out, sizeof(out)))
+		return -RDOS_EFAULT;
+	mm_set_limits(s, want);
+	return 0;
+}
+
 static int64_t sys_getargs(const struct trap_frame *f)
 {
 	const char *args = process_current()->args;
@@ -297,6 +306,7 @@ static const syscall_fn syscall_table[RDOS_SYS_COUNT] = {
 	[RDOS_SYS_SLEEP] = sys_sleep,	      [RDOS_SYS_MEMSTAT] = sys_memstat,
 	[RDOS_SYS_PROCLIST] = sys_proclist,   [RDOS_SYS_VMMAP] = sys_vmmap,
 	[RDOS_SYS_GETARGS] = sys_getargs,     [RDOS_SYS_FORK] = sys_fork,
+	[RDOS_SYS_LIMITS] = sys_limits,
 };
 
 static void syscall_entry(struct trap_frame *f)

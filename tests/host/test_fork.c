@@ -301,14 +301,6 @@ static size_t tables(struct world *w, int i)
 	return st.vm.table_pages;
 }
 
-#define BOTH_DESIGNS(name)                                                    \
-	static void name(void **state)                                        \
-	{                                                                     \
-		(void)state;                                                  \
-		name##_in(MM_DESIGN_RDOS);                                    \
-		name##_in(MM_DESIGN_CARD1);                                   \
-	}
-
 /* --- tests -------------------------------------------------------------- */
 
 static void fork_child_and_parent_see_their_own_writes_in(enum mm_design d)

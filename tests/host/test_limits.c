@@ -18,14 +18,6 @@
 #define LO (GIB - 16 * PAGE_SIZE) /* a range that crosses a 1 GiB entry */
 #define NPAGES PAGES(8 * MIB)
 
-#define BOTH_DESIGNS(name)                                                    \
-	static void name(void **state)                                        \
-	{                                                                     \
-		(void)state;                                                  \
-		name##_in(MM_DESIGN_RDOS);                                    \
-		name##_in(MM_DESIGN_CARD1);                                   \
-	}
-
 static int provide(void *ctx, uint64_t page, void *dest)
 {
 	(void)ctx, (void)page;
