@@ -90,7 +90,6 @@ static struct process *process_alloc(void)
 static int64_t stack_reserve(struct mm_space *s, vaddr_t *top)
 {
 	vaddr_t base;
-
 	enum vm_status st = mm_reserve(s, USER_STACK_PAGES + 1, VM_PROT_WRITE | VM_PROT_USER, &base);
 
 	if (st != VM_OK)
