@@ -33,8 +33,12 @@ enum rdos_syscall {
 	RDOS_SYS_VMMAP = 13,    /* (int64 pid, uint64 from, struct rdos_vmrun *out, uint64 max) -> count */
 	RDOS_SYS_GETARGS = 14,  /* (char *buf, uint64 size) -> length of the argument string */
 	RDOS_SYS_FORK = 15,     /* () -> child's pid in the parent, 0 in the child */
+	RDOS_SYS_TICKS = 16,    /* () -> timer ticks since boot, RDOS_TICKS_PER_SECOND a second */
 	RDOS_SYS_COUNT
 };
+
+/* The rate of the clock TICKS reads (and SLEEP rounds up to). */
+#define RDOS_TICKS_PER_SECOND 100
 
 /* Protection bits for RESERVE and PROTECT (read is always allowed). */
 #define RDOS_PROT_READ 0u

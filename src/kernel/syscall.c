@@ -207,6 +207,12 @@ static int64_t sys_yield(const struct trap_frame *f)
 	return 0;
 }
 
+static int64_t sys_ticks(const struct trap_frame *f)
+{
+	(void)f;
+	return (int64_t)sched_ticks();
+}
+
 static int64_t sys_sleep(const struct trap_frame *f)
 {
 	if (f->rdi > SLEEP_MAX_MS)
@@ -297,7 +303,10 @@ static const syscall_fn syscall_table[RDOS_SYS_COUNT] = {
 	[RDOS_SYS_SLEEP] = sys_sleep,	      [RDOS_SYS_MEMSTAT] = sys_memstat,
 	[RDOS_SYS_PROCLIST] = sys_proclist,   [RDOS_SYS_VMMAP] = sys_vmmap,
 	[RDOS_SYS_GETARGS] = sys_getargs,     [RDOS_SYS_FORK] = sys_fork,
+	[RDOS_SYS_TICKS] = sys_ticks,
 };
+
+_Static_assert(TIMER_HZ == RDOS_TICKS_PER_SECOND, "TICKS reads the timer the ABI promises");
 
 static void syscall_entry(struct trap_frame *f)
 {

@@ -32,6 +32,7 @@ int64_t sys_proclist(struct rdos_procinfo *out, uint64_t max);
 int64_t sys_vmmap(int64_t pid, uint64_t from, struct rdos_vmrun *out, uint64_t max);
 int64_t sys_getargs(char *buf, uint64_t size);
 int64_t sys_fork(void);
+int64_t sys_ticks(void);
 
 /* "EFAULT" for -RDOS_EFAULT and so on; "?" for anything else. */
 const char *sys_error_name(int64_t result);
