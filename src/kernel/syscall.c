@@ -10,9 +10,9 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/pic.h"
-#include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/address_space.h"
+#include "kernel/console_in.h"
 #include "kernel/frames.h"
 #include "kernel/kmalloc.h"
 #include "kernel/printk.h"
@@ -78,39 +78,16 @@ static int64_t sys_write(const struct trap_frame *f)
 	return (int64_t)len;
 }
 
-/* Polls COM1, sleeping a tick between polls, echoing what it reads. */
-static char console_read_char(void)
-{
-	int c;
-
-	while ((c = serial_try_getc()) < 0)
-		thread_sleep(1);
-	return c == '\r' ? '\n' : (char)c;
-}
-
 static int64_t sys_read_line(const struct trap_frame *f)
 {
 	char line[WRITE_CHUNK];
-	uint64_t buf = f->rdi, size = f->rsi, n = 0;
-	char c;
+	uint64_t buf = f->rdi, size = f->rsi, n;
 
 	if (size == 0)
 		return -RDOS_EINVAL;
 	if (user_buffer_check(buf, size, true))
 		return -RDOS_EFAULT;
-	if (size > sizeof(line))
-		size = sizeof(line);
-	while ((c = console_read_char()) != '\n') {
-		if ((c == '\b' || c == 0x7f) && n > 0) {
-			n--;
-			kprintf("\b \b");
-		} else if (c >= ' ' && n + 1 < size) {
-			line[n++] = c;
-			kprintf("%c", c);
-		}
-	}
-	kprintf("\n");
-	line[n] = '\0';
+	n = console_read_line(line, size < sizeof(line) ? size : sizeof(line));
 	return copy_to_user(buf, line, n + 1) ? -RDOS_EFAULT : (int64_t)n;
 }
 
