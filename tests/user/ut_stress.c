@@ -88,7 +88,7 @@ struct slot {
 static struct worker {
 	struct rng rng;
 	struct slot slots[STRESS_SLOTS];
-	uint64_t pages_max, steps, until;
+	uint64_t pages_max;
 	uint32_t clock; /* the stamp of the last write */
 } w;
 
