@@ -34,8 +34,12 @@ enum rdos_syscall {
 	RDOS_SYS_GETARGS = 14,  /* (char *buf, uint64 size) -> length of the argument string */
 	RDOS_SYS_FORK = 15,     /* () -> child's pid in the parent, 0 in the child */
 	RDOS_SYS_LIMITS = 16,   /* (uint64 max_reserved, uint64 max_present, struct rdos_limits *out) -> 0 */
+	RDOS_SYS_TICKS = 17,    /* () -> timer ticks since boot, RDOS_TICKS_PER_SECOND a second */
 	RDOS_SYS_COUNT
 };
+
+/* The rate of the clock TICKS reads (and SLEEP rounds up to). */
+#define RDOS_TICKS_PER_SECOND 100
 
 /* Protection bits for RESERVE and PROTECT (read is always allowed). */
 #define RDOS_PROT_READ 0u

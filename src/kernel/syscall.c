@@ -10,9 +10,9 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/pic.h"
-#include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/address_space.h"
+#include "kernel/console_in.h"
 #include "kernel/frames.h"
 #include "kernel/kmalloc.h"
 #include "kernel/printk.h"
@@ -58,39 +58,16 @@ static int64_t sys_write(const struct trap_frame *f)
 	return (int64_t)len;
 }
 
-/* Polls COM1, sleeping a tick between polls, echoing what it reads. */
-static char console_read_char(void)
-{
-	int c;
-
-	while ((c = serial_try_getc()) < 0)
-		thread_sleep(1);
-	return c == '\r' ? '\n' : (char)c;
-}
-
 static int64_t sys_read_line(const struct trap_frame *f)
 {
 	char line[WRITE_CHUNK];
-	uint64_t buf = f->rdi, size = f->rsi, n = 0;
-	char c;
+	uint64_t buf = f->rdi, size = f->rsi, n;
 
 	if (size == 0)
 		return -RDOS_EINVAL;
 	if (user_buffer_check(buf, size, true))
 		return -RDOS_EFAULT;
-	if (size > sizeof(line))
-		size = sizeof(line);
-	while ((c = console_read_char()) != '\n') {
-		if ((c == '\b' || c == 0x7f) && n > 0) {
-			n--;
-			kprintf("\b \b");
-		} else if (c >= ' ' && n + 1 < size) {
-			line[n++] = c;
-			kprintf("%c", c);
-		}
-	}
-	kprintf("\n");
-	line[n] = '\0';
+	n = console_read_line(line, size < sizeof(line) ? size : sizeof(line));
 	return copy_to_user(buf, line, n + 1) ? -RDOS_EFAULT : (int64_t)n;
 }
 
@@ -185,6 +162,12 @@ static int64_t sys_yield(const struct trap_frame *f)
 	(void)f;
 	thread_yield();
 	return 0;
+}
+
+static int64_t sys_ticks(const struct trap_frame *f)
+{
+	(void)f;
+	return (int64_t)sched_ticks();
 }
 
 static int64_t sys_sleep(const struct trap_frame *f)
@@ -307,7 +290,10 @@ static const syscall_fn syscall_table[RDOS_SYS_COUNT] = {
 	[RDOS_SYS_PROCLIST] = sys_proclist,   [RDOS_SYS_VMMAP] = sys_vmmap,
 	[RDOS_SYS_GETARGS] = sys_getargs,     [RDOS_SYS_FORK] = sys_fork,
 	[RDOS_SYS_LIMITS] = sys_limits,
+	[RDOS_SYS_TICKS] = sys_ticks,
 };
+
+_Static_assert(TIMER_HZ == RDOS_TICKS_PER_SECOND, "TICKS reads the timer the ABI promises");
 
 static void syscall_entry(struct trap_frame *f)
 {

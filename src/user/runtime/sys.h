@@ -35,6 +35,7 @@ int64_t sys_fork(void);
 /* Lowers the caller's limits (RDOS_LIMIT_KEEP keeps one) and stores them
  * with the usage in *out. */
 int64_t sys_limits(uint64_t max_reserved, uint64_t max_present, struct rdos_limits *out);
+int64_t sys_ticks(void);
 
 /* "EFAULT" for -RDOS_EFAULT and so on; "?" for anything else. */
 const char *sys_error_name(int64_t result);
