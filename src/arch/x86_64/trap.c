@@ -30,6 +30,9 @@ static bool lockless[TRAP_VECTORS] = {
 	[VEC_NMI] = true, [VEC_DOUBLE_FAULT] = true, [VEC_PANIC] = true,
 };
 static trap_handler user_exception_handler;
+/* Entries that reached trap_dispatch with RFLAGS.AC set: 0 while SMAP is
+ * on, since isr.asm clears AC at every entry. */
+static uint64_t entries_with_ac;
 
 static const char *const exception_names[VEC_EXCEPTION_COUNT] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
@@ -99,6 +102,11 @@ void trap_set_user_exception_handler(trap_handler handler)
 	user_exception_handler = handler;
 }
 
+uint64_t trap_entries_with_ac(void)
+{
+	return __atomic_load_n(&entries_with_ac, __ATOMIC_RELAXED);
+}
+
 static void dispatch_locked(struct trap_frame *frame)
 {
 	trap_handler handler = trap_handlers[frame->vector];
@@ -116,6 +124,8 @@ void trap_dispatch(struct trap_frame *frame)
 {
 	bool took;
 
+	if (read_rflags() & RFLAGS_AC)
+		__atomic_add_fetch(&entries_with_ac, 1, __ATOMIC_RELAXED);
 	if (lockless[frame->vector]) {
 		if (!trap_handlers[frame->vector])
 			trap_fatal(frame);
