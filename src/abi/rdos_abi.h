@@ -35,6 +35,8 @@ enum rdos_syscall {
 	RDOS_SYS_FORK = 15,     /* () -> child's pid in the parent, 0 in the child */
 	RDOS_SYS_LIMITS = 16,   /* (uint64 max_reserved, uint64 max_present, struct rdos_limits *out) -> 0 */
 	RDOS_SYS_TICKS = 17,    /* () -> timer ticks since boot, RDOS_TICKS_PER_SECOND a second */
+	RDOS_SYS_THREAD = 18,   /* (uint64 entry, uint64 arg, uint64 stack_top) -> thread number */
+	RDOS_SYS_THREAD_EXIT = 19, /* () -> does not return; the last thread ends the process */
 	RDOS_SYS_COUNT
 };
 

@@ -9,6 +9,7 @@
 #include "arch/x86_64/serial.h"
 #include "kernel/console_in.h"
 #include "kernel/printk.h"
+#include "kernel/process.h"
 #include "kernel/thread.h"
 #include "lib/string.h"
 
@@ -47,6 +48,8 @@ static char console_read_char(void)
 			return fed[fed_next++];
 		if ((c = serial_try_getc()) >= 0)
 			return c == '\r' ? '\n' : (char)c;
+		if (process_exiting())
+			return '\n'; /* the reader is ending: the line is done */
 		thread_sleep(1);
 	}
 }

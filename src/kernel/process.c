@@ -7,6 +7,8 @@
  * zombie.  Uniprocessor: the kernel runs with interrupts off, so the table
  * needs no lock until the multiprocessor issue (then: process_table_lock).
  */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/address_space.h"
@@ -46,9 +48,19 @@ static void kill_on_user_exception(struct trap_frame *frame)
 	process_kill_current(line);
 }
 
+/* Every return to ring 3 passes here: a thread of an exiting process ends
+ * instead. */
+static void end_thread_if_exiting(struct trap_frame *frame)
+{
+	(void)frame;
+	if (process_current()->exiting)
+		process_thread_exit();
+}
+
 void process_init(void)
 {
 	trap_set_user_exception_handler(kill_on_user_exception);
+	trap_set_user_return_hook(end_thread_if_exiting);
 	table[0] = (struct process){ .pid = 0, .state = PROCESS_RUNNING };
 	copy_string(table[0].name, "kernel", sizeof(table[0].name));
 }
@@ -75,7 +87,10 @@ struct mm_space *process_space(struct process *p)
 
 struct thread *process_thread_slot(struct process *p)
 {
-	return &p->thread;
+	for (unsigned i = 0; i < PROCESS_THREADS_MAX; i++)
+		if (!p->threads[i].process)
+			return &p->threads[i];
+	return NULL;
 }
 
 static struct process *process_alloc(void)
@@ -135,6 +150,8 @@ static int64_t process_build(struct process *p, const char *name, uint32_t flags
 	/* RSP as if the entry point had just been called: 16n - 8 */
 	if (err == 0 && !thread_create_user(p, entry, stack_top - 8))
 		err = -RDOS_ENOMEM;
+	if (err == 0)
+		p->live_threads = 1;
 	if (err != 0) {
 		program_unload(p->image);
 		mm_space_destroy(&p->space);
@@ -179,12 +196,13 @@ int64_t process_fork(const struct trap_frame *frame)
 		child->state = PROCESS_FREE;
 		return address_space_error(st);
 	}
-	child_frame.rax = 0; /* fork returns 0 in the child */
+	child_frame.rax = 0; /* fork returns 0 in the child, in its only thread */
 	if (!thread_create_user_frame(child, &child_frame)) {
 		mm_space_destroy(&child->space);
 		child->state = PROCESS_FREE;
 		return -RDOS_ENOMEM;
 	}
+	child->live_threads = 1;
 	program_share(child->image);
 	return next_pid++;
 }
@@ -203,27 +221,106 @@ static void orphan_children(struct process *p)
 	}
 }
 
+/* A child of p ended: every thread waiting for one looks again.  (The
+ * kernel's own threads wait on slot 0 like any process's.) */
+static void wake_child_waiters(struct process *p)
+{
+	struct thread *t = p->child_waiters, *next;
+
+	p->child_waiters = NULL;
+	for (; t; t = next) {
+		next = t->wait_next;
+		t->wait_next = NULL;
+		thread_wake(t);
+	}
+}
+
+static void child_waiters_remove(struct process *p, struct thread *t)
+{
+	struct thread **link = &p->child_waiters;
+
+	while (*link && *link != t)
+		link = &(*link)->wait_next;
+	if (*link)
+		*link = t->wait_next;
+	t->wait_next = NULL;
+}
+
+/* p is exiting: its blocked threads wake up to end. */
+static void wake_all_threads(struct process *p)
+{
+	for (unsigned i = 0; i < PROCESS_THREADS_MAX; i++)
+		if (p->threads[i].process)
+			thread_wake(&p->threads[i]);
+}
+
+/* The last thread is ending: give everything back and tell the parent. */
+static void process_teardown(struct process *p)
+{
+	address_space_activate(NULL);
+	program_unload(p->image);
+	mm_space_destroy(&p->space);
+	orphan_children(p);
+	p->state = PROCESS_ZOMBIE;
+	if (p->parent)
+		wake_child_waiters(p->parent);
+}
+
+void process_thread_exit(void)
+{
+	struct process *p = process_current();
+
+	ASSERT(p != kernel_process() && p->live_threads > 0);
+	if (--p->live_threads == 0)
+		process_teardown(p);
+	thread_exit();
+}
+
 void process_exit(int32_t status)
 {
 	struct process *p = process_current();
 
 	ASSERT(p != kernel_process());
-	address_space_activate(NULL);
-	program_unload(p->image);
-	mm_space_destroy(&p->space);
-	orphan_children(p);
-	p->exit_status = status;
-	p->state = PROCESS_ZOMBIE;
-	if (p->parent && p->parent->waiter)
-		thread_wake(p->parent->waiter);
-	thread_exit();
+	if (!p->exiting) {
+		p->exiting = true;
+		p->exit_status = status;
+		wake_all_threads(p);
+	}
+	process_thread_exit();
+}
+
+bool process_exiting(void)
+{
+	return process_current()->exiting;
+}
+
+int64_t process_thread_start(vaddr_t entry, uint64_t arg, vaddr_t stack_top)
+{
+	struct process *p = process_current();
+	struct trap_frame frame = {
+		.rip = entry, .cs = USER_CS, .rflags = RFLAGS_IF, .rcx = arg,
+		.rsp = stack_top - 40, .ss = USER_DS,
+	};
+	struct thread *t;
+
+	if (entry >= USER_SPACE_END || stack_top > USER_SPACE_END || stack_top < PAGE_SIZE ||
+	    (stack_top & 15) != 0)
+		return -RDOS_EINVAL;
+	if (!process_thread_slot(p))
+		return -RDOS_ELIMIT;
+	t = thread_create_user_frame(p, &frame);
+	if (!t)
+		return -RDOS_ENOMEM;
+	p->live_threads++;
+	return t - p->threads;
 }
 
 void process_thread_freed(struct thread *t)
 {
 	struct process *p = t->process;
 
-	if (p && p->state == PROCESS_ZOMBIE && !p->parent)
+	t->process = NULL;
+	if (p && p->state == PROCESS_ZOMBIE && !p->parent && p->live_threads == 0)
 		p->state = PROCESS_FREE;
 }
 
@@ -255,14 +352,27 @@ int64_t process_wait(int64_t pid, int32_t *status)
 	if (!find_child(self, pid, false))
 		return -RDOS_ECHILD;
 	while (!(child = find_child(self, pid, true))) {
-		self->waiter = thread_current();
+		struct thread *me = thread_current();
+
+		if (self->exiting)
+			return -RDOS_ECHILD; /* never seen: the thread ends on its way out */
+		me->wait_next = self->child_waiters;
+		self->child_waiters = me;
 		thread_block();
+		child_waiters_remove(self, me); /* woken to end, not by a child */
 	}
-	self->waiter = NULL;
 	*status = child->exit_status;
 	pid = child->pid;
 	child->state = PROCESS_FREE;
 	return pid;
+}
+
+static bool all_threads_blocked(const struct process *p)
+{
+	for (unsigned i = 0; i < PROCESS_THREADS_MAX; i++)
+		if (p->threads[i].process && p->threads[i].state != THREAD_BLOCKED)
+			return false;
+	return true;
 }
 
 uint64_t process_list(struct rdos_procinfo *out, uint64_t max)
@@ -271,16 +381,14 @@ uint64_t process_list(struct rdos_procinfo *out, uint64_t max)
 
 	for (unsigned i = 0; i < PROCESS_MAX && n < max; i++) {
 		const struct process *p = &table[i];
-		struct mm_stats st = { 0 };
+		bool user = p != kernel_process() && p->state == PROCESS_RUNNING;
 
 		if (p->state == PROCESS_FREE)
 			continue;
-		if (p != kernel_process() && p->state == PROCESS_RUNNING)
-			mm_check_invariants(&p->space, &st);
 		out[n] = (struct rdos_procinfo){
 			.pid = p->pid, .parent = p->parent ? p->parent->pid : -1,
-			.state = p->state == PROCESS_ZOMBIE ? 2 : p->thread.state == THREAD_BLOCKED,
-			.present_pages = st.vm.present_pages,
+			.state = p->state == PROCESS_ZOMBIE ? 2 : all_threads_blocked(p),
+			.present_pages = user ? mm_usage(&p->space).present : 0,
 		};
 		copy_string(out[n].name, p->name, sizeof(out[n].name));
 		n++;

@@ -151,6 +151,17 @@ static int64_t sys_fork(const struct trap_frame *f)
 	return process_fork(f);
 }
 
+static int64_t sys_thread(const struct trap_frame *f)
+{
+	return process_thread_start(f->rdi, f->rsi, f->rdx);
+}
+
+static int64_t sys_thread_exit(const struct trap_frame *f)
+{
+	(void)f;
+	process_thread_exit();
+}
+
 static int64_t sys_getpid(const struct trap_frame *f)
 {
 	(void)f;
@@ -291,6 +302,8 @@ static const syscall_fn syscall_table[RDOS_SYS_COUNT] = {
 	[RDOS_SYS_GETARGS] = sys_getargs,     [RDOS_SYS_FORK] = sys_fork,
 	[RDOS_SYS_LIMITS] = sys_limits,
 	[RDOS_SYS_TICKS] = sys_ticks,
+	[RDOS_SYS_THREAD] = sys_thread,
+	[RDOS_SYS_THREAD_EXIT] = sys_thread_exit,
 };
 
 _Static_assert(TIMER_HZ == RDOS_TICKS_PER_SECOND, "TICKS reads the timer the ABI promises");

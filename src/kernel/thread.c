@@ -89,7 +89,6 @@ static void schedule(void)
 		next = c->idle;
 	if (next == prev)
 		return;
-
 	if (prev->state == THREAD_DEAD)
 		c->dead = prev;
 	c->current = next;
@@ -175,6 +174,8 @@ struct thread *thread_create_user_frame(struct process *p, const struct trap_fra
 {
 	struct thread *t = process_thread_slot(p);
 
+	if (!t)
+		return NULL;
 	*t = (struct thread){ .state = THREAD_RUNNABLE, .process = p };
 	if (!stack_alloc(t))
 		return NULL;
@@ -193,19 +194,24 @@ struct thread *thread_create_user(struct process *p, vaddr_t entry, vaddr_t user
 	return thread_create_user_frame(p, &frame);
 }
 
-static void wake_sleepers(void)
+static void sleep_list_remove(struct thread *t)
 {
 	struct thread **link = &sleepers;
 
-	while (*link) {
-		struct thread *t = *link;
+	while (*link != t)
+		link = &(*link)->next;
+	*link = t->next;
+	t->sleeping = false;
+}
 
-		if (t->wake_tick <= sched_ticks()) {
-			*link = t->next;
+static void wake_sleepers(void)
+{
+	struct thread *t = sleepers, *next;
+
+	for (; t; t = next) {
+		next = t->next;
+		if (t->wake_tick <= sched_ticks())
 			thread_wake(t);
-		} else {
-			link = &t->next;
-		}
 	}
 }
 
@@ -284,7 +290,8 @@ void thread_wake(struct thread *t)
 
 	if (t->state != THREAD_BLOCKED)
 		return;
-
+	if (t->sleeping)
+		sleep_list_remove(t);
 	t->state = THREAD_RUNNABLE;
 	run_queue_push(t);
 	idle = idle_cpu_other_than(this_cpu());
@@ -298,6 +305,7 @@ void thread_sleep(uint64_t n)
 
 	self->wake_tick = sched_ticks() + (n ? n : 1);
 	self->next = sleepers;
+	self->sleeping = true;
 	sleepers = self;
 	thread_block();
 }

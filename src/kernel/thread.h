@@ -31,6 +31,8 @@ struct thread {
 	struct process *process; /* NULL for kernel threads */
 	struct thread *next;     /* run queue or sleep list link */
 	uint64_t wake_tick;      /* sleeping: when to wake */
+	bool sleeping;           /* on the sleep list (linked through next) */
+	struct thread *wait_next; /* on its process's queue of child waiters */
 };
 
 /* The boot CPU's scheduler state (the boot thread becomes its current
@@ -44,12 +46,13 @@ __attribute__((noreturn)) void sched_run_idle(void);
 /* The thread running now. */
 struct thread *thread_current(void);
 /* A user thread of process p that starts in ring 3 at entry with stack
- * pointer user_rsp.  NULL when out of memory. */
+ * pointer user_rsp.  NULL when out of memory or p has no free thread slot. */
 struct thread *thread_create_user(struct process *p, vaddr_t entry, vaddr_t user_rsp);
 /* The same, resuming in ring 3 with every register as in *frame (fork). */
 struct thread *thread_create_user_frame(struct process *p, const struct trap_frame *frame);
 /* Marks the running thread blocked and runs others until thread_wake(). */
 void thread_block(void);
+/* Makes a blocked thread runnable (a sleeping one before its time). */
 void thread_wake(struct thread *t);
 void thread_sleep(uint64_t ticks);
 void thread_yield(void);

@@ -62,3 +62,5 @@ KTEST_MANUAL(user_fuzzer_soak)
 
 USER_PROGRAM_TEST(fork_copy_on_write_from_user_space, "ut_fork", "", 0)
 USER_PROGRAM_TEST(fork_bomb_hits_the_process_limit_and_frees_everything, "ut_forkbomb", "", 0)
+/* Threads of one process on every CPU: lost updates, stale TLB entries. */
+USER_PROGRAM_TEST(smp_threads_fault_reserve_and_release_in_parallel, "ut_threads", "", 0)

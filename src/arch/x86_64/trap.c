@@ -30,6 +30,7 @@ static bool lockless[TRAP_VECTORS] = {
 	[VEC_NMI] = true, [VEC_DOUBLE_FAULT] = true, [VEC_PANIC] = true,
 };
 static trap_handler user_exception_handler;
+static trap_handler user_return_hook;
 /* Entries that reached trap_dispatch with RFLAGS.AC set: 0 while SMAP is
  * on, since isr.asm clears AC at every entry. */
 static uint64_t entries_with_ac;
@@ -97,6 +98,11 @@ void trap_set_lockless_handler(unsigned vector, trap_handler handler)
 	trap_handlers[vector] = handler;
 }
 
+void trap_set_user_return_hook(trap_handler hook)
+{
+	user_return_hook = hook;
+}
+
 void trap_set_user_exception_handler(trap_handler handler)
 {
 	user_exception_handler = handler;
@@ -136,6 +142,8 @@ void trap_dispatch(struct trap_frame *frame)
 	if (took)
 		kernel_lock();
 	dispatch_locked(frame);
+	if (user_return_hook && trap_from_user(frame))
+		user_return_hook(frame);
 	if (took)
 		kernel_unlock();
 }

@@ -54,6 +54,9 @@ void trap_set_lockless_handler(unsigned vector, trap_handler handler);
 /* Who handles an exception raised in ring 3 that has no handler of its own
  * (the process layer: it kills the process, not the kernel). */
 void trap_set_user_exception_handler(trap_handler handler);
+/* Runs (with the kernel lock) before every return to ring 3 from a
+ * handler; it may end the thread instead (the process layer's check). */
+void trap_set_user_return_hook(trap_handler hook);
 void trap_dispatch(struct trap_frame *frame);
 const char *trap_name(unsigned vector);
 bool trap_from_user(const struct trap_frame *frame);

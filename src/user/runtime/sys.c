@@ -101,6 +101,17 @@ int64_t sys_ticks(void)
 	return syscall0(RDOS_SYS_TICKS);
 }
 
+int64_t sys_thread(uint64_t entry, uint64_t arg, uint64_t stack_top)
+{
+	return syscall3(RDOS_SYS_THREAD, entry, arg, stack_top);
+}
+
+void sys_thread_exit(void)
+{
+	syscall0(RDOS_SYS_THREAD_EXIT);
+	__builtin_unreachable();
+}
+
 /* Indexed by RDOS_E*; keep in step with enum rdos_error. */
 static const char *const sys_error_names[] = {
 	[RDOS_EFAULT] = "EFAULT", [RDOS_EINVAL] = "EINVAL",

@@ -36,6 +36,10 @@ int64_t sys_fork(void);
  * with the usage in *out. */
 int64_t sys_limits(uint64_t max_reserved, uint64_t max_present, struct rdos_limits *out);
 int64_t sys_ticks(void);
+/* A new thread of this process at entry, RCX = arg, on the stack below
+ * stack_top (16-byte aligned); see thread.h for the friendly form. */
+int64_t sys_thread(uint64_t entry, uint64_t arg, uint64_t stack_top);
+__attribute__((noreturn)) void sys_thread_exit(void);
 
 /* "EFAULT" for -RDOS_EFAULT and so on; "?" for anything else. */
 const char *sys_error_name(int64_t result);

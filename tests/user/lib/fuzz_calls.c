@@ -427,6 +427,20 @@ static void fuzz_simple(uint64_t nr)
 	FUZZ_CHECK(ok, "result %lld (%s)", r, fuzz_name(r));
 }
 
+/* Only starts that must be refused: a thread at a random address would
+ * kill the fuzzer with its first fault. */
+static void fuzz_thread(void)
+{
+	static const uint64_t bad_stack[] = { 0, 8, 0x1008, ~0ull & ~15ull, 1ull << 47 | 16 };
+	uint64_t entry = fuzz_rnd(2) ? fuzz_address() : (1ull << 63) | fuzz_rnd(4096);
+	uint64_t stack = bad_stack[fuzz_rnd(5)];
+
+	if (entry < (1ull << 47) && stack >= 0x1000 && stack < (1ull << 47) && !(stack & 15))
+		stack |= 8;
+	FUZZ_CHECK(fuzz_do(RDOS_SYS_THREAD, entry, rng_next(&fz.rng), stack, 0, 0) == -RDOS_EINVAL,
+		   "THREAD with a bad entry or stack was not EINVAL");
+}
+
 void fuzz_known(uint64_t nr)
 {
 	switch (nr) {
@@ -458,6 +472,10 @@ void fuzz_known(uint64_t nr)
 		return fuzz_fork();
 	case RDOS_SYS_LIMITS:
 		return fuzz_limits();
+	case RDOS_SYS_THREAD:
+		return fuzz_thread();
+	case RDOS_SYS_THREAD_EXIT:
+		return; /* ends the caller, like EXIT: never fuzzed */
 	default: /* GETPID, YIELD, TICKS */
 		return fuzz_simple(nr);
 	}
