@@ -47,6 +47,12 @@ void mm_space_destroy(struct mm_space *s)
 		vm_space_destroy(&s->rdos);
 }
 
+const struct mm_work *mm_space_work(const struct mm_space *s)
+{
+	return s->design == MM_DESIGN_CARD1 ? s->card1.pt.env.work
+					    : s->rdos.env.work;
+}
+
 paddr_t mm_space_pml4(const struct mm_space *s)
 {
 	return s->design == MM_DESIGN_CARD1 ? s->card1.pt.pml4 : s->rdos.pml4;
