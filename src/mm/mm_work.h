@@ -42,4 +42,17 @@ struct mm_work {
 	uint64_t frames_freed;
 };
 
+/* Add to sum the work done between the readings then and now. */
+static inline void mm_work_add_since(struct mm_work *sum,
+				     const struct mm_work *now,
+				     const struct mm_work *then)
+{
+	sum->entries_read += now->entries_read - then->entries_read;
+	sum->entries_written += now->entries_written - then->entries_written;
+	sum->tables_visited += now->tables_visited - then->tables_visited;
+	sum->nodes_visited += now->nodes_visited - then->nodes_visited;
+	sum->frames_alloc += now->frames_alloc - then->frames_alloc;
+	sum->frames_freed += now->frames_freed - then->frames_freed;
+}
+
 #endif
