@@ -176,11 +176,12 @@ $(BUILD)/bench/bench_pe: tests/bench/bench_pe.c tests/bench/bench_common.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(filter %.c,$^) -o $@
 
-$(BUILD)/bench/replay: tests/bench/replay.c tests/bench/trace.c $(BENCH_MM_SRC) $(BENCH_HEADERS)
+$(BUILD)/bench/replay: tests/bench/replay.c tests/bench/trace.c src/lib/maps_trace.c \
+		$(BENCH_MM_SRC) $(BENCH_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(filter %.c,$^) -o $@
 
-$(BUILD)/bench/replay_linux: tests/bench/replay_linux.c tests/bench/trace.c \
+$(BUILD)/bench/replay_linux: tests/bench/replay_linux.c tests/bench/trace.c src/lib/maps_trace.c \
 		tests/bench/bench_common.c tests/host/host_panic.c $(BENCH_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(filter %.c,$^) -o $@
