@@ -15,6 +15,7 @@
 #include "kernel/address_space.h"
 #include "kernel/cmdline.h"
 #include "kernel/frames.h"
+#include "kernel/kbench.h"
 #include "kernel/kmalloc.h"
 #include "kernel/ktest.h"
 #include "kernel/page_fault.h"
@@ -114,6 +115,8 @@ void kmain(uint32_t magic, paddr_t info_pa)
 	syscall_init();
 	sched_init();
 	ktest_set_leak_counter(free_frames_settled);
+	if (kbench_mode())
+		kbench_run(&boot_info_storage);
 	if (ktest_mode()) {
 		console_quiet_screen();
 		ktest_run();
