@@ -31,7 +31,10 @@
  * is empty again.
  * Invariant: every timed pass does exactly the probe's work (same phases,
  * ops and counts), else the benchmark panics: a pass whose work depends
- * on the passes before it would not be a repeated measurement.
+ * on the passes before it would not be a repeated measurement.  The one
+ * exception: card1's nodes visited in a space kept across passes, whose
+ * tree holds the same VMAs but not the same shape (bench_mm.c); the
+ * rows give the probe's.
  */
 #ifndef BENCH_MM_H
 #define BENCH_MM_H
