@@ -168,6 +168,29 @@ static void row(const char *w, enum mm_design d, const char *phase,
 		value, unit);
 }
 
+/* The first pass's counts of phase p: the host study's metric names. */
+static void print_counts(const char *w, enum mm_design d,
+			 const struct kb_phase *p)
+{
+	const struct {
+		const char *what, *unit;
+		uint64_t value;
+	} rows[] = {
+		{ "ops", "ops", p->ops },
+		{ "entries_read", "entries", p->work.entries_read },
+		{ "entries_written", "entries", p->work.entries_written },
+		{ "table_visits", "tables", p->work.tables_visited },
+		{ "nodes_visited", "nodes", p->work.nodes_visited },
+		{ "frames_alloc", "frames", p->work.frames_alloc },
+		{ "frames_freed", "frames", p->work.frames_freed },
+		{ "table_bytes", "bytes", p->table_bytes },
+		{ "vma_bytes", "bytes", p->vma_bytes },
+	};
+
+	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		row(w, d, p->name, rows[i].what, rows[i].value, rows[i].unit);
+}
+
 static void print_runs(const char *w, const struct kb_run runs[KB_REPS])
 {
 	_Static_assert(KB_REPS == 3, "median3 takes the median of 3 passes");
@@ -179,21 +202,7 @@ static void print_runs(const char *w, const struct kb_run runs[KB_REPS])
 		    median3(p->cycles, runs[1].phase[i].cycles,
 			    runs[2].phase[i].cycles),
 		    "cycles");
-		row(w, d, p->name, "ops", p->ops, "ops");
-		row(w, d, p->name, "entries_read", p->work.entries_read,
-		    "entries");
-		row(w, d, p->name, "entries_written", p->work.entries_written,
-		    "entries");
-		row(w, d, p->name, "table_visits", p->work.tables_visited,
-		    "tables");
-		row(w, d, p->name, "nodes_visited", p->work.nodes_visited,
-		    "nodes");
-		row(w, d, p->name, "frames_alloc", p->work.frames_alloc,
-		    "frames");
-		row(w, d, p->name, "frames_freed", p->work.frames_freed,
-		    "frames");
-		row(w, d, p->name, "table_bytes", p->table_bytes, "bytes");
-		row(w, d, p->name, "vma_bytes", p->vma_bytes, "bytes");
+		print_counts(w, d, p);
 	}
 }
 

@@ -192,6 +192,16 @@ static void background(struct mm_space *s, uint64_t bg)
 	}
 }
 
+/* The phase name: FAULT_PAGES faults on s from va, each giving want. */
+static void fault_phase(struct kb_run *r, struct mm_space *s,
+			const char *name, vaddr_t va, unsigned pf,
+			enum vm_fault_result want)
+{
+	kb_begin(r);
+	kb_touch(s, va, FAULT_PAGES, 1, pf, want);
+	kb_end(r, name, FAULT_PAGES);
+}
+
 static void fault_pass(struct kb_run *r, const void *arg)
 {
 	/* the top of the space: the allocator fills it from the bottom */
@@ -204,18 +214,10 @@ static void fault_pass(struct kb_run *r, const void *arg)
 	kb_must(mm_reserve_image(s, FAULT_PAGES, KB_PROT, KB_IMAGE_SEL, 0,
 				 &image),
 		"reserve image");
-	kb_begin(r);
-	kb_touch(s, anon, FAULT_PAGES, 1, KB_PF_WRITE, VM_FAULT_HANDLED);
-	kb_end(r, "demand_zero", FAULT_PAGES);
-	kb_begin(r);
-	kb_touch(s, anon, FAULT_PAGES, 1, KB_PF_WRITE, VM_FAULT_HANDLED);
-	kb_end(r, "present", FAULT_PAGES);
-	kb_begin(r);
-	kb_touch(s, image, FAULT_PAGES, 1, VM_PF_USER, VM_FAULT_HANDLED);
-	kb_end(r, "image", FAULT_PAGES);
-	kb_begin(r);
-	kb_touch(s, nowhere, FAULT_PAGES, 1, KB_PF_WRITE, VM_FAULT_FREE);
-	kb_end(r, "unreserved", FAULT_PAGES);
+	fault_phase(r, s, "demand_zero", anon, KB_PF_WRITE, VM_FAULT_HANDLED);
+	fault_phase(r, s, "present", anon, KB_PF_WRITE, VM_FAULT_HANDLED);
+	fault_phase(r, s, "image", image, VM_PF_USER, VM_FAULT_HANDLED);
+	fault_phase(r, s, "unreserved", nowhere, KB_PF_WRITE, VM_FAULT_FREE);
 }
 
 /* Touched pages forked; the parent's writes copy, then the child's
@@ -229,14 +231,10 @@ static void cow_pass(struct kb_run *r, const void *arg)
 	kb_must(mm_reserve(&r->space, FAULT_PAGES, KB_PROT, &va), "reserve");
 	kb_touch(&r->space, va, FAULT_PAGES, 1, KB_PF_WRITE, VM_FAULT_HANDLED);
 	kb_must(mm_fork(&r->space, &child), "fork");
-	kb_begin(r);
-	kb_touch(&r->space, va, FAULT_PAGES, 1, KB_PF_WRITE | VM_PF_PRESENT,
-		 VM_FAULT_HANDLED);
-	kb_end(r, "cow_copy", FAULT_PAGES);
-	kb_begin(r);
-	kb_touch(&child, va, FAULT_PAGES, 1, KB_PF_WRITE | VM_PF_PRESENT,
-		 VM_FAULT_HANDLED);
-	kb_end(r, "cow_in_place", FAULT_PAGES);
+	fault_phase(r, &r->space, "cow_copy", va, KB_PF_WRITE | VM_PF_PRESENT,
+		    VM_FAULT_HANDLED);
+	fault_phase(r, &child, "cow_in_place", va, KB_PF_WRITE | VM_PF_PRESENT,
+		    VM_FAULT_HANDLED);
 	mm_space_destroy(&child);
 }
 
