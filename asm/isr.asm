@@ -7,12 +7,21 @@
 ; trap_dispatch(frame) and returns with iretq.  Interrupts from ring 3 swap GS
 ; so the kernel always finds its per-CPU data through GS.
 ;
+; RFLAGS.AC: interrupt and exception delivery in 64-bit mode clears IF
+; (interrupt gates), TF, NT and RF, but not AC (Intel SDM vol. 2, INT n,
+; "Operation"; only real mode clears it), and ring 3 may set AC with popf.
+; With AC set and SMAP on, the kernel may touch user pages at will; so every
+; entry, from ring 3 or from inside probe_copy (which runs with AC set),
+; clears it before any C code runs.  iretq restores the interrupted AC from
+; the frame.  CLAC is an invalid opcode without SMAP, hence smap_enabled
+; (without SMAP, AC means nothing in ring 0).
+;
 ; Stack alignment: the CPU aligns RSP to 16 before pushing its 5-quadword
 ; frame; error code + vector + 15 registers make 22 quadwords in all, so RSP
 ; is 16-byte aligned at the call, as the SysV ABI requires.
 
 section .text
-extern trap_dispatch
+extern trap_dispatch, smap_enabled
 
 %macro ISR_NOERR 1
 isr_stub_%1:
@@ -57,6 +66,10 @@ isr_common:
 	push r14
 	push r15
 	cld
+	cmp byte [rel smap_enabled], 0
+	je .ac_clear
+	clac
+.ac_clear:
 	test qword [rsp + FRAME_CS], 3
 	jz .from_kernel
 	swapgs

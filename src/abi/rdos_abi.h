@@ -33,8 +33,13 @@ enum rdos_syscall {
 	RDOS_SYS_VMMAP = 13,    /* (int64 pid, uint64 from, struct rdos_vmrun *out, uint64 max) -> count */
 	RDOS_SYS_GETARGS = 14,  /* (char *buf, uint64 size) -> length of the argument string */
 	RDOS_SYS_FORK = 15,     /* () -> child's pid in the parent, 0 in the child */
+	RDOS_SYS_LIMITS = 16,   /* (uint64 max_reserved, uint64 max_present, struct rdos_limits *out) -> 0 */
+	RDOS_SYS_TICKS = 17,    /* () -> timer ticks since boot, RDOS_TICKS_PER_SECOND a second */
 	RDOS_SYS_COUNT
 };
+
+/* The rate of the clock TICKS reads (and SLEEP rounds up to). */
+#define RDOS_TICKS_PER_SECOND 100
 
 /* Protection bits for RESERVE and PROTECT (read is always allowed). */
 #define RDOS_PROT_READ 0u
@@ -50,7 +55,7 @@ enum rdos_syscall {
 enum rdos_error {
 	RDOS_EFAULT = 1,  /* a pointer or buffer is not valid user memory */
 	RDOS_EINVAL = 2,  /* an argument is out of range */
-	RDOS_ENOMEM = 3,  /* out of physical memory or a per-process limit */
+	RDOS_ENOMEM = 3,  /* out of physical memory */
 	RDOS_ENOSPACE = 4, /* no free run of virtual addresses that large */
 	RDOS_EBUSY = 5,   /* fixed address overlaps an existing reservation */
 	RDOS_ENOENT = 6,  /* no program or process by that name or id */
@@ -58,7 +63,8 @@ enum rdos_error {
 	RDOS_ENOSYS = 8,  /* no such system call */
 	RDOS_ENOEXEC = 9, /* the program image is malformed */
 	RDOS_ERANGE = 10, /* not a whole reservation (release) */
-	RDOS_ELIMIT = 11, /* too many processes */
+	RDOS_ELIMIT = 11, /* a limit: too many processes, or the caller's own
+			     reserved-page limit (LIMITS) */
 };
 
 /* Exit status of a process killed by the kernel (fault, bad instruction). */
@@ -77,6 +83,20 @@ struct rdos_memstat {
 	uint64_t share_table_bytes; /* system: their reference-count table (0 if none) */
 	uint64_t cow_copies;        /* system: copy-on-write faults that copied */
 	uint64_t cow_in_place;      /* system: ... that made the page writable in place */
+};
+
+/*
+ * LIMITS: a process's own memory limits, in pages, and its usage now.  A
+ * limit can only be lowered; RDOS_LIMIT_KEEP as an argument keeps it.
+ * Children (SPAWN and FORK) start with their parent's limits.
+ */
+#define RDOS_LIMIT_KEEP UINT64_MAX
+
+struct rdos_limits {
+	uint64_t max_reserved_pages; /* RESERVE past it: -RDOS_ELIMIT */
+	uint64_t max_present_pages;  /* a touch past it: the process is killed */
+	uint64_t reserved_pages;     /* pages reserved now, present or not */
+	uint64_t present_pages;      /* pages with a frame now */
 };
 
 #define RDOS_PROC_NAME_MAX 32

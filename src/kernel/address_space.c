@@ -23,6 +23,7 @@ static struct vm_space kernel_vm;
 static struct spinlock kernel_space_lock = SPINLOCK_INIT("kernel_vm page tables");
 static struct mm_space *current_user_space;
 static enum mm_design default_design = MM_DESIGN_RDOS;
+static struct vm_limits default_limits;
 
 static void *env_phys_to_virt(void *ctx, paddr_t pa)
 {
@@ -93,6 +94,20 @@ void address_space_share_stats(struct rdos_memstat *st)
 	st->cow_in_place = s.cow_in_place;
 }
 
+/* Defaults from the command line, else a quarter of RAM is kept back from
+ * any one process (for the kernel and the others) and 4 TiB reservable. */
+static void limits_init(void)
+{
+	default_limits = (struct vm_limits){
+		.max_reserved = ADDRESS_SPACE_MAX_RESERVED,
+		.max_present = frame_counters().usable / 4 * 3,
+	};
+	cmdline_u64("proc_max_reserved", &default_limits.max_reserved);
+	cmdline_u64("proc_max_present", &default_limits.max_present);
+	kprintf("vm: a process may reserve %lu pages and have %lu present\n",
+		default_limits.max_reserved, default_limits.max_present);
+}
+
 void address_space_init(void)
 {
 	enum vm_status s = vm_space_init_kernel(&kernel_vm, &machine_env.vm, paging_kernel_pml4(),
@@ -105,6 +120,7 @@ void address_space_init(void)
 		default_design = MM_DESIGN_CARD1;
 	kprintf("vm: processes use the %s design by default\n",
 		default_design == MM_DESIGN_CARD1 ? "Card 1 (VMA tree)" : "rdos (page tables)");
+	limits_init();
 }
 
 const struct mm_env *address_space_env(void)
@@ -115,6 +131,33 @@ const struct mm_env *address_space_env(void)
 enum mm_design address_space_default_design(void)
 {
 	return default_design;
+}
+
+struct vm_limits address_space_default_limits(void)
+{
+	return default_limits;
+}
+
+int64_t address_space_error(enum vm_status st)
+{
+	switch (st) {
+	case VM_OK:
+		return 0;
+	case VM_ERR_NO_MEMORY:
+		return -RDOS_ENOMEM;
+	case VM_ERR_NO_SPACE:
+		return -RDOS_ENOSPACE;
+	case VM_ERR_BUSY:
+		return -RDOS_EBUSY;
+	case VM_ERR_NOT_START:
+	case VM_ERR_WRONG_SIZE:
+	case VM_ERR_NOT_RESERVED:
+		return -RDOS_ERANGE;
+	case VM_ERR_LIMIT:
+		return -RDOS_ELIMIT;
+	default:
+		return -RDOS_EINVAL;
+	}
 }
 
 enum vm_status address_space_create(struct mm_space *s, enum mm_design design)

@@ -21,6 +21,16 @@ void address_space_init(void);
 const struct mm_env *address_space_env(void);
 /* The design new processes get unless spawn asks (command line vm=card1). */
 enum mm_design address_space_default_design(void);
+/*
+ * The limits of a process the kernel itself spawns (its descendants
+ * inherit theirs, docs/security.md): ADDRESS_SPACE_MAX_RESERVED pages
+ * reserved, three quarters of the usable frames present; the command line
+ * overrides them with proc_max_reserved=PAGES, proc_max_present=PAGES.
+ */
+#define ADDRESS_SPACE_MAX_RESERVED (1ull << 30) /* 4 TiB: 1/32 of user space */
+struct vm_limits address_space_default_limits(void);
+/* The ABI's error (-RDOS_E*) for a VM status; 0 for VM_OK. */
+int64_t address_space_error(enum vm_status st);
 /* A user space of the given design sharing the kernel half. */
 enum vm_status address_space_create(struct mm_space *s, enum mm_design design);
 struct vm_space *kernel_space(void);

@@ -42,6 +42,26 @@ bool cmdline_has_flag(const char *flag)
 	return cmdline_find(flag, strlen(flag), false, NULL, NULL);
 }
 
+bool cmdline_u64(const char *key, uint64_t *out)
+{
+	char buf[24]; /* 2^64 - 1 has 20 digits */
+	uint64_t v = 0;
+
+	/* a value that fills buf may have been cut short: refused */
+	if (!cmdline_value(key, buf, sizeof(buf)) || buf[0] == '\0' ||
+	    strlen(buf) == sizeof(buf) - 1)
+		return false;
+	for (const char *c = buf; *c; c++) {
+		uint64_t digit = (uint64_t)(*c - '0');
+
+		if (*c < '0' || *c > '9' || v > (UINT64_MAX - digit) / 10)
+			return false;
+		v = v * 10 + digit;
+	}
+	*out = v;
+	return true;
+}
+
 bool cmdline_value(const char *key, char *buf, size_t size)
 {
 	const char *value;

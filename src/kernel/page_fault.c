@@ -8,8 +8,9 @@
  *  2. Not handled, and the faulting instruction is a probe: resume at its
  *     fixup, which reports the failure to the probe's caller.
  *  3. Otherwise a one-line diagnosis (address, access, reason, entry
- *     state): a user fault kills the process and the kernel goes on; a
- *     kernel fault is a bug, so the full state follows and the kernel stops.
+ *     state; over the present-page limit, the limit): a user fault kills
+ *     the process and the kernel goes on; a kernel fault is a bug, so the
+ *     full state follows and the kernel stops.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/layout.h"
@@ -23,6 +24,7 @@
 #include "lib/format.h"
 
 #define STATE_LINE_MAX 96
+#define REASON_MAX 64
 
 static struct page_fault_record last_fault;
 
@@ -60,6 +62,19 @@ static bool kernel_violates_user_page(const struct trap_frame *f, uint64_t addr,
 		 !(f->error_code & PF_INSTRUCTION));
 }
 
+/* The result's name; for VM_FAULT_LIMIT with the limit, so that the one
+ * line says which limit the process ran into. */
+static void reason_format(enum vm_fault_result r, char *buf, size_t len)
+{
+	struct mm_space *space = address_space_current();
+
+	if (r == VM_FAULT_LIMIT && space)
+		format_buf(buf, len, "%s (present-page limit %lu)", vm_fault_result_name(r),
+			   mm_limits(space).max_present);
+	else
+		format_buf(buf, len, "%s", vm_fault_result_name(r));
+}
+
 static enum vm_fault_result resolve(const struct trap_frame *f, uint64_t addr,
 				    struct vm_state *before)
 {
@@ -73,7 +88,7 @@ static void page_fault_handler(struct trap_frame *frame)
 	uint64_t addr = read_cr2(), resume;
 	struct vm_state before = { 0 };
 	enum vm_fault_result r = resolve(frame, addr, &before);
-	char state[STATE_LINE_MAX], line[2 * STATE_LINE_MAX];
+	char state[STATE_LINE_MAX], reason[REASON_MAX], line[3 * STATE_LINE_MAX];
 
 	if (r == VM_FAULT_HANDLED)
 		return;
@@ -87,10 +102,10 @@ static void page_fault_handler(struct trap_frame *frame)
 	    probe_exec_recover(&frame->rip, &frame->rsp))
 		return;
 	vm_state_format(&before, state, sizeof(state));
+	reason_format(r, reason, sizeof(reason));
 	format_buf(line, sizeof(line), "page fault at %p (%s, %s mode, rip %p): %s; entry: %s",
 		   (void *)addr, access_name(frame->error_code),
-		   trap_from_user(frame) ? "user" : "kernel", (void *)frame->rip,
-		   vm_fault_result_name(r), state);
+		   trap_from_user(frame) ? "user" : "kernel", (void *)frame->rip, reason, state);
 	if (trap_from_user(frame))
 		process_kill_current(line);
 	kprintf("\n%s\n", line);

@@ -90,9 +90,10 @@ static struct process *process_alloc(void)
 static int64_t stack_reserve(struct mm_space *s, vaddr_t *top)
 {
 	vaddr_t base;
+	enum vm_status st = mm_reserve(s, USER_STACK_PAGES + 1, VM_PROT_WRITE | VM_PROT_USER, &base);
 
-	if (mm_reserve(s, USER_STACK_PAGES + 1, VM_PROT_WRITE | VM_PROT_USER, &base) != VM_OK)
-		return -RDOS_ENOMEM;
+	if (st != VM_OK)
+		return address_space_error(st);
 	if (mm_guard(s, base, 1) != VM_OK)
 		panic("stack_reserve: guard on a fresh reservation failed");
 	*top = base + (USER_STACK_PAGES + 1) * PAGE_SIZE;
@@ -110,14 +111,24 @@ static enum mm_design design_of(uint32_t spawn_flags)
 	return address_space_default_design();
 }
 
+/* A process starts with its parent's limits, the kernel's children with
+ * the defaults; so a process can never give its children more. */
+static struct vm_limits inherited_limits(struct process *parent)
+{
+	struct mm_space *s = process_space(parent);
+
+	return s ? mm_limits(s) : address_space_default_limits();
+}
+
 /* Address space, program image, stack and thread of a new process. */
 static int64_t process_build(struct process *p, const char *name, uint32_t flags)
 {
-	vaddr_t entry, stack_top;
+	vaddr_t entry, stack_top = 0; /* set when err stays 0 */
 	int64_t err;
 
 	if (address_space_create(&p->space, design_of(flags)) != VM_OK)
 		return -RDOS_ENOMEM;
+	mm_set_limits(&p->space, inherited_limits(p->parent));
 	err = program_load(&p->space, name, &p->image, flags & PROCESS_SPAWN_RELOCATE, &entry);
 	if (err == 0)
 		err = stack_reserve(&p->space, &stack_top);
@@ -155,6 +166,7 @@ int64_t process_fork(const struct trap_frame *frame)
 {
 	struct process *parent = process_current(), *child = process_alloc();
 	struct trap_frame child_frame = *frame;
+	enum vm_status st;
 
 	if (!child)
 		return -RDOS_ELIMIT;
@@ -162,9 +174,10 @@ int64_t process_fork(const struct trap_frame *frame)
 				   .image = parent->image };
 	copy_string(child->name, parent->name, sizeof(child->name));
 	copy_string(child->args, parent->args, sizeof(child->args));
-	if (mm_fork(&parent->space, &child->space) != VM_OK) {
+	st = mm_fork(&parent->space, &child->space);
+	if (st != VM_OK) {
 		child->state = PROCESS_FREE;
-		return -RDOS_ENOMEM;
+		return address_space_error(st);
 	}
 	child_frame.rax = 0; /* fork returns 0 in the child */
 	if (!thread_create_user_frame(child, &child_frame)) {

@@ -8,6 +8,7 @@
  */
 #include "abi/rdos_abi.h"
 #include "arch/x86_64/layout.h"
+#include "kernel/address_space.h"
 #include "kernel/printk.h"
 #include "kernel/program.h"
 #include "lib/string.h"
@@ -110,6 +111,7 @@ int64_t program_load(struct mm_space *space, const char *name, struct program_im
 {
 	struct program_image *img = image_alloc();
 	enum pe_status pst;
+	enum vm_status st;
 
 	*out = img;
 	if (!img)
@@ -126,8 +128,9 @@ int64_t program_load(struct mm_space *space, const char *name, struct program_im
 	}
 	if (!selector_register(img))
 		return -RDOS_ELIMIT;
-	if (reserve_image(space, img) != VM_OK)
-		return -RDOS_ENOMEM; /* the caller destroys the space */
+	st = reserve_image(space, img);
+	if (st != VM_OK)
+		return address_space_error(st); /* the caller destroys the space */
 	*entry = img->load_base + img->pe.entry_rva;
 	return 0;
 }

@@ -10,9 +10,9 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/pic.h"
-#include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/address_space.h"
+#include "kernel/console_in.h"
 #include "kernel/frames.h"
 #include "kernel/kmalloc.h"
 #include "kernel/printk.h"
@@ -31,26 +31,6 @@
 #define VMMAP_MAX 128
 
 typedef int64_t (*syscall_fn)(const struct trap_frame *f);
-
-static int64_t vm_error(enum vm_status s)
-{
-	switch (s) {
-	case VM_OK:
-		return 0;
-	case VM_ERR_NO_MEMORY:
-		return -RDOS_ENOMEM;
-	case VM_ERR_NO_SPACE:
-		return -RDOS_ENOSPACE;
-	case VM_ERR_BUSY:
-		return -RDOS_EBUSY;
-	case VM_ERR_NOT_START:
-	case VM_ERR_WRONG_SIZE:
-	case VM_ERR_NOT_RESERVED:
-		return -RDOS_ERANGE;
-	default:
-		return -RDOS_EINVAL;
-	}
-}
 
 static int64_t sys_exit(const struct trap_frame *f)
 {
@@ -78,39 +58,16 @@ static int64_t sys_write(const struct trap_frame *f)
 	return (int64_t)len;
 }
 
-/* Polls COM1, sleeping a tick between polls, echoing what it reads. */
-static char console_read_char(void)
-{
-	int c;
-
-	while ((c = serial_try_getc()) < 0)
-		thread_sleep(1);
-	return c == '\r' ? '\n' : (char)c;
-}
-
 static int64_t sys_read_line(const struct trap_frame *f)
 {
 	char line[WRITE_CHUNK];
-	uint64_t buf = f->rdi, size = f->rsi, n = 0;
-	char c;
+	uint64_t buf = f->rdi, size = f->rsi, n;
 
 	if (size == 0)
 		return -RDOS_EINVAL;
 	if (user_buffer_check(buf, size, true))
 		return -RDOS_EFAULT;
-	if (size > sizeof(line))
-		size = sizeof(line);
-	while ((c = console_read_char()) != '\n') {
-		if ((c == '\b' || c == 0x7f) && n > 0) {
-			n--;
-			kprintf("\b \b");
-		} else if (c >= ' ' && n + 1 < size) {
-			line[n++] = c;
-			kprintf("%c", c);
-		}
-	}
-	kprintf("\n");
-	line[n] = '\0';
+	n = console_read_line(line, size < sizeof(line) ? size : sizeof(line));
 	return copy_to_user(buf, line, n + 1) ? -RDOS_EFAULT : (int64_t)n;
 }
 
@@ -141,15 +98,15 @@ static int64_t sys_reserve(const struct trap_frame *f)
 	if (fixed && !pages_ok(fixed, npages))
 		return -RDOS_EINVAL;
 	if (fixed)
-		return vm_error(mm_reserve_at(s, fixed, npages, prot)) ?: (int64_t)fixed;
-	return vm_error(mm_reserve(s, npages, prot, &va)) ?: (int64_t)va;
+		return address_space_error(mm_reserve_at(s, fixed, npages, prot)) ?: (int64_t)fixed;
+	return address_space_error(mm_reserve(s, npages, prot, &va)) ?: (int64_t)va;
 }
 
 static int64_t sys_release(const struct trap_frame *f)
 {
 	if (!pages_ok(f->rdi, f->rsi))
 		return -RDOS_EINVAL;
-	return vm_error(mm_release(process_space(process_current()), f->rdi, f->rsi));
+	return address_space_error(mm_release(process_space(process_current()), f->rdi, f->rsi));
 }
 
 static int64_t sys_protect(const struct trap_frame *f)
@@ -158,7 +115,7 @@ static int64_t sys_protect(const struct trap_frame *f)
 
 	if (!pages_ok(f->rdi, f->rsi) || !prot_from_user(f->rdx, &prot))
 		return -RDOS_EINVAL;
-	return vm_error(mm_protect(process_space(process_current()), f->rdi, f->rsi, prot));
+	return address_space_error(mm_protect(process_space(process_current()), f->rdi, f->rsi, prot));
 }
 
 static int64_t sys_spawn(const struct trap_frame *f)
@@ -205,6 +162,12 @@ static int64_t sys_yield(const struct trap_frame *f)
 	(void)f;
 	thread_yield();
 	return 0;
+}
+
+static int64_t sys_ticks(const struct trap_frame *f)
+{
+	(void)f;
+	return (int64_t)sched_ticks();
 }
 
 static int64_t sys_sleep(const struct trap_frame *f)
@@ -272,6 +235,35 @@ static int64_t sys_vmmap(const struct trap_frame *f)
 	return copy_to_user(f->rdx, runs, n * sizeof(runs[0])) ?: (int64_t)n;
 }
 
+/* A limit in an argument: the new value, or the old one for KEEP; false if
+ * it would raise the limit. */
+static bool lowered(uint64_t arg, uint64_t old, uint64_t *out)
+{
+	*out = arg == RDOS_LIMIT_KEEP ? old : arg;
+	return *out <= old;
+}
+
+static int64_t sys_limits(const struct trap_frame *f)
+{
+	struct mm_space *s = process_space(process_current());
+	struct vm_limits now = mm_limits(s), want;
+	struct vm_usage u;
+	struct rdos_limits out;
+
+	if (user_buffer_check(f->rdx, sizeof(out), true))
+		return -RDOS_EFAULT;
+	if (!lowered(f->rdi, now.max_reserved, &want.max_reserved) ||
+	    !lowered(f->rsi, now.max_present, &want.max_present))
+		return -RDOS_EINVAL;
+	/* out is written first: a failed copy changes nothing */
+	u = mm_usage(s);
+	out = (struct rdos_limits){ want.max_reserved, want.max_present, u.reserved, u.present };
+	if (copy_to_user(f->rdx, &out, sizeof(out)))
+		return -RDOS_EFAULT;
+	mm_set_limits(s, want);
+	return 0;
+}
+
 static int64_t sys_getargs(const struct trap_frame *f)
 {
 	const char *args = process_current()->args;
@@ -297,7 +289,11 @@ static const syscall_fn syscall_table[RDOS_SYS_COUNT] = {
 	[RDOS_SYS_SLEEP] = sys_sleep,	      [RDOS_SYS_MEMSTAT] = sys_memstat,
 	[RDOS_SYS_PROCLIST] = sys_proclist,   [RDOS_SYS_VMMAP] = sys_vmmap,
 	[RDOS_SYS_GETARGS] = sys_getargs,     [RDOS_SYS_FORK] = sys_fork,
+	[RDOS_SYS_LIMITS] = sys_limits,
+	[RDOS_SYS_TICKS] = sys_ticks,
 };
+
+_Static_assert(TIMER_HZ == RDOS_TICKS_PER_SECOND, "TICKS reads the timer the ABI promises");
 
 static void syscall_entry(struct trap_frame *f)
 {

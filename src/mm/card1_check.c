@@ -1,7 +1,8 @@
 /*
  * card1_check.c - recompute every invariant of a card1 space: the AA
  * shape, order and summaries of the VMA tree, the VMAs' fields, and the
- * page tables (present leaves only, each inside a VMA that allows it).
+ * page tables (present leaves only, each inside a VMA that allows it),
+ * and the usage counters against the VMAs' pages and the present leaves.
  *
  * Summaries are recomputed from the VMAs themselves, never read to decide
  * anything, so a stale max_gap is found.  Used after every step of the
@@ -181,5 +182,7 @@ const char *card1_check_invariants(const struct card1_space *s,
 	if (c.why == NULL)
 		check_table(&c, vm_table_peek(pt, pt->pml4), VM_TOP_LEVEL, pt->lo,
 			    pt->hi);
+	if (c.why == NULL && vm_usage_mismatch(pt, &c.stats->vm))
+		fail(&c, pt->lo, vm_usage_mismatch(pt, &c.stats->vm));
 	return c.why;
 }

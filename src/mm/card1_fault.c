@@ -6,8 +6,8 @@
  * The ladder is the rdos core's (vm_fault), rung for rung: outside, free,
  * guard, protection, present (copy-on-write or a stale TLB entry), fill.
  * A present page goes to the rdos core's vm_fault, which decides on the
- * leaf; any other page is decided by its VMA, and the fill makes the page
- * tables down to the leaf.  A failed fill frees the tables it made
+ * leaf; any other page is decided by its VMA, and the fill (counted
+ * against the present limit first) makes the page tables down to the leaf.  A failed fill frees the tables it made
  * (nothing changed), which is why faults on one space are serialised in
  * this design (card1.h).
  */
@@ -123,6 +123,21 @@ static enum vm_fault_result fill(struct card1_space *s,
 	return VM_FAULT_HANDLED;
 }
 
+/* The fill rung, counted against the present limit before anything is
+ * taken (as in the rdos core); the count goes back if the fill fails. */
+static enum vm_fault_result fill_counted(struct card1_space *s,
+					 const struct card1_vma *v, vaddr_t va)
+{
+	enum vm_fault_result r;
+
+	if (!vm_usage_take_present(&s->pt))
+		return VM_FAULT_LIMIT;
+	r = fill(s, v, va);
+	if (r != VM_FAULT_HANDLED)
+		vm_usage_give_present(&s->pt);
+	return r;
+}
+
 enum vm_fault_result card1_fault(struct card1_space *s, vaddr_t va,
 				 unsigned pf, struct vm_state *before)
 {
@@ -144,7 +159,7 @@ enum vm_fault_result card1_fault(struct card1_space *s, vaddr_t va,
 		return VM_FAULT_GUARD;
 	if (access_denied(v->prot, pf))
 		return VM_FAULT_PROTECTION;
-	return fill(s, v, va);
+	return fill_counted(s, v, va);
 }
 
 enum vm_status card1_query(const struct card1_space *s, vaddr_t va,

@@ -40,12 +40,13 @@ enum vm_status card1_fork(struct card1_space *parent,
 
 	if (!pt->share)
 		return VM_ERR_INVALID;
+	if (!vm_usage_within_limits(pt))
+		return VM_ERR_LIMIT;
 	st = card1_space_init_user(child, &pt->env, &parent->alloc, pt->lo,
 				   pt->hi, pt);
 	if (st != VM_OK)
 		return st;
-	child->pt.cursor = pt->cursor;
-	child->pt.share = pt->share;
+	vm_fork_inherit(pt, &child->pt);
 	child->root = clone_subtree(child, parent->root, &ok);
 	st = ok ? vm_fork_tables(&parent->pt, &child->pt) : VM_ERR_NO_MEMORY;
 	if (st != VM_OK)

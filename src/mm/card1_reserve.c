@@ -4,8 +4,9 @@
  * summaries instead of the page tables.
  *
  * Nothing is written to the page tables: a reservation costs one node.
- * The node is the only allocation, taken after every check, so an out of
- * memory leaves the space as it was (the cursor included).
+ * The node is the only allocation, taken after every check (the
+ * reserved-page limit included, as in the rdos core), so an out of memory
+ * leaves the space as it was (the cursor included).
  */
 #include "mm/card1_internal.h"
 
@@ -71,6 +72,8 @@ static enum vm_status reserve_vma(struct card1_space *s,
 	if (vm_check_prot(&s->pt, prot) != VM_OK || npages == 0)
 		return VM_ERR_INVALID;
 	st = place(s, fixed, &va, npages, &end);
+	if (st == VM_OK && !vm_usage_fits_reserve(&s->pt, npages))
+		st = VM_ERR_LIMIT;
 	if (st != VM_OK)
 		return st;
 	v = card1_vma_new(s);
@@ -82,6 +85,7 @@ static enum vm_status reserve_vma(struct card1_space *s,
 	v->end = end;
 	v->flags = CARD1_VMA_START;
 	card1_tree_insert(s, v);
+	s->pt.usage.reserved += npages;
 	if (!fixed)
 		s->pt.cursor = end < s->pt.hi ? end : s->pt.lo;
 	if (out_va)

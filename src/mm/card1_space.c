@@ -97,5 +97,6 @@ enum vm_status card1_release(struct card1_space *s, vaddr_t va,
 		card1_vma_free(s, v);
 	}
 	vm_clear_range(&s->pt, va, end, true);
+	s->pt.usage.reserved -= npages;
 	return VM_OK;
 }

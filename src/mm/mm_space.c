@@ -47,15 +47,37 @@ void mm_space_destroy(struct mm_space *s)
 		vm_space_destroy(&s->rdos);
 }
 
+/* The page-table side: the vm_space that holds the PML4, the environment
+ * (work counts), usage and limits. */
+static const struct vm_space *tables_of(const struct mm_space *s)
+{
+	return s->design == MM_DESIGN_CARD1 ? &s->card1.pt : &s->rdos;
+}
+
 const struct mm_work *mm_space_work(const struct mm_space *s)
 {
-	return s->design == MM_DESIGN_CARD1 ? s->card1.pt.env.work
-					    : s->rdos.env.work;
+	return tables_of(s)->env.work;
 }
 
 paddr_t mm_space_pml4(const struct mm_space *s)
 {
-	return s->design == MM_DESIGN_CARD1 ? s->card1.pt.pml4 : s->rdos.pml4;
+	return tables_of(s)->pml4;
+}
+
+struct vm_usage mm_usage(const struct mm_space *s)
+{
+	return vm_usage(tables_of(s));
+}
+
+struct vm_limits mm_limits(const struct mm_space *s)
+{
+	return tables_of(s)->limits;
+}
+
+void mm_set_limits(struct mm_space *s, struct vm_limits limits)
+{
+	vm_set_limits(s->design == MM_DESIGN_CARD1 ? &s->card1.pt : &s->rdos,
+		      limits);
 }
 
 enum vm_status mm_reserve(struct mm_space *s, size_t npages, unsigned prot,

@@ -71,6 +71,12 @@ const struct mm_work *mm_space_work(const struct mm_space *s);
 /* The physical address of the space's PML4, for CR3. */
 paddr_t mm_space_pml4(const struct mm_space *s);
 
+/* Usage and limits of either design (struct vm_usage, struct vm_limits in
+ * vm.h): vm_usage and vm_set_limits, and the limits now. */
+struct vm_usage mm_usage(const struct mm_space *s);
+struct vm_limits mm_limits(const struct mm_space *s);
+void mm_set_limits(struct mm_space *s, struct vm_limits limits);
+
 enum vm_status mm_reserve(struct mm_space *s, size_t npages, unsigned prot,
 			  vaddr_t *out_va);
 enum vm_status mm_reserve_at(struct mm_space *s, vaddr_t va, size_t npages,

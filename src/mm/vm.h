@@ -77,6 +77,8 @@ enum vm_status {
 	VM_ERR_WRONG_SIZE,   /* release: size is not the reservation's size */
 	VM_ERR_NOT_RESERVED, /* protect/guard: a free page or another
 			        reservation in the range */
+	VM_ERR_LIMIT,        /* reserve: over the space's reserved-page limit;
+			        fork: the child would start over its limits */
 };
 
 const char *vm_status_name(enum vm_status st);
@@ -94,6 +96,34 @@ const char *vm_status_name(enum vm_status st);
 struct vm_share;
 
 /*
+ * The pages a space uses, kept by every call as it changes them: reserved
+ * counts the non-free pages (reserved, image, guard and present, as
+ * vm_stats.used_pages), present the present leaves (as
+ * vm_stats.present_pages; a frame fork shares counts in every space that
+ * maps it).  vm_check_invariants compares both with what its walk counts.
+ */
+struct vm_usage {
+	uint64_t reserved;
+	uint64_t present;
+};
+
+/*
+ * What a space may use, in pages (VM_LIMIT_NONE: no limit; a new space has
+ * none).  A reservation that would take usage.reserved past max_reserved
+ * fails with VM_ERR_LIMIT, a fault that would make one more page present
+ * past max_present is VM_FAULT_LIMIT; either changes nothing.  A
+ * copy-on-write copy is not checked: its page is present, so already
+ * counted (fork counts it in the child too).  A limit may be set below the
+ * usage: nothing held is taken away, nothing new is granted until the
+ * usage falls below it.
+ */
+#define VM_LIMIT_NONE UINT64_MAX
+struct vm_limits {
+	uint64_t max_reserved;
+	uint64_t max_present;
+};
+
+/*
  * An address space: the pages [lo, hi) under one PML4.  Entries outside the
  * range are never written.  Invariants (checked by vm_check_invariants):
  * every table below the range holds at least one non-free entry, except
@@ -101,7 +131,8 @@ struct vm_share;
  * a table pointer has FULL set exactly when no entry below it is free; an
  * upper-level reservation entry lies wholly inside [lo, hi) and never in a
  * kernel-half PML4 entry; every run of non-free pages begins with START;
- * a present leaf with PTE_COW is PTE_COUNTED and not writable.
+ * a present leaf with PTE_COW is PTE_COUNTED and not writable; usage
+ * counts exactly the non-free pages and the present leaves.
  */
 struct vm_space {
 	paddr_t pml4;
@@ -113,6 +144,9 @@ struct vm_space {
 	/* the frame-share table of this physical memory (mm/vm_share.h);
 	 * NULL: the space cannot fork (set by mm_space_init_user) */
 	struct vm_share *share;
+	/* usage.present changes in faults: atomic accesses only */
+	struct vm_usage usage;
+	struct vm_limits limits;
 };
 
 /*
@@ -143,11 +177,20 @@ enum vm_status vm_space_init_kernel(struct vm_space *s,
  */
 void vm_space_destroy(struct vm_space *s);
 
+/* The space's usage now; safe while faults run (see struct vm_usage). */
+struct vm_usage vm_usage(const struct vm_space *s);
+
+/* Replace the space's limits (struct vm_limits), under the writer side of
+ * its lock; the usage may already be over them. */
+void vm_set_limits(struct vm_space *s, struct vm_limits limits);
+
 /*
  * Reserve npages contiguous free pages with protection prot (VM_PROT_*),
  * next fit from the space's cursor, wrapping once.  The first page gets
  * the START mark.  No frame is taken: each page is filled on first touch.
  * VM_ERR_NO_SPACE if no run is free; the search itself never allocates.
+ * VM_ERR_LIMIT if npages more would pass limits.max_reserved; it is
+ * checked after the place is found, before anything is written.
  */
 enum vm_status vm_reserve(struct vm_space *s, size_t npages, unsigned prot,
 			  vaddr_t *out_va);
@@ -215,6 +258,7 @@ enum vm_fault_result {
 	VM_FAULT_PROTECTION,  /* write to read-only, exec on NX, user on kernel */
 	VM_FAULT_NO_MEMORY,   /* no frame or page table: nothing changed */
 	VM_FAULT_PROVIDER,    /* image page: provider missing or failed */
+	VM_FAULT_LIMIT,       /* a new present page would pass max_present */
 };
 
 const char *vm_fault_result_name(enum vm_fault_result r);
@@ -248,6 +292,11 @@ struct vm_state {
  * A write to a copy-on-write page is resolved here (docs/fork.md): the
  * frame's last mapping becomes writable in place, a frame still shared is
  * copied; VM_FAULT_NO_MEMORY if no frame for the copy (nothing changed).
+ * A page that needs a frame is first counted against limits.max_present:
+ * VM_FAULT_LIMIT, nothing changed, if the space has no room.  Under
+ * concurrent faults the count is taken before the frame is installed, so
+ * a fault racing another on the same page, one page below the limit, may
+ * get VM_FAULT_LIMIT while the other installs it.
  */
 enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
 			      struct vm_state *before);
@@ -283,7 +332,10 @@ struct vm_stats {
  * every level, image and guard pages are copied as they are; page tables
  * are copied, frames are not.  Parent must not run meanwhile (the writer
  * side of its lock: no fault on it).
- * VM_ERR_INVALID if parent has no share table or is not a user space.
+ * The child inherits parent's limits and starts with its usage.
+ * VM_ERR_INVALID if parent has no share table or is not a user space;
+ * VM_ERR_LIMIT, changing nothing, if parent's usage is over its limits
+ * (the child would start over them).
  * VM_ERR_NO_MEMORY (a table frame or share-table storage): child is not
  * created (nothing to destroy), every count is as before, and parent is
  * consistent and unchanged but for pages left copy-on-write, whose next

@@ -2,8 +2,9 @@
  * vm_check.c - recompute every invariant of a space from its entries.
  *
  * Independent of the code that maintains them: FULL is recomputed from the
- * leaves up, never read to decide anything, so a stale summary is found.
- * Used after every step of the host tests and by in-kernel self-tests.
+ * leaves up, never read to decide anything, so a stale summary is found;
+ * the usage counters are compared with the totals the walk counts.  Used
+ * after every step of the host tests and by in-kernel self-tests.
  */
 #include "mm/vm_internal.h"
 
@@ -141,5 +142,19 @@ const char *vm_check_invariants(const struct vm_space *s,
 
 	*c.stats = (struct vm_stats){ .table_pages = s->owns_pml4 ? 1 : 0 };
 	check_table(&c, vm_table_peek(s, s->pml4), VM_TOP_LEVEL, 0);
+	if (c.why == NULL && vm_usage_mismatch(s, c.stats))
+		fail(&c, s->lo, vm_usage_mismatch(s, c.stats));
 	return c.why;
+}
+
+const char *vm_usage_mismatch(const struct vm_space *s,
+			      const struct vm_stats *walked)
+{
+	struct vm_usage u = vm_usage(s);
+
+	if (u.reserved != walked->used_pages)
+		return "usage: reserved pages differ from the non-free pages";
+	if (u.present != walked->present_pages)
+		return "usage: present pages differ from the present leaves";
+	return NULL;
 }

@@ -11,7 +11,8 @@
  *
  * A copy-on-write write asks the frame-share table how many leaves map
  * the frame, one lookup instead of RDOS's scan of every process of the
- * fork group (weakness 6; docs/fork.md).
+ * fork group (weakness 6; docs/fork.md).  It is not counted against the
+ * present limit: the page is present already, and counted.
  */
 #include "mm/vm_internal.h"
 
@@ -85,14 +86,19 @@ static enum vm_fault_result break_cow(struct vm_space *s, vaddr_t va,
 	return VM_FAULT_HANDLED;
 }
 
-/* Give the reserved or image page at va (with its own leaf slot) a frame. */
-static enum vm_fault_result fill_page(struct vm_space *s, vaddr_t va)
+/*
+ * Give the reserved or image page at va (with its own leaf slot) a frame;
+ * *installed tells whether this call made the page present.
+ */
+static enum vm_fault_result fill_page(struct vm_space *s, vaddr_t va,
+				      bool *installed)
 {
 	pte_t *slot = vm_leaf_slot(s, va);
 	pte_t e = vm_read(s, slot);
 	paddr_t pa;
 	void *dest;
 
+	*installed = false;
 	if (!pte_is_pending(e))
 		return VM_FAULT_HANDLED; /* another CPU filled it first */
 	if (vm_frame_alloc(s, &pa) != 0)
@@ -106,10 +112,30 @@ static enum vm_fault_result fill_page(struct vm_space *s, vaddr_t va)
 		return VM_FAULT_PROVIDER;
 	}
 	/* the stored protection and START carry over into the leaf */
-	if (!vm_cas(s, slot, e, pte_make_leaf(pa, pte_prot(e),
-						 pte_is_start(e))))
+	*installed = vm_cas(s, slot, e, pte_make_leaf(pa, pte_prot(e),
+						      pte_is_start(e)));
+	if (!*installed)
 		vm_frame_free(s, pa);
 	return VM_FAULT_HANDLED;
+}
+
+/*
+ * The fill rung: count the page against the present limit first (so that a
+ * fault over it splits nothing and takes no frame), then split down to its
+ * leaf and fill it; the count goes back unless the page was installed.
+ */
+static enum vm_fault_result fill_counted(struct vm_space *s, vaddr_t va)
+{
+	enum vm_fault_result r = VM_FAULT_NO_MEMORY;
+	bool installed = false;
+
+	if (!vm_usage_take_present(s))
+		return VM_FAULT_LIMIT;
+	if (vm_split_to(s, va, true) == VM_OK)
+		r = fill_page(s, va, &installed);
+	if (!installed)
+		vm_usage_give_present(s);
+	return r;
 }
 
 enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
@@ -135,9 +161,7 @@ enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
 	}
 	if (work == WORK_COW)
 		return break_cow(s, va, e);
-	if (vm_split_to(s, va, true) != VM_OK)
-		return VM_FAULT_NO_MEMORY;
-	return fill_page(s, va);
+	return fill_counted(s, va);
 }
 
 const char *vm_fault_result_name(enum vm_fault_result r)
@@ -150,6 +174,7 @@ const char *vm_fault_result_name(enum vm_fault_result r)
 	case VM_FAULT_PROTECTION: return "VM_FAULT_PROTECTION";
 	case VM_FAULT_NO_MEMORY: return "VM_FAULT_NO_MEMORY";
 	case VM_FAULT_PROVIDER: return "VM_FAULT_PROVIDER";
+	case VM_FAULT_LIMIT: return "VM_FAULT_LIMIT";
 	}
 	return "VM_FAULT_?";
 }

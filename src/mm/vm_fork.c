@@ -10,7 +10,9 @@
  * so whenever the copy stops, every leaf of the child holds a count and
  * the parent is consistent.  The parent keeps the marks of a failed fork:
  * a COUNTED leaf whose frame has no entry is its frame's only mapping, and
- * its next write takes it back in place (docs/fork.md).
+ * its next write takes it back in place (docs/fork.md).  The child
+ * inherits the parent's limits and starts with its usage, so a parent over
+ * its limits cannot fork.
  */
 #include "mm/vm_internal.h"
 
@@ -92,19 +94,28 @@ enum vm_status vm_fork_tables(struct vm_space *parent, struct vm_space *child)
 			  parent->lo, parent->hi);
 }
 
+void vm_fork_inherit(const struct vm_space *parent, struct vm_space *child)
+{
+	child->cursor = parent->cursor;
+	child->share = parent->share;
+	child->limits = parent->limits;
+	child->usage = vm_usage(parent);
+}
+
 enum vm_status vm_fork(struct vm_space *parent, struct vm_space *child)
 {
 	enum vm_status st;
 
 	if (!parent->share || !parent->owns_pml4)
 		return VM_ERR_INVALID;
+	if (!vm_usage_within_limits(parent))
+		return VM_ERR_LIMIT;
 	/* the parent's PML4 holds the kernel half every user PML4 copies */
 	st = vm_space_init_user(child, &parent->env, parent->lo, parent->hi,
 				parent, parent->flags);
 	if (st != VM_OK)
 		return st;
-	child->cursor = parent->cursor;
-	child->share = parent->share;
+	vm_fork_inherit(parent, child);
 	st = vm_fork_tables(parent, child);
 	if (st != VM_OK)
 		vm_space_destroy(child);

@@ -231,10 +231,10 @@ enum vm_status vm_split_to(struct vm_space *s, vaddr_t va, bool to_page);
 pte_t *vm_leaf_slot(const struct vm_space *s, vaddr_t va);
 
 /*
- * A present leaf e at va is going away: invalidate its translation (if
- * invalidate) and return its frame unless not owned (PTE_SHARED) or, if
- * counted, still mapped elsewhere.  e must already be replaced in the
- * table.
+ * A present leaf e at va is going away: count it out of usage.present,
+ * invalidate its translation (if invalidate) and return its frame unless
+ * not owned (PTE_SHARED) or, if counted, still mapped elsewhere.  e must
+ * already be replaced in the table.
  */
 void vm_page_drop(struct vm_space *s, pte_t e, vaddr_t va, bool invalidate);
 
@@ -242,7 +242,33 @@ void vm_page_drop(struct vm_space *s, pte_t e, vaddr_t va, bool invalidate);
 void vm_clear_range(struct vm_space *s, vaddr_t va, vaddr_t end,
 		    bool invalidate);
 
+/* --- usage and limits (vm_space.c) ----------------------------------------- */
+
+/* May npages more be reserved under limits.max_reserved? */
+bool vm_usage_fits_reserve(const struct vm_space *s, uint64_t npages);
+
+/*
+ * Count one more present page unless that passes limits.max_present
+ * (false then).  Atomic: faults of one space run concurrently.  A fault
+ * that takes a count and installs nothing gives it back.
+ */
+bool vm_usage_take_present(struct vm_space *s);
+void vm_usage_give_present(struct vm_space *s);
+
+/* Is the usage within the limits?  (A fork's child inherits both.) */
+bool vm_usage_within_limits(const struct vm_space *s);
+
+/* --- vm_check.c ------------------------------------------------------- */
+
+/* What is wrong with s->usage against the totals a walk counted, or NULL. */
+const char *vm_usage_mismatch(const struct vm_space *s,
+			      const struct vm_stats *walked);
+
 /* --- vm_fork.c -------------------------------------------------------- */
+
+/* What child, a new empty space, takes from parent besides the entries:
+ * cursor, share table, limits and usage (it will hold the same pages). */
+void vm_fork_inherit(const struct vm_space *parent, struct vm_space *child);
 
 /*
  * Copy every entry of parent's range into child, an empty space over the

@@ -7,7 +7,9 @@
  * the reservation, one upper-level entry stands for all its pages, so a
  * terabyte costs a few tables instead of gigabytes (weakness 7).  Only the
  * marking allocates tables, after the search; if it runs out of memory it
- * is undone and the caller gets VM_ERR_NO_MEMORY (weakness 3).
+ * is undone and the caller gets VM_ERR_NO_MEMORY (weakness 3).  The
+ * space's usage.reserved changes by the reservation's size, the page
+ * count a reserve checks against the space's limit.
  */
 #include "mm/vm_internal.h"
 
@@ -103,8 +105,8 @@ static bool range_is_free(const struct vm_space *s, vaddr_t va, vaddr_t end)
 
 /*
  * The whole reservation path: check, place (at va if fixed, else by
- * search), mark; the range was all free, so undoing a failed marking is
- * clearing it.
+ * search), check the limit, mark; the range was all free, so undoing a
+ * failed marking is clearing it.
  */
 static enum vm_status reserve_fill(struct vm_space *s, struct vm_fill *f,
 				   bool fixed, vaddr_t va, size_t npages,
@@ -123,6 +125,8 @@ static enum vm_status reserve_fill(struct vm_space *s, struct vm_fill *f,
 		st = vm_search(s, npages, &va);
 		end = va + ((uint64_t)npages << PAGE_SHIFT);
 	}
+	if (st == VM_OK && !vm_usage_fits_reserve(s, npages))
+		st = VM_ERR_LIMIT;
 	if (st != VM_OK)
 		return st;
 	f->start = va;
@@ -131,6 +135,7 @@ static enum vm_status reserve_fill(struct vm_space *s, struct vm_fill *f,
 		vm_clear_range(s, va, end, false);
 		return st;
 	}
+	s->usage.reserved += npages;
 	if (!fixed)
 		s->cursor = end < s->hi ? end : s->lo;
 	if (out_va)
@@ -205,5 +210,6 @@ enum vm_status vm_release(struct vm_space *s, vaddr_t va, size_t npages)
 	if (!pte_is_free(next) && !pte_is_start(next))
 		return VM_ERR_WRONG_SIZE; /* too short */
 	vm_clear_range(s, va, end, true);
+	s->usage.reserved -= npages;
 	return VM_OK;
 }

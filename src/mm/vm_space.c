@@ -5,6 +5,9 @@
  * A user space owns its PML4 and every table below its lower half; a
  * kernel space owns the tables below the (pinned) PML4 entries of its
  * range, but neither the PML4 nor those entries, which all spaces share.
+ * Usage and limits (struct vm_usage, struct vm_limits) are kept here too:
+ * the checks every design's reserve and fault make before changing
+ * anything.
  */
 #include "mm/vm_internal.h"
 
@@ -23,6 +26,8 @@ static void space_setup(struct vm_space *s, const struct vm_env *env,
 	s->owns_pml4 = false;
 	s->env = *env;
 	s->share = NULL;
+	s->usage = (struct vm_usage){ 0, 0 };
+	s->limits = (struct vm_limits){ VM_LIMIT_NONE, VM_LIMIT_NONE };
 }
 
 enum vm_status vm_space_init_user(struct vm_space *s, const struct vm_env *env,
@@ -79,6 +84,54 @@ void vm_space_destroy(struct vm_space *s)
 	if (s->owns_pml4)
 		vm_frame_free(s, s->pml4);
 	s->pml4 = 0;
+	s->usage = (struct vm_usage){ 0, 0 };
+}
+
+struct vm_usage vm_usage(const struct vm_space *s)
+{
+	return (struct vm_usage){
+		.reserved = s->usage.reserved,
+		.present = __atomic_load_n(&s->usage.present, __ATOMIC_RELAXED),
+	};
+}
+
+void vm_set_limits(struct vm_space *s, struct vm_limits limits)
+{
+	s->limits = limits;
+}
+
+bool vm_usage_fits_reserve(const struct vm_space *s, uint64_t npages)
+{
+	uint64_t max = s->limits.max_reserved, used = s->usage.reserved;
+
+	/* written as a difference: used + npages may pass 2^64 */
+	return used <= max && npages <= max - used;
+}
+
+bool vm_usage_take_present(struct vm_space *s)
+{
+	uint64_t n = __atomic_load_n(&s->usage.present, __ATOMIC_RELAXED);
+
+	do {
+		if (n >= s->limits.max_present)
+			return false;
+	} while (!__atomic_compare_exchange_n(&s->usage.present, &n, n + 1,
+					      true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+void vm_usage_give_present(struct vm_space *s)
+{
+	__atomic_fetch_sub(&s->usage.present, 1, __ATOMIC_RELAXED);
+}
+
+bool vm_usage_within_limits(const struct vm_space *s)
+{
+	struct vm_usage u = vm_usage(s);
+
+	return u.reserved <= s->limits.max_reserved &&
+	       u.present <= s->limits.max_present;
 }
 
 enum vm_status vm_check_range(const struct vm_space *s, vaddr_t va,
@@ -115,6 +168,7 @@ const char *vm_status_name(enum vm_status st)
 	case VM_ERR_NOT_START: return "VM_ERR_NOT_START";
 	case VM_ERR_WRONG_SIZE: return "VM_ERR_WRONG_SIZE";
 	case VM_ERR_NOT_RESERVED: return "VM_ERR_NOT_RESERVED";
+	case VM_ERR_LIMIT: return "VM_ERR_LIMIT";
 	}
 	return "VM_ERR_?";
 }

@@ -132,6 +132,7 @@ void vm_page_drop(struct vm_space *s, pte_t e, vaddr_t va, bool invalidate)
 	ASSERT(pte_is_present(e));
 	if (invalidate)
 		s->env.tlb_invalidate(s->env.ctx, va);
+	vm_usage_give_present(s);
 	if (e & PTE_SHARED)
 		return;
 	if ((e & PTE_COUNTED) && !vm_share_unref(s->share, pte_addr(e)))

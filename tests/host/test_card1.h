@@ -126,6 +126,15 @@ static inline const char *card1_sim_check(struct card1_sim *v,
 				 (unsigned long)(st_)->vm.bad_va);            \
 	} while (0)
 
+/* A cmocka test `name` that runs name_in(design) once per design. */
+#define BOTH_DESIGNS(name)                                                    \
+	static void name(void **state)                                        \
+	{                                                                     \
+		(void)state;                                                  \
+		name##_in(MM_DESIGN_RDOS);                                    \
+		name##_in(MM_DESIGN_CARD1);                                   \
+	}
+
 #define assert_card1_sane(v)                                                  \
 	do {                                                                  \
 		struct mm_stats st_;                                          \

@@ -15,7 +15,10 @@
  * frames in use == page tables + present pages, live nodes == VMAs, and
  * the present count; the pages the step aimed at (all pages every 32
  * steps) equal the reference: kind, protection, START, image page, and
- * the first 8 bytes of a present frame.
+ * the first 8 bytes of a present frame.  Both spaces' limits change
+ * every 250 steps (none, above or below the usage): the reference
+ * predicts every VM_ERR_LIMIT and VM_FAULT_LIMIT, and its counts of
+ * reserved and present pages must be both spaces' usage.
  */
 #include <string.h>
 
@@ -46,6 +49,8 @@ struct world {
 	struct ref_page *ref;
 	size_t cursor;           /* the reference's next-fit cursor (a page) */
 	size_t present;
+	size_t used;             /* non-free pages */
+	struct vm_limits lim;    /* both spaces' limits */
 	size_t aim_lo, aim_hi;   /* pages the current step aims at */
 	size_t max_size;
 	uint64_t rng;
@@ -142,12 +147,22 @@ static size_t expect_place(const struct world *w, size_t n)
 					       : at;
 }
 
+/* A reserve of n pages whose place is found: within the limit? */
+static enum vm_status expect_limit(const struct world *w, size_t n)
+{
+	uint64_t max = w->lim.max_reserved;
+
+	return w->used > max || n > max - w->used ? VM_ERR_LIMIT : VM_OK;
+}
+
 static enum vm_status expect_reserve_at(const struct world *w, size_t i,
 					size_t n)
 {
 	if (!fits(w, i, n))
 		return VM_ERR_INVALID;
-	return lowest_hole(w, i, i + n, n) == i ? VM_OK : VM_ERR_BUSY;
+	if (lowest_hole(w, i, i + n, n) != i)
+		return VM_ERR_BUSY;
+	return expect_limit(w, n);
 }
 
 static enum vm_status expect_release(const struct world *w, size_t i,
@@ -235,6 +250,9 @@ static void check_step(struct world *w, int step)
 
 		assert_card1_sane_stats(d, &st);
 		assert_int_equal(st.vm.present_pages, w->present);
+		assert_int_equal(st.vm.used_pages, w->used);
+		assert_int_equal(mm_usage(&d->space).present, w->present);
+		assert_int_equal(mm_usage(&d->space).reserved, w->used);
 		if (step % 32 == 0)
 			expect_pages(w, d, 0, w->n);
 		else
@@ -346,6 +364,7 @@ static void mark_reserved(struct world *w, const struct op *o)
 			.sel = image ? o->sel : 0,
 			.page = image ? o->first_page + k : 0,
 		};
+	w->used += o->n;
 }
 
 static void op_reserve(struct world *w, enum op_kind kind)
@@ -361,7 +380,7 @@ static void op_reserve(struct world *w, enum op_kind kind)
 		want = expect_reserve_at(w, o.i, o.n);
 	} else {
 		o.i = expect_place(w, o.n);
-		want = o.i == SIZE_MAX ? VM_ERR_NO_SPACE : VM_OK;
+		want = o.i == SIZE_MAX ? VM_ERR_NO_SPACE : expect_limit(w, o.n);
 	}
 	aim(w, o.i, o.n);
 	run_op(w, &o, want);
@@ -390,6 +409,7 @@ static void op_release(struct world *w)
 		w->present -= w->ref[k].kind == VM_STATE_PRESENT;
 		w->ref[k] = (struct ref_page){ .kind = VM_STATE_FREE };
 	}
+	w->used -= o.n;
 }
 
 static void op_change(struct world *w, enum op_kind kind)
@@ -434,6 +454,8 @@ static enum vm_fault_result expect_fault(const struct world *w, size_t i,
 		return VM_FAULT_GUARD;
 	if (need & ~r->prot)
 		return VM_FAULT_PROTECTION;
+	if (r->kind != VM_STATE_PRESENT && w->present >= w->lim.max_present)
+		return VM_FAULT_LIMIT;
 	if (r->kind == VM_STATE_IMAGE && r->sel == SEL_FAIL)
 		return VM_FAULT_PROVIDER;
 	return VM_FAULT_HANDLED;
@@ -503,9 +525,25 @@ static void op_touch(struct world *w)
 
 /* --- driver ------------------------------------------------------------- */
 
+/* New limits for both spaces, each none, above or below the usage. */
+static uint64_t random_limit(struct world *w, size_t usage, size_t scale)
+{
+	return pick(w, 4) == 0 ? VM_LIMIT_NONE : usage / 2 + pick(w, scale);
+}
+
+static void change_limits(struct world *w)
+{
+	w->lim.max_reserved = random_limit(w, w->used, w->n);
+	w->lim.max_present = random_limit(w, w->present, 64);
+	for (int k = 0; k < DESIGNS; k++)
+		mm_set_limits(&w->d[k].space, w->lim);
+}
+
 static void step(struct world *w, int s)
 {
 	aim(w, w->n, 0);
+	if (s % 250 == 249)
+		change_limits(w);
 	switch (pick(w, 20)) {
 	case 0: case 1: case 2: op_reserve(w, OP_RESERVE); break;
 	case 3: op_reserve(w, OP_RESERVE_IMAGE); break;
@@ -525,7 +563,8 @@ static void run_world(vaddr_t lo, size_t n, size_t max_size, uint64_t seed,
 
 	assert_non_null(w);
 	*w = (struct world){ .lo = lo, .n = n, .max_size = max_size,
-			     .rng = seed };
+			     .rng = seed,
+			     .lim = { VM_LIMIT_NONE, VM_LIMIT_NONE } };
 	w->ref = calloc(n, sizeof(*w->ref));
 	assert_non_null(w->ref);
 	for (int k = 0; k < DESIGNS; k++)

@@ -13,6 +13,8 @@
  * and every COUNTED frame's count equal to the number of leaves, over all
  * spaces, that map it (uncounted frames mapped once).  world_end destroys
  * everything and requires every frame, node and table byte back.
+ * The vm_fork_* tests: a child inherits its parent's limits and usage, and
+ * a parent over its limits cannot fork.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -298,14 +300,6 @@ static size_t tables(struct world *w, int i)
 	assert_null(mm_check_invariants(&w->sp[i], &st));
 	return st.vm.table_pages;
 }
-
-#define BOTH_DESIGNS(name)                                                    \
-	static void name(void **state)                                        \
-	{                                                                     \
-		(void)state;                                                  \
-		name##_in(MM_DESIGN_RDOS);                                    \
-		name##_in(MM_DESIGN_CARD1);                                   \
-	}
 
 /* --- tests -------------------------------------------------------------- */
 
@@ -753,6 +747,69 @@ static void fork_without_a_share_table_is_refused_in(enum mm_design d)
 }
 BOTH_DESIGNS(fork_without_a_share_table_is_refused)
 
+static void expect_limits_usage(struct world *w, int i, struct vm_limits l,
+				struct vm_usage u)
+{
+	assert_int_equal(mm_limits(&w->sp[i]).max_reserved, l.max_reserved);
+	assert_int_equal(mm_limits(&w->sp[i]).max_present, l.max_present);
+	assert_int_equal(mm_usage(&w->sp[i]).reserved, u.reserved);
+	assert_int_equal(mm_usage(&w->sp[i]).present, u.present);
+}
+
+/* The child starts with the parent's limits and usage; at the present
+ * limit a copy-on-write copy still succeeds (its page is counted). */
+static void vm_fork_inherits_limits_and_usage_in(enum mm_design d)
+{
+	struct world *w = world_new(d, 256);
+	struct vm_limits lim = { 8, 4 };
+	int p = world_root(w), c;
+	vaddr_t va = reserve(w, p, 8, RW);
+
+	for (int i = 0; i < 4; i++)
+		user_write(w, p, va + i * PAGE_SIZE, 20 + i);
+	mm_set_limits(&w->sp[p], lim);
+	c = world_fork(w, p);
+	world_check(w);
+	expect_limits_usage(w, c, lim, (struct vm_usage){ 8, 4 });
+	user_write(w, c, va, 30);
+	assert_int_equal(copies(w), 1);
+	assert_fault(user_fault(w, c, va + 4 * PAGE_SIZE, VM_PF_WRITE),
+		     VM_FAULT_LIMIT);
+	assert_fault(user_fault(w, p, va + 4 * PAGE_SIZE, 0), VM_FAULT_LIMIT);
+	expect_limits_usage(w, p, lim, (struct vm_usage){ 8, 4 });
+	assert_int_equal(user_read(w, p, va), 20);
+	world_end(w);
+}
+BOTH_DESIGNS(vm_fork_inherits_limits_and_usage)
+
+/* A parent over its limits (lowered below its usage) cannot fork: the
+ * child would start over them.  Nothing is shared or allocated. */
+static void vm_fork_over_the_limits_is_refused_in(enum mm_design d)
+{
+	struct world *w = world_new(d, 256);
+	int p = world_root(w), c;
+	vaddr_t va = reserve(w, p, 8, RW);
+	size_t frames;
+
+	for (int i = 0; i < 4; i++)
+		user_write(w, p, va + i * PAGE_SIZE, i);
+	frames = w->phys.in_use;
+	mm_set_limits(&w->sp[p], (struct vm_limits){ 8, 3 });
+	assert_status(world_try_fork(w, p, &c), VM_ERR_LIMIT);
+	mm_set_limits(&w->sp[p], (struct vm_limits){ 7, VM_LIMIT_NONE });
+	assert_status(world_try_fork(w, p, &c), VM_ERR_LIMIT);
+	assert_int_equal(w->phys.in_use, frames);
+	assert_int_equal(w->pool.live, d == MM_DESIGN_CARD1 ? 1 : 0);
+	assert_int_equal(vm_share_stats(&w->share).frames, 0);
+	assert_false(state_of(w, p, va).entry & PTE_COUNTED);
+	world_check(w);
+	mm_set_limits(&w->sp[p], (struct vm_limits){ 8, 4 });
+	c = world_fork(w, p);
+	assert_int_equal(user_read(w, c, va + 3 * PAGE_SIZE), 3);
+	world_end(w);
+}
+BOTH_DESIGNS(vm_fork_over_the_limits_is_refused)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -766,6 +823,8 @@ int main(void)
 		cmocka_unit_test(fork_out_of_memory_during_fork_leaks_nothing),
 		cmocka_unit_test(fork_out_of_memory_in_a_cow_fault_changes_nothing),
 		cmocka_unit_test(fork_without_a_share_table_is_refused),
+		cmocka_unit_test(vm_fork_inherits_limits_and_usage),
+		cmocka_unit_test(vm_fork_over_the_limits_is_refused),
 	};
 
 	return HOST_TAP_RUN(tests);

@@ -10,7 +10,10 @@
  * reports out of memory must leave the model's pages unchanged.  After
  * every step: every page's state equals the model's, frame contents equal
  * what was last written, invariants hold (summaries exact) and frames in
- * use == page tables + present pages.
+ * use == page tables + present pages.  The space's limits change every
+ * 250 steps (none, above or below the usage): the model predicts each
+ * VM_ERR_LIMIT and VM_FAULT_LIMIT, and its counts of reserved and present
+ * pages must be the space's usage.
  *
  * Modes: ~3000 pages across a 1 GiB (PDPTE) or 512 GiB (PML4E) boundary,
  * the same with the RDOS-like flags, and ~4 GiB where large reservations
@@ -43,6 +46,8 @@ struct model {
 	size_t nstarts;
 	size_t cursor;       /* model of the next-fit cursor, as a page index */
 	size_t present;      /* present pages */
+	size_t used;         /* non-free pages */
+	struct vm_limits lim; /* the space's limits */
 	size_t win_lo, win_hi; /* pages the last operation aimed at */
 	uint64_t rng;
 	size_t max_size;     /* largest reservation tried */
@@ -149,6 +154,9 @@ static void check_step(struct model *m, int step)
 
 	assert_sane_stats(&m->vm, &st);
 	assert_int_equal(st.present_pages, m->present);
+	assert_int_equal(st.used_pages, m->used);
+	assert_int_equal(vm_usage(&m->vm.space).present, m->present);
+	assert_int_equal(vm_usage(&m->vm.space).reserved, m->used);
 	if (step % 16 == 0) {
 		compare_range(m, 0, m->n);
 	} else if (m->win_lo < m->n) {
@@ -232,6 +240,14 @@ static enum vm_status expect_change(const struct model *m, size_t i, size_t n)
 	return one_reservation(m, i, n) ? VM_OK : VM_ERR_NOT_RESERVED;
 }
 
+/* A reserve of n pages whose place is decided: within the limit? */
+static enum vm_status expect_limit(const struct model *m, size_t n)
+{
+	uint64_t max = m->lim.max_reserved;
+
+	return m->used > max || n > max - m->used ? VM_ERR_LIMIT : VM_OK;
+}
+
 static enum vm_status expect_reserve_at(const struct model *m, size_t i,
 					size_t n)
 {
@@ -240,7 +256,21 @@ static enum vm_status expect_reserve_at(const struct model *m, size_t i,
 	for (size_t j = i; j < i + n; j++)
 		if (used(m, j))
 			return VM_ERR_BUSY;
-	return VM_OK;
+	return expect_limit(m, n);
+}
+
+/* New limits, each none, above or below the usage. */
+static uint64_t random_limit(struct model *m, size_t usage, size_t scale)
+{
+	return below(m, 4) == 0 ? VM_LIMIT_NONE
+				: usage / 2 + below(m, scale);
+}
+
+static void change_limits(struct model *m)
+{
+	m->lim.max_reserved = random_limit(m, m->used, m->n);
+	m->lim.max_present = random_limit(m, m->present, 64);
+	vm_set_limits(&m->vm.space, m->lim);
 }
 
 /* --- operations ---------------------------------------------------------------- */
@@ -271,6 +301,7 @@ static void mark(struct model *m, size_t i, size_t n, enum vm_state_kind kind,
 						  .start = j == 0, .sel = sel,
 						  .page = first_page + j };
 	m->starts[m->nstarts++] = i;
+	m->used += n;
 }
 
 static size_t random_size(struct model *m)
@@ -307,7 +338,8 @@ static void op_reserve(struct model *m, bool image)
 		image ? vm_reserve_image(&m->vm.space, n, prot, sel, first, &va)
 		      : vm_reserve(&m->vm.space, n, prot, &va);
 
-	if (!agrees(st, at == SIZE_MAX ? VM_ERR_NO_SPACE : VM_OK, starved))
+	if (!agrees(st, at == SIZE_MAX ? VM_ERR_NO_SPACE : expect_limit(m, n),
+		    starved))
 		return;
 	aim(m, at, n);
 	assert_int_equal(va, va_of(m, at));
@@ -353,6 +385,7 @@ static void op_release(struct model *m)
 		forget(m, &m->pages[j]);
 		m->pages[j] = (struct mpage){ .kind = VM_STATE_FREE };
 	}
+	m->used -= n;
 	/* a "wrong" variant may have hit another reservation exactly */
 	for (k = 0; m->starts[k] != i; k++)
 		;
@@ -398,6 +431,8 @@ static enum vm_fault_result expect_fault(const struct model *m, size_t i,
 	    ((pf & VM_PF_USER) && !(p->prot & VM_PROT_USER)) ||
 	    ((pf & VM_PF_INSTR) && !(p->prot & VM_PROT_EXEC)))
 		return VM_FAULT_PROTECTION;
+	if (p->kind != VM_STATE_PRESENT && m->present >= m->lim.max_present)
+		return VM_FAULT_LIMIT;
 	if (p->kind == VM_STATE_IMAGE && p->sel == SEL_BAD)
 		return VM_FAULT_PROVIDER;
 	return VM_FAULT_HANDLED;
@@ -455,6 +490,8 @@ static void op_touch(struct model *m)
 static void step(struct model *m, int n)
 {
 	aim(m, m->n, 0);
+	if (n % 250 == 249)
+		change_limits(m);
 	switch (below(m, 20)) {
 	case 0: case 1: case 2: case 3: op_reserve(m, false); break;
 	case 4: op_reserve(m, true); break;
@@ -478,6 +515,7 @@ static void run_model(vaddr_t lo, size_t n, size_t max_size, unsigned flags,
 	m->n = n;
 	m->rng = seed;
 	m->max_size = max_size;
+	m->lim = (struct vm_limits){ VM_LIMIT_NONE, VM_LIMIT_NONE };
 	m->pages = calloc(n, sizeof(*m->pages));
 	m->starts = calloc(n, sizeof(*m->starts));
 	assert_true(m->pages && m->starts);

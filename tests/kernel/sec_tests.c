@@ -2,19 +2,22 @@
  * sec_tests.c - each CPU protection the kernel relies on, proved by
  * tripping it: the kernel's own text and read-only data cannot be written,
  * its data and the direct map cannot be executed, it cannot execute user
- * pages (SMEP) or touch them outside the copy helpers (SMAP).  Each test
- * fails if its protection is switched off.
+ * pages (SMEP) or touch them outside the copy helpers (SMAP), and no
+ * entry from ring 3 can switch SMAP off for the kernel by setting
+ * RFLAGS.AC.  Each test fails if its protection is switched off.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_protect.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/probe.h"
+#include "arch/x86_64/trap.h"
 #include "kernel/address_space.h"
 #include "kernel/boot_info.h"
 #include "kernel/frames.h"
 #include "kernel/ktest.h"
 #include "kernel/kmalloc.h"
 #include "kernel/page_fault.h"
+#include "user_run.h"
 
 #define X86_RET 0xC3
 #define MSR_EFER 0xC0000080u
@@ -119,4 +122,19 @@ KTEST(sec_smap_stops_the_kernel_touching_user_memory)
 	KT_EXPECT_EQ(probe_copy(&byte, (void *)(uintptr_t)va, 1), 0);
 	KT_EXPECT_EQ(byte, X86_RET);
 	user_page_done(&s);
+}
+
+/* ut_smap_ac sets AC in ring 3, then makes a system call, faults, has the
+ * kernel fault inside probe_copy for it and takes timer interrupts: no
+ * handler may run with AC set (isr.asm clears it at every entry). */
+KTEST(sec_kernel_entry_clears_rflags_ac)
+{
+	uint64_t before = trap_entries_with_ac();
+
+	if (!cpu_protections().smap) {
+		ktest_skip("this CPU has no SMAP");
+		return;
+	}
+	KT_EXPECT_EQ(user_run("ut_smap_ac", "", RDOS_SPAWN_DEFAULT), 0);
+	KT_EXPECT_EQ(trap_entries_with_ac() - before, 0);
 }

@@ -1,17 +1,54 @@
 /*
- * user_run.c - runs a user program for a kernel test.
+ * user_run.c - runs user programs for kernel tests and types into the
+ * shell (user_run.h).
  */
+#include "kernel/console_in.h"
 #include "kernel/process.h"
+#include "kernel/thread.h"
+#include "lib/format.h"
 #include "user_run.h"
+
+#define USER_TYPED_MAX 128 /* a typed line and its newline */
+
+int64_t user_reap(int64_t pid)
+{
+	int32_t status;
+
+	return process_wait(pid, &status) == pid ? status : -2000;
+}
 
 int64_t user_run(const char *name, const char *args, uint32_t flags)
 {
-	int32_t status;
 	int64_t pid = process_spawn(name, args, flags);
 
-	if (pid < 0)
-		return pid - 1000;
-	if (process_wait(pid, &status) != pid)
-		return -2000;
-	return status;
+	return pid < 0 ? pid - 1000 : user_reap(pid);
+}
+
+bool user_running(int64_t pid)
+{
+	struct process *p = process_find(pid);
+
+	return p && p->state == PROCESS_RUNNING;
+}
+
+/* Sleeps a tick at a time: the shell and everything else run meanwhile. */
+int64_t user_console_wait(uint64_t lines, uint64_t max_ticks)
+{
+	uint64_t start = sched_ticks(), waited;
+
+	while (console_in_lines_wanted() <= lines && sched_ticks() - start <= max_ticks)
+		thread_sleep(1);
+	waited = sched_ticks() - start;
+	return console_in_lines_wanted() > lines && waited <= max_ticks ? (int64_t)waited : -1;
+}
+
+int64_t user_console_type(const char *line, uint64_t max_ticks)
+{
+	char typed[USER_TYPED_MAX];
+	uint64_t lines = console_in_lines_wanted();
+
+	if (format_buf(typed, sizeof(typed), "%s\n", line) >= sizeof(typed) ||
+	    !console_in_feed(typed))
+		return -1;
+	return user_console_wait(lines, max_ticks);
 }

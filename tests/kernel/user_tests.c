@@ -40,6 +40,8 @@ USER_PROGRAM_TEST(user_frames_are_zeroed_before_reuse, "ut_stale", "", 0)
 /* Meaningful with at most 1 GiB of RAM; with more, ut_oom passes as
  * skipped (exhausting the memory would take too long under TCG). */
 USER_PROGRAM_TEST(user_out_of_memory_kills_only_the_toucher, "ut_oom", "", 0)
+USER_PROGRAM_TEST(user_memory_limits_refuse_reserves_and_kill_only_the_toucher, "ut_limits", "",
+		  0)
 
 /* The fuzzer for a long time, run only when named (`make soak`):
  * "ktest=user_fuzzer_soak [soak_count=N] [soak_seed=N]" on the command

@@ -32,7 +32,8 @@
  * valid (it would wait for the console), WRITE of more than a few bytes
  * (console noise; a NUL would make the harness's grep see a binary file),
  * SPAWN of a name the fuzzer did not choose (random memory might name the
- * shell, which waits for input).
+ * shell, which waits for input), LIMITS that lowers a limit (a low present
+ * limit kills the next touch): LIMITS only keeps or tries to raise them.
  *
  * Leak check: the round runs twice with the same seed, and only the second
  * is measured; after each, every reservation is released and every child
@@ -93,7 +94,7 @@ static void fuzz_op_reserve(void)
 		model_remove(&fz.model, i);
 	}
 	r = sys_reserve(npages, prot, fixed);
-	if (!FUZZ_CHECK(r > 0 || r == -RDOS_ENOMEM || r == -RDOS_ENOSPACE ||
+	if (!FUZZ_CHECK(r > 0 || r == -RDOS_ENOMEM || r == -RDOS_ENOSPACE || r == -RDOS_ELIMIT ||
 				(fixed && (r == -RDOS_EBUSY || r == -RDOS_EINVAL)),
 			"RESERVE(%llu, %u, 0x%llx): %lld (%s)", (unsigned long long)npages, prot,
 			(unsigned long long)fixed, r, fuzz_name(r)))

@@ -18,6 +18,9 @@
 
 static trap_handler trap_handlers[TRAP_VECTORS];
 static trap_handler user_exception_handler;
+/* Entries that reached trap_dispatch with RFLAGS.AC set: 0 while SMAP is
+ * on, since isr.asm clears AC at every entry. */
+static uint64_t entries_with_ac;
 
 static const char *const exception_names[VEC_EXCEPTION_COUNT] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
@@ -81,9 +84,16 @@ void trap_set_user_exception_handler(trap_handler handler)
 	user_exception_handler = handler;
 }
 
+uint64_t trap_entries_with_ac(void)
+{
+	return entries_with_ac;
+}
+
 void trap_dispatch(struct trap_frame *frame)
 {
 	trap_handler handler = trap_handlers[frame->vector];
+
+	entries_with_ac += (read_rflags() & RFLAGS_AC) != 0;
 
 	if (handler)
 		handler(frame);

@@ -54,6 +54,12 @@ bool trap_from_user(const struct trap_frame *frame);
  * registers, a backtrace) and stops the kernel. */
 __attribute__((noreturn)) void trap_fatal(struct trap_frame *frame);
 
+/* How many interrupts and exceptions reached their handler with RFLAGS.AC
+ * set, since boot: with SMAP on, how often the kernel ran with user pages
+ * open to it by accident.  0 unless isr.asm's CLAC is missing (the sec_
+ * test); with SMAP off AC is left as it is and means nothing in ring 0. */
+uint64_t trap_entries_with_ac(void);
+
 /* Prints every register of frame and a symbolized backtrace from it. */
 void trap_dump(const struct trap_frame *frame);
 

@@ -91,6 +91,16 @@ int64_t sys_fork(void)
 	return syscall0(RDOS_SYS_FORK);
 }
 
+int64_t sys_limits(uint64_t max_reserved, uint64_t max_present, struct rdos_limits *out)
+{
+	return syscall3(RDOS_SYS_LIMITS, max_reserved, max_present, (uintptr_t)out);
+}
+
+int64_t sys_ticks(void)
+{
+	return syscall0(RDOS_SYS_TICKS);
+}
+
 /* Indexed by RDOS_E*; keep in step with enum rdos_error. */
 static const char *const sys_error_names[] = {
 	[RDOS_EFAULT] = "EFAULT", [RDOS_EINVAL] = "EINVAL",

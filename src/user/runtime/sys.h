@@ -32,6 +32,10 @@ int64_t sys_proclist(struct rdos_procinfo *out, uint64_t max);
 int64_t sys_vmmap(int64_t pid, uint64_t from, struct rdos_vmrun *out, uint64_t max);
 int64_t sys_getargs(char *buf, uint64_t size);
 int64_t sys_fork(void);
+/* Lowers the caller's limits (RDOS_LIMIT_KEEP keeps one) and stores them
+ * with the usage in *out. */
+int64_t sys_limits(uint64_t max_reserved, uint64_t max_present, struct rdos_limits *out);
+int64_t sys_ticks(void);
 
 /* "EFAULT" for -RDOS_EFAULT and so on; "?" for anything else. */
 const char *sys_error_name(int64_t result);

@@ -88,7 +88,8 @@ static void fuzz_reserve(void)
 	bool args_ok = npages > 0 && npages <= ABI_RESERVE_MAX_PAGES && fuzz_prot_valid(prot) &&
 		       (fixed == 0 || fuzz_range_valid(fixed, npages));
 
-	unsigned errors = args_ok ? EBIT(EBUSY) | EBIT(ENOSPACE) | EBIT(ENOMEM) : EBIT(EINVAL);
+	unsigned errors = args_ok ? EBIT(EBUSY) | EBIT(ENOSPACE) | EBIT(ENOMEM) | EBIT(ELIMIT)
+				  : EBIT(EINVAL);
 
 	if (!FUZZ_EXPECT_SET(r, args_ok, errors))
 		return;
@@ -379,13 +380,51 @@ static void fuzz_fork(void)
 		fuzz_child_set(0, r);
 }
 
-/* GETPID and YIELD ignore their arguments: give them garbage. */
+/* A limit argument that never lowers the limit (that could kill the
+ * fuzzer): KEEP, or a raise, which must be refused. */
+static uint64_t fuzz_limit_arg(uint64_t now, bool *raise)
+{
+	uint64_t up = now + 1 + fuzz_rnd(1000);
+
+	if (fuzz_rnd(2) || now == RDOS_LIMIT_KEEP || up <= now)
+		return RDOS_LIMIT_KEEP;
+	*raise = true;
+	return up;
+}
+
+static void fuzz_limits(void)
+{
+	struct rdos_limits now, *got;
+	uint64_t out = fuzz_address();
+	enum model_verdict v = fuzz_output(&out, sizeof(now));
+	bool raise = false;
+	uint64_t max_reserved, max_present;
+	int64_t r;
+
+	if (!FUZZ_CHECK(sys_limits(RDOS_LIMIT_KEEP, RDOS_LIMIT_KEEP, &now) == 0, "LIMITS read"))
+		return;
+	max_reserved = fuzz_limit_arg(now.max_reserved_pages, &raise);
+	max_present = fuzz_limit_arg(now.max_present_pages, &raise);
+	r = fuzz_do(RDOS_SYS_LIMITS, max_reserved, max_present, out, 0, 0);
+	if (!FUZZ_EXPECT_SET(r, !raise, EBIT(EFAULT) | (raise ? EBIT(EINVAL) : 0)))
+		return;
+	fuzz_judge_buffer(r, v, "LIMITS out");
+	got = (struct rdos_limits *)(uintptr_t)out;
+	if (r == 0)
+		FUZZ_CHECK(got->max_reserved_pages == now.max_reserved_pages &&
+				   got->max_present_pages == now.max_present_pages &&
+				   got->reserved_pages == fz.base_reserved + model_pages(&fz.model),
+			   "LIMITS changed a limit kept, or reserved pages differ from the model");
+}
+
+/* GETPID, YIELD and TICKS ignore their arguments: give them garbage. */
 static void fuzz_simple(uint64_t nr)
 {
 	int64_t r = fuzz_do(nr, rng_next(&fz.rng), rng_next(&fz.rng), rng_next(&fz.rng),
 			    rng_next(&fz.rng), rng_next(&fz.rng));
+	bool ok = nr == RDOS_SYS_TICKS ? r >= 0 : r == (nr == RDOS_SYS_GETPID ? fz.pid : 0);
 
-	FUZZ_CHECK(r == (nr == RDOS_SYS_GETPID ? fz.pid : 0), "result %lld (%s)", r, fuzz_name(r));
+	FUZZ_CHECK(ok, "result %lld (%s)", r, fuzz_name(r));
 }
 
 void fuzz_known(uint64_t nr)
@@ -417,7 +456,9 @@ void fuzz_known(uint64_t nr)
 		return fuzz_getargs();
 	case RDOS_SYS_FORK:
 		return fuzz_fork();
-	default: /* GETPID, YIELD */
+	case RDOS_SYS_LIMITS:
+		return fuzz_limits();
+	default: /* GETPID, YIELD, TICKS */
 		return fuzz_simple(nr);
 	}
 }

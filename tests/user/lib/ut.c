@@ -69,6 +69,11 @@ int ut_end(void)
 	return 1;
 }
 
+bool ut_failed(void)
+{
+	return ut_failures != 0;
+}
+
 void ut_memstat(struct rdos_memstat *out)
 {
 	int64_t r = sys_memstat(0, out);

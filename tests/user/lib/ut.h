@@ -33,6 +33,11 @@ bool ut_expect(int64_t got, int64_t want, int line, const char *expr);
 /* Prints the TAP line; returns the exit status (0 when nothing failed). */
 int ut_end(void);
 
+/* True once a check has failed: for helper processes (a test's forked
+ * children, its workers) that exit with a status and leave the TAP line to
+ * their parent. */
+bool ut_failed(void);
+
 /* Diagnostic line "    # NAME: ...", one write. */
 __attribute__((format(gnu_printf, 1, 2))) void ut_note(const char *fmt, ...);
 

@@ -1,0 +1,102 @@
+/*
+ * stress_tests.c - the interactive shell, typed into by the test, alone
+ * and under load: while ut_stress runs (many processes reserving,
+ * touching, forking and exiting at once, tests/user/ut_stress.c) the shell
+ * must answer every command within SHELL_ANSWER_TICKS.
+ *
+ * Nothing leaks: like every kernel test these run inside the runner's
+ * leak check (ktest.c), which fails the test unless the free frames after
+ * it, once every process has exited and been reaped, equal those before.
+ */
+#include "abi/rdos_abi.h"
+#include "kernel/console_in.h"
+#include "kernel/ktest.h"
+#include "kernel/process.h"
+#include "kernel/thread.h"
+#include "user_run.h"
+
+/*
+ * How long the shell may take to answer a command, in ticks of machine
+ * time.  Alone it takes a tick or two.  Under stress: round robin gives
+ * each runnable process a tick in turn, and a command blocks a few times
+ * (reading the console, spawning a program and waiting for it), each time
+ * queueing behind the runnable workers and their children (at most
+ * 2 * 16); and the kernel is not preemptible, so a long system call of any
+ * process delays every other.  Measured: under QEMU at most 10 ticks;
+ * under Bochs, whose machine runs fewer instructions a tick, up to 100
+ * (`ps`: PROCLIST checks the invariants of every address space, and the
+ * serial line is slow there).  A shell that is starved, or a kernel that
+ * stops scheduling, would wait for the whole stress instead: 500 ticks,
+ * then the workers' last steps.
+ */
+#define SHELL_ANSWER_TICKS 200
+/* Between commands, so that they sample the whole run. */
+#define SHELL_COMMAND_GAP_TICKS 5
+/* The stress must last long enough for this many answers, so that the
+ * bound was measured under load and not after it. */
+#define SHELL_ANSWERS_MIN 5
+#define SHELL_COMMANDS_MAX 200
+#define SHELL_EXIT_LINE "exit 7\n"
+#define SHELL_EXIT_STATUS 7
+
+static const char *const shell_commands[] = {
+	"mem", "ps", "ut_hello typed under stress", "map",
+};
+#define SHELL_COMMAND_COUNT (sizeof(shell_commands) / sizeof(shell_commands[0]))
+
+/* Spawns the interactive shell and waits for its first prompt; its pid,
+ * or 0 (after a failed expectation). */
+static int64_t shell_start(void)
+{
+	uint64_t lines = console_in_lines_wanted();
+	int64_t pid = process_spawn("shell", "", RDOS_SPAWN_DEFAULT);
+
+	if (!KT_EXPECT(pid > 0))
+		return 0;
+	KT_EXPECT(user_console_wait(lines, SHELL_ANSWER_TICKS) >= 0);
+	return pid;
+}
+
+/* `exit N` ends the shell with N: it read and ran the last line typed. */
+static void shell_exit(int64_t pid)
+{
+	KT_EXPECT(console_in_feed(SHELL_EXIT_LINE));
+	KT_EXPECT_EQ(user_reap(pid), SHELL_EXIT_STATUS);
+}
+
+KTEST(user_shell_answers_typed_commands)
+{
+	int64_t shell = shell_start();
+
+	if (!shell)
+		return;
+	for (unsigned i = 0; i < SHELL_COMMAND_COUNT; i++)
+		KT_EXPECT(user_console_type(shell_commands[i], SHELL_ANSWER_TICKS) >= 0);
+	shell_exit(shell);
+}
+
+KTEST(user_stress_keeps_the_shell_responsive)
+{
+	int64_t stress = process_spawn("ut_stress", "", RDOS_SPAWN_DEFAULT), shell, took;
+	uint64_t answered = 0, slowest = 0;
+
+	KT_ASSERT(stress > 0);
+	shell = shell_start();
+	for (unsigned i = 0; shell && user_running(stress) && i < SHELL_COMMANDS_MAX; i++) {
+		took = user_console_type(shell_commands[i % SHELL_COMMAND_COUNT],
+					 SHELL_ANSWER_TICKS);
+		if (!KT_EXPECT(took >= 0))
+			ktest_note("no answer to '%s' within %u ticks",
+				   shell_commands[i % SHELL_COMMAND_COUNT], SHELL_ANSWER_TICKS);
+		else if ((uint64_t)took > slowest)
+			slowest = (uint64_t)took;
+		answered += took >= 0;
+		thread_sleep(SHELL_COMMAND_GAP_TICKS);
+	}
+	KT_EXPECT_EQ(user_reap(stress), 0);
+	if (shell)
+		shell_exit(shell);
+	ktest_note("%lu commands answered under stress, the slowest in %lu ticks", answered,
+		   slowest);
+	KT_EXPECT(answered >= SHELL_ANSWERS_MIN);
+}
