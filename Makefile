@@ -104,6 +104,12 @@ $(TEST_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TEST_PROGRAMS)
 $(CARD1_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TEST_PROGRAMS)
 	scripts/make-iso.sh $@ $(KERNEL) "ktest vm=card1" $(TEST_PROGRAMS)
 
+# The in-kernel benchmark (`make bench`): the traces the host replays too.
+BENCH_ISO := $(BUILD)/bench.iso
+TRACES    := $(wildcard tests/data/traces/*.maps.csv)
+$(BENCH_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TRACES)
+	scripts/make-iso.sh $@ $(KERNEL) bench $(TRACES)
+
 $(BUILD)/selftest-%.iso: $(KERNEL) grub.cfg scripts/make-iso.sh
 	scripts/make-iso.sh $@ $(KERNEL) ktest=$*
 
@@ -176,16 +182,17 @@ $(BUILD)/bench/bench_pe: tests/bench/bench_pe.c tests/bench/bench_common.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(filter %.c,$^) -o $@
 
-$(BUILD)/bench/replay: tests/bench/replay.c tests/bench/trace.c $(BENCH_MM_SRC) $(BENCH_HEADERS)
+$(BUILD)/bench/replay: tests/bench/replay.c tests/bench/trace.c src/lib/maps_trace.c \
+		$(BENCH_MM_SRC) $(BENCH_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(filter %.c,$^) -o $@
 
-$(BUILD)/bench/replay_linux: tests/bench/replay_linux.c tests/bench/trace.c \
+$(BUILD)/bench/replay_linux: tests/bench/replay_linux.c tests/bench/trace.c src/lib/maps_trace.c \
 		tests/bench/bench_common.c tests/host/host_panic.c $(BENCH_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(filter %.c,$^) -o $@
 
-bench: deps $(BENCH_BINS) $(PE_BENCH_IMAGES)
-	scripts/run-bench.sh $(BUILD)/bench $(PE_BENCH_IMAGES)
+bench: deps $(BENCH_BINS) $(PE_BENCH_IMAGES) $(BENCH_ISO)
+	scripts/run-bench.sh $(BUILD)/bench $(BENCH_ISO) $(PE_BENCH_IMAGES)
 
 -include $(shell find $(BUILD) -name "*.d" 2>/dev/null)

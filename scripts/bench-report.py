@@ -11,9 +11,11 @@ benchreport/ (data: the CSV and number formats; plots; summary: the
 verdict; sections, fork, pe: one per workload).
 
 CSV rows: workload,design,metric,value,unit.  Designs: rdos, card1, linux
-(reference), both, host, trace, and for PE loading lazy, eager and image.
-Workloads and metrics are those printed by tests/bench/*.c (see
-tests/bench/bench_mm.h for the per-phase metrics).
+(reference), both, host, kernel, trace, and for PE loading lazy, eager and
+image.  Workloads and metrics are those printed by tests/bench/*.c (see
+tests/bench/bench_mm.h for the per-phase metrics) and, prefixed
+kernel-kvm/ or kernel-tcg/, by the in-kernel benchmark
+(src/kernel/kbench.h).
 """
 import os
 import sys
@@ -21,97 +23,72 @@ import sys
 # no __pycache__ in the source tree: it would mark the next run's commit dirty
 sys.dont_write_bytecode = True
 
-from benchreport.data import (DESIGNS, Data, fmt_count,  # noqa: E402
-                              fmt_ns, frag_failing, largest, md_table,
-                              trace_names)
+from benchreport.data import Data, fmt_ns  # noqa: E402
 from benchreport.fork import section_fork  # noqa: E402
+from benchreport.kernel import section_kernel  # noqa: E402
 from benchreport.pe import section_pe  # noqa: E402
 from benchreport.sections import (section_fault,  # noqa: E402
                                   section_frag, section_huge, section_replay,
                                   section_scale_areas, section_scale_pages)
 from benchreport.summary import section_summary  # noqa: E402
+from benchreport.work import section_memory, section_work  # noqa: E402
+
+
+def commit_text(c):
+    """The commit, and a plain warning if the tree had uncommitted changes."""
+    if not c.endswith("-dirty"):
+        return f"commit `{c}`"
+    return (f"commit `{c[:-len('-dirty')]}` **with uncommitted changes** "
+            "(`-dirty`: these numbers come from a working tree that differs "
+            "from that commit, and may not be reproducible from it)")
 
 
 def section_run(d):
     m = lambda k: d.need("meta", "host", k)  # noqa: E731
-    kvm = m("kvm")
+    accel = d.need("meta", "kernel", "accelerator")
     kernel_b = (
-        "KVM is available on this machine (QEMU starts a machine with "
-        "`-accel kvm`), but the in-kernel benchmark does not exist yet"
-        if kvm else
-        "KVM is not available on this machine, and under QEMU's emulation "
-        "(TCG) cycle counts would measure the emulator, not the design; the "
-        "in-kernel benchmark does not exist yet either")
+        "rdtsc cycles of the guest running on KVM"
+        if accel == "kvm" else
+        "KVM was not usable here, so the kernel ran under QEMU's emulation "
+        "(TCG) and section 9 shows its operation and work counts, not "
+        "times")
     return f"""\
-**Run:** {m('cpu_model')}, {m('cores'):.0f} cores; commit `{m('commit')}`;
+**Run:** {m('cpu_model')}, {m('cores'):.0f} cores; {commit_text(m('commit'))};
 {m('date')}; {m('compiler')}; host kernel {m('kernel')}; the benchmarks
-took {m('run_seconds'):.0f} s (the tradeoff study; `make bench` then writes
-the per-subsystem reports).
+took {m('run_seconds'):.0f} s (the tradeoff study, the in-kernel run
+included; `make bench` then writes the per-subsystem reports).
 
 ### Three kinds of measurement
 
-- **(a) Host build, timed natively** — every time in this report. The
-  kernel's own `src/mm` code of both designs, called through `mm_space.h`
-  on simulated physical memory (`tests/host/sim_phys.c`, poisoning off),
-  built with `-O2` and no sanitizers. Each figure is the median of
-  {m('reps'):.0f} timed passes; the two designs' passes alternate, so a
-  change in the machine's speed hits both alike. Reading the clock costs
-  {fmt_ns(m('clock_read_ns'))}, the floor under any single timed operation.
-  Read ratios rather than absolute times: the machine is shared.
-- **(b) In-kernel, rdtsc under QEMU/KVM — pending.** {kernel_b}, so there
-  are no kernel figures in this report.
-- **(c) Deterministic work counts**, from one untimed probe pass per
-  workload and design (every timed pass must repeat its counts exactly, or
-  the benchmark stops): *page tables entered* (calls of the environment's
-  `phys_to_virt`, one per table a walk enters, plus one per frame a fault
-  fills), *frames* allocated and freed, *TLB invalidations*, *VMA nodes*
-  allocated, and after each phase the *page-table bytes*, *VMA bytes* and
-  tree height (`mm_check_invariants`). Counted from outside because the
-  cores have no counters. **Missing:** entries read inside a table (rdos
-  searches and releases read entries, not tables) and tree nodes visited
-  by card1's searches and lookups; the tree height bounds the latter
-  (an O(log n) descent visits at most a few paths of that length).
-"""
-
-
-def section_counts(d):
-    """Work counts per operation of the phases that show each design's
-    mechanism."""
-    areas = largest(d, "scale-areas/")
-    cases = [(f"replay/{n}/pick", p) for n in trace_names(d)[:1]
-             for p in ("reserve", "touch", "release")]
-    cases += [(areas, p) for p in ("reserve", "touch", "release")]
-    cases += [(d.workloads("fault/bg")[-1], p)
-              for p in ("demand_zero", "unreserved")]
-    cases += [("frag/lo", frag_failing(d)), ("huge/64TiB/pick", "reserve")]
-    cases += [(largest(d, "fork/touched/"), "fork"), ("fork/cow", "cow_copy"),
-              ("fork/cow", "cow_in_place")]
-    rows = []
-    for w, ph in cases:
-        ops = d.need(w, "rdos", ph + "_ops")
-        for x in DESIGNS:
-            rows.append((w, ph, fmt_count(ops), x) + tuple(
-                fmt_count(d.need(w, x, f"{ph}_{m}") / ops)
-                for m in ("table_visits", "frames_alloc", "frames_freed",
-                          "nodes_alloc", "tlb_invalidations")))
-    return f"""\
-Per operation of the phase, from the probe pass (identical in every timed
-pass). Every workload's full counts, and the memory and tree height after
-each phase, are in the CSV (`<phase>_table_visits`, `_frames_alloc`,
-`_frames_freed`, `_tlb_invalidations`, `_nodes_alloc`, `_nodes_freed`,
-`_table_bytes`, `_vma_bytes`, `_vma_nodes`, `_tree_height`).
-
-{md_table(("workload", "phase", "ops", "design", "tables entered",
-           "frames allocated", "frames freed", "nodes allocated",
-           "TLB invalidations"), rows)}
+- **(a) Host build, timed natively** — every time in sections 1 to 8 and
+  the summary. The kernel's own `src/mm` code of both designs, called
+  through `mm_space.h` on simulated physical memory
+  (`tests/host/sim_phys.c`, poisoning off), built with `-O2` and no
+  sanitizers. Each figure is the median of {m('reps'):.0f} timed passes;
+  the two designs' passes alternate, so a change in the machine's speed
+  hits both alike. Reading the clock costs
+  {fmt_ns(m('clock_read_ns'))}, the floor under any single timed
+  operation. Read ratios rather than absolute times: the machine is
+  shared.
+- **(b) In-kernel, under QEMU** — section 9: the same workloads run by
+  the kernel itself (`bench` on its command line), both designs in one
+  boot; {kernel_b}. Its rows are labelled `kernel-{accel}/` in the CSV.
+- **(c) Deterministic work counts** — section 10, and the "tables
+  entered" columns elsewhere: the cores count their own work
+  (`src/mm/mm_work.h`): page-table entries read and written, tables
+  entered, card1's tree nodes visited, frames taken and returned; from
+  outside, TLB invalidations and VMA nodes allocated; and after each
+  phase the page-table bytes, VMA bytes and tree height
+  (`mm_check_invariants`). Section 11 gives every workload's memory
+  overhead.
 """
 
 
 PENDING_WHY = {
-    "kernel-rdtsc": ("in-kernel figures (measurement b)",
-                     "no in-kernel benchmark exists yet; this includes "
-                     "loading PE programs in the kernel (section 8 "
-                     "measures the host build)"),
+    "kernel-pe-load": ("loading PE programs in the kernel",
+                       "the in-kernel benchmark (section 9) measures the "
+                       "VM workloads only; section 8 measures the host "
+                       "build of the PE loader"),
 }
 
 
@@ -141,7 +118,9 @@ def report(d, imgdir):
         ("7. Huge sparse reservations", section_huge(d, imgdir)),
         ("8. Loading PE programs: lazy against eager",
          section_pe(d, imgdir)),
-        ("Work counts (measurement c)", section_counts(d)),
+        ("9. In the kernel under QEMU (measurement b)", section_kernel(d)),
+        ("10. Work counts (measurement c)", section_work(d)),
+        ("11. Memory overhead of every workload", section_memory(d)),
         ("Pending", section_pending(d)),
     ]
     body = "\n".join(f"## {title}\n\n{text}" for title, text in sections)

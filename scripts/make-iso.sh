@@ -1,7 +1,8 @@
 #!/bin/sh
-# make-iso.sh OUT.iso KERNEL.elf "KERNEL ARGS" [PROGRAM.exe ...] - builds a bootable ISO with
+# make-iso.sh OUT.iso KERNEL.elf "KERNEL ARGS" [FILE ...] - builds a bootable ISO with
 # grub-mkrescue from the top-level grub.cfg, the kernel, its symbol list
-# (loaded as a module) and the iso/ tree.
+# (loaded as a module) and the iso/ tree.  Each FILE is a program (.exe)
+# or an address-space trace (.maps.csv, for the in-kernel benchmark).
 # Non-empty KERNEL ARGS go to /boot/test.cfg, which grub.cfg sources.
 set -eu
 out=$1 kernel=$2 args=$3
@@ -13,11 +14,15 @@ cp -r iso/. "$tree/"
 cp grub.cfg "$tree/boot/grub/grub.cfg"
 cp "$kernel" "$tree/boot/kernel.elf"
 cp "${kernel%.elf}.sym" "$tree/boot/kernel.sym"
-# Programs go to /boot/programs/; grub.cfg loads each as a module named
-# after the file without .exe, the name spawn() looks for.
-mkdir -p "$tree/boot/programs"
-for program in "$@"; do
-	cp "$program" "$tree/boot/programs/"
+# Programs go to /boot/programs/, traces to /boot/traces/; grub.cfg loads
+# each program as a module named after the file without .exe, the name
+# spawn() looks for, and each trace as "trace:NAME".
+mkdir -p "$tree/boot/programs" "$tree/boot/traces"
+for file in "$@"; do
+	case $file in
+	*.maps.csv) cp "$file" "$tree/boot/traces/" ;;
+	*) cp "$file" "$tree/boot/programs/" ;;
+	esac
 done
 if [ -n "$args" ]; then
 	printf 'set kernel_args="%s"\n' "$args" > "$tree/boot/test.cfg"

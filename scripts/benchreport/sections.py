@@ -372,7 +372,8 @@ def section_fault(d, imgdir):
 `tests/bench/bench_fault.c`: {fmt_count(d.need(w, 'rdos', 'demand_zero_ops'))}
 faults of each kind in a space that also holds a number of other areas
 (4 pages each, one touched), so that card1's tree has depth. Time per
-fault; "tables entered" per fault (a filled frame counts one).
+fault; "tables entered" per fault (page tables the walks entered, from
+the cores' own counts: section "(c) Work counts").
 
 {md_table(head, rows)}
 

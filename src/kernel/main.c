@@ -14,6 +14,7 @@
 #include "kernel/address_space.h"
 #include "kernel/cmdline.h"
 #include "kernel/frames.h"
+#include "kernel/kbench.h"
 #include "kernel/kernel_lock.h"
 #include "kernel/kmalloc.h"
 #include "kernel/ktest.h"
@@ -118,6 +119,8 @@ void kmain(uint32_t magic, paddr_t info_pa)
 	sched_init();
 	smp_init(&boot_info_storage);
 	ktest_set_leak_counter(free_frames_settled);
+	if (kbench_mode())
+		kbench_run(&boot_info_storage);
 	if (ktest_mode()) {
 		console_quiet_screen();
 		ktest_run();

@@ -92,7 +92,7 @@ static bool leaf_protect_visit(struct vm_walk *w, const struct vm_span *sp,
 		return true;
 	ne = pte_with_prot(e, p->prot);
 	if (ne != e) {
-		vm_entry_write(vm_leaf_slot(&p->s->pt, sp->va), ne);
+		vm_write(&p->s->pt, vm_leaf_slot(&p->s->pt, sp->va), ne);
 		env->tlb_invalidate(env->ctx, sp->va);
 	}
 	return true;

@@ -153,7 +153,7 @@ static void check_table(struct check *c, const pte_t *t, int level,
 		if (level == 0 && pte_is_present(e)) {
 			check_leaf(c, e, sp.va);
 		} else if (vm_is_table(e, level)) {
-			below = vm_table(&c->s->pt, pte_addr(e));
+			below = vm_table_peek(&c->s->pt, pte_addr(e));
 			c->stats->vm.table_pages++;
 			if (!vm_is_pinned(level, sp.base) && table_empty(below))
 				fail(c, sp.base, "empty page table not freed");
@@ -180,7 +180,7 @@ const char *card1_check_invariants(const struct card1_space *s,
 		fail(&c, pt->lo, "node count does not match the tree");
 	c.stats->vma_bytes = c.stats->vma_nodes * sizeof(struct card1_vma);
 	if (c.why == NULL)
-		check_table(&c, vm_table(pt, pt->pml4), VM_TOP_LEVEL, pt->lo,
+		check_table(&c, vm_table_peek(pt, pt->pml4), VM_TOP_LEVEL, pt->lo,
 			    pt->hi);
 	if (c.why == NULL && vm_usage_mismatch(pt, &c.stats->vm))
 		fail(&c, pt->lo, vm_usage_mismatch(pt, &c.stats->vm));

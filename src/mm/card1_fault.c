@@ -84,12 +84,12 @@ static pte_t *leaf_path(struct card1_space *s, vaddr_t va)
 		pte_t *slot = &t[vm_index(va, level)];
 		vaddr_t base = va & ~(vm_level_size(level) - 1);
 
-		if (pte_is_free(vm_entry_read(slot)) &&
+		if (pte_is_free(vm_read(&s->pt, slot)) &&
 		    vm_table_link_new(&s->pt, slot, level, base) != VM_OK) {
 			vm_clear_range(&s->pt, va, va + PAGE_SIZE, false);
 			return NULL;
 		}
-		t = vm_table(&s->pt, pte_addr(vm_entry_read(slot)));
+		t = vm_table(&s->pt, pte_addr(vm_read(&s->pt, slot)));
 	}
 	return &t[vm_index(va, 0)];
 }
@@ -104,21 +104,21 @@ static enum vm_fault_result fill(struct card1_space *s,
 	void *dest;
 	pte_t *slot;
 
-	if (env->frame_alloc(env->ctx, &pa) != 0)
+	if (vm_frame_alloc(&s->pt, &pa) != 0)
 		return VM_FAULT_NO_MEMORY;
 	dest = env->phys_to_virt(env->ctx, pa);
 	if (v->kind != PTE_KIND_IMAGE)
 		__builtin_memset(dest, 0, PAGE_SIZE);
 	else if (!vm_provider_fill(v->sel, page, dest)) {
-		env->frame_free(env->ctx, pa);
+		vm_frame_free(&s->pt, pa);
 		return VM_FAULT_PROVIDER;
 	}
 	slot = leaf_path(s, va);
 	if (!slot) {
-		env->frame_free(env->ctx, pa);
+		vm_frame_free(&s->pt, pa);
 		return VM_FAULT_NO_MEMORY;
 	}
-	vm_entry_write(slot, pte_make_leaf(pa, v->prot,
+	vm_write(&s->pt, slot, pte_make_leaf(pa, v->prot,
 					   card1_vma_starts(v, va)));
 	return VM_FAULT_HANDLED;
 }

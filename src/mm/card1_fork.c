@@ -25,6 +25,7 @@ static struct card1_vma *clone_subtree(struct card1_space *c,
 	}
 	*n = *v;
 	c->nodes++;
+	VM_WORK_ADD(&c->pt, nodes_visited, 1);
 	n->left = clone_subtree(c, v->left, ok);
 	n->right = clone_subtree(c, v->right, ok);
 	return n;

@@ -72,14 +72,22 @@ static struct card1_vma *split(struct card1_vma *t)
 	return r;
 }
 
-static struct card1_vma *insert(struct card1_vma *t, struct card1_vma *v)
+/* A node looked at, as work of the space (mm_work.h). */
+static void visit(const struct card1_space *s)
+{
+	VM_WORK_ADD(&s->pt, nodes_visited, 1);
+}
+
+static struct card1_vma *insert(const struct card1_space *s,
+				struct card1_vma *t, struct card1_vma *v)
 {
 	if (!t)
 		return v;
+	visit(s);
 	if (v->start < t->start)
-		t->left = insert(t->left, v);
+		t->left = insert(s, t->left, v);
 	else
-		t->right = insert(t->right, v);
+		t->right = insert(s, t->right, v);
 	update(t);
 	return split(skew(t));
 }
@@ -89,7 +97,7 @@ void card1_tree_insert(struct card1_space *s, struct card1_vma *v)
 	v->left = v->right = NULL;
 	v->level = 1;
 	update(v);
-	s->root = insert(s->root, v);
+	s->root = insert(s, s->root, v);
 	s->nodes++;
 }
 
@@ -117,14 +125,16 @@ static struct card1_vma *rebalance(struct card1_vma *t)
 }
 
 /* Unlink the leftmost node of t into *min; returns the new subtree. */
-static struct card1_vma *remove_min(struct card1_vma *t,
+static struct card1_vma *remove_min(const struct card1_space *s,
+				    struct card1_vma *t,
 				    struct card1_vma **min)
 {
+	visit(s);
 	if (!t->left) {
 		*min = t;
 		return t->right;
 	}
-	t->left = remove_min(t->left, min);
+	t->left = remove_min(s, t->left, min);
 	return rebalance(t);
 }
 
@@ -133,20 +143,22 @@ static struct card1_vma *remove_min(struct card1_vma *t,
  * by its successor node (moved, not copied: callers hold VMA pointers).
  * In an AA tree a node without a right child is a leaf.
  */
-static struct card1_vma *remove(struct card1_vma *t, struct card1_vma *v)
+static struct card1_vma *remove(const struct card1_space *s,
+				struct card1_vma *t, struct card1_vma *v)
 {
 	struct card1_vma *succ;
 
 	ASSERT(t != NULL);
+	visit(s);
 	if (v->start < t->start) {
-		t->left = remove(t->left, v);
+		t->left = remove(s, t->left, v);
 	} else if (v->start > t->start) {
-		t->right = remove(t->right, v);
+		t->right = remove(s, t->right, v);
 	} else {
 		ASSERT(t == v);
 		if (!t->right)
 			return t->left;
-		t->right = remove_min(t->right, &succ);
+		t->right = remove_min(s, t->right, &succ);
 		succ->left = t->left;
 		succ->right = t->right;
 		succ->level = t->level;
@@ -157,7 +169,7 @@ static struct card1_vma *remove(struct card1_vma *t, struct card1_vma *v)
 
 void card1_tree_remove(struct card1_space *s, struct card1_vma *v)
 {
-	s->root = remove(s->root, v);
+	s->root = remove(s, s->root, v);
 	s->nodes--;
 }
 
@@ -168,6 +180,7 @@ struct card1_vma *card1_tree_first_after(const struct card1_space *s,
 
 	/* VMAs do not overlap, so ends increase with starts */
 	while (t) {
+		visit(s);
 		if (t->end > va) {
 			best = t;
 			t = t->left;
@@ -187,6 +200,7 @@ struct card1_vma *card1_tree_find(const struct card1_space *s, vaddr_t va)
 
 /* A search for len free bytes at or after from, ending by limit. */
 struct fit {
+	const struct card1_space *s; /* whose work the visits are */
 	vaddr_t from, limit;
 	uint64_t len;
 	vaddr_t at; /* the answer, once found */
@@ -219,7 +233,10 @@ static bool gap_fits(struct fit *f, vaddr_t g0, vaddr_t g1)
  */
 static bool fit_below(struct fit *f, const struct card1_vma *t)
 {
-	if (!t || t->max_gap < f->len || !clipped_fits(f, t->sub_lo, t->sub_hi))
+	if (!t)
+		return false;
+	visit(f->s);
+	if (t->max_gap < f->len || !clipped_fits(f, t->sub_lo, t->sub_hi))
 		return false;
 	return fit_below(f, t->left) ||
 	       (t->left && gap_fits(f, t->left->sub_hi, t->start)) ||
@@ -230,7 +247,7 @@ static bool fit_below(struct fit *f, const struct card1_vma *t)
 bool card1_tree_first_fit(const struct card1_space *s, vaddr_t from,
 			  vaddr_t limit, uint64_t len, vaddr_t *out)
 {
-	struct fit f = { .from = from, .limit = limit, .len = len };
+	struct fit f = { .s = s, .from = from, .limit = limit, .len = len };
 	const struct card1_vma *r = s->root;
 	bool found;
 

@@ -47,10 +47,16 @@ void mm_space_destroy(struct mm_space *s)
 		vm_space_destroy(&s->rdos);
 }
 
-/* The page-table side: the vm_space that holds PML4, usage and limits. */
+/* The page-table side: the vm_space that holds the PML4, the environment
+ * (work counts), usage and limits. */
 static const struct vm_space *tables_of(const struct mm_space *s)
 {
 	return s->design == MM_DESIGN_CARD1 ? &s->card1.pt : &s->rdos;
+}
+
+const struct mm_work *mm_space_work(const struct mm_space *s)
+{
+	return tables_of(s)->env.work;
 }
 
 paddr_t mm_space_pml4(const struct mm_space *s)

@@ -17,6 +17,7 @@
 #define MM_MM_SPACE_H
 
 #include "mm/card1.h"
+#include "mm/mm_work.h"
 #include "mm/vm.h"
 
 enum mm_design {
@@ -62,6 +63,10 @@ void mm_space_destroy(struct mm_space *s);
  * destroy it.  On VM_OK destroy it with mm_space_destroy like any space.
  */
 enum vm_status mm_fork(struct mm_space *parent, struct mm_space *child);
+
+/* Where the space counts its work (env.vm.work at creation), or NULL:
+ * shared by every space made from that environment and their forks. */
+const struct mm_work *mm_space_work(const struct mm_space *s);
 
 /* The physical address of the space's PML4, for CR3. */
 paddr_t mm_space_pml4(const struct mm_space *s);

@@ -41,6 +41,8 @@
 #include "mm/addr.h"
 #include "mm/pte.h"
 
+struct mm_work;
+
 #define VM_USER_LO ((vaddr_t)0x1000)
 #define VM_USER_HI ((vaddr_t)0x00007FFFFFFFF000)
 #define VM_KERNEL_LO ((vaddr_t)0xFFFFC00000000000)
@@ -60,6 +62,8 @@ struct vm_env {
 	/* drop every cached translation of va, and cached upper-level entries */
 	void (*tlb_invalidate)(void *ctx, vaddr_t va);
 	void *ctx;
+	/* where the core counts its work (mm/mm_work.h); NULL: nowhere */
+	struct mm_work *work;
 };
 
 enum vm_status {

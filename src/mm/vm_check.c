@@ -94,7 +94,7 @@ static bool check_table(struct check *c, const pte_t *t, int level,
 /* A table pointer over (part of) the range; returns "free page below". */
 static bool check_pointer(struct check *c, pte_t e, int level, vaddr_t b)
 {
-	const pte_t *t = vm_table(c->s, pte_addr(e));
+	const pte_t *t = vm_table_peek(c->s, pte_addr(e));
 	bool has_free = check_table(c, t, level - 1, b);
 	bool empty = true;
 
@@ -141,7 +141,7 @@ const char *vm_check_invariants(const struct vm_space *s,
 			   .why = NULL, .prev_free = true };
 
 	*c.stats = (struct vm_stats){ .table_pages = s->owns_pml4 ? 1 : 0 };
-	check_table(&c, vm_table(s, s->pml4), VM_TOP_LEVEL, 0);
+	check_table(&c, vm_table_peek(s, s->pml4), VM_TOP_LEVEL, 0);
 	if (c.why == NULL && vm_usage_mismatch(s, c.stats))
 		fail(&c, s->lo, vm_usage_mismatch(s, c.stats));
 	return c.why;

@@ -66,22 +66,22 @@ static enum vm_fault_result break_cow(struct vm_space *s, vaddr_t va,
 	paddr_t old = pte_addr(e), pa;
 
 	if (vm_share_count(s->share, old) == 1) {
-		if (vm_entry_cas(slot, e, pte_cow_resolved(e, old)))
+		if (vm_cas(s, slot, e, pte_cow_resolved(e, old)))
 			vm_share_note_cow(s->share, false);
 		s->env.tlb_invalidate(s->env.ctx, va);
 		return VM_FAULT_HANDLED;
 	}
-	if (s->env.frame_alloc(s->env.ctx, &pa) != 0)
+	if (vm_frame_alloc(s, &pa) != 0)
 		return VM_FAULT_NO_MEMORY;
 	__builtin_memcpy(s->env.phys_to_virt(s->env.ctx, pa),
 			 s->env.phys_to_virt(s->env.ctx, old), PAGE_SIZE);
-	if (!vm_entry_cas(slot, e, pte_cow_resolved(e, pa))) {
-		s->env.frame_free(s->env.ctx, pa); /* another CPU broke it */
+	if (!vm_cas(s, slot, e, pte_cow_resolved(e, pa))) {
+		vm_frame_free(s, pa); /* another CPU broke it */
 		return VM_FAULT_HANDLED;
 	}
 	s->env.tlb_invalidate(s->env.ctx, va);
 	if (vm_share_unref(s->share, old))
-		s->env.frame_free(s->env.ctx, old);
+		vm_frame_free(s, old);
 	vm_share_note_cow(s->share, true);
 	return VM_FAULT_HANDLED;
 }
@@ -94,28 +94,28 @@ static enum vm_fault_result fill_page(struct vm_space *s, vaddr_t va,
 				      bool *installed)
 {
 	pte_t *slot = vm_leaf_slot(s, va);
-	pte_t e = vm_entry_read(slot);
+	pte_t e = vm_read(s, slot);
 	paddr_t pa;
 	void *dest;
 
 	*installed = false;
 	if (!pte_is_pending(e))
 		return VM_FAULT_HANDLED; /* another CPU filled it first */
-	if (s->env.frame_alloc(s->env.ctx, &pa) != 0)
+	if (vm_frame_alloc(s, &pa) != 0)
 		return VM_FAULT_NO_MEMORY;
 	dest = s->env.phys_to_virt(s->env.ctx, pa);
 	if (pte_kind(e) != PTE_KIND_IMAGE) {
 		__builtin_memset(dest, 0, PAGE_SIZE);
 	} else if (!vm_provider_fill(pte_image_selector(e), pte_image_offset(e),
 				     dest)) {
-		s->env.frame_free(s->env.ctx, pa);
+		vm_frame_free(s, pa);
 		return VM_FAULT_PROVIDER;
 	}
 	/* the stored protection and START carry over into the leaf */
-	*installed = vm_entry_cas(slot, e, pte_make_leaf(pa, pte_prot(e),
-							 pte_is_start(e)));
+	*installed = vm_cas(s, slot, e, pte_make_leaf(pa, pte_prot(e),
+						      pte_is_start(e)));
 	if (!*installed)
-		s->env.frame_free(s->env.ctx, pa);
+		vm_frame_free(s, pa);
 	return VM_FAULT_HANDLED;
 }
 

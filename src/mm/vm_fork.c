@@ -25,7 +25,7 @@
 static enum vm_status share_leaf(struct vm_space *p, pte_t *slot, vaddr_t va,
 				 pte_t *out)
 {
-	pte_t e = vm_entry_read(slot);
+	pte_t e = vm_read(p, slot);
 
 	*out = e;
 	if (e & PTE_SHARED)
@@ -35,7 +35,7 @@ static enum vm_status share_leaf(struct vm_space *p, pte_t *slot, vaddr_t va,
 	*out = pte_make_counted(e);
 	if (*out == e)
 		return VM_OK; /* counted before: a fork of a fork */
-	vm_entry_write(slot, *out);
+	vm_write(p, slot, *out);
 	if (e & PTE_RW)
 		p->env.tlb_invalidate(p->env.ctx, va);
 	return VM_OK;
@@ -54,10 +54,10 @@ static enum vm_status copy_pointer(struct vm_space *p, struct vm_space *c,
 
 	if (st == VM_OK)
 		st = copy_table(p, c, vm_table(p, pte_addr(e)),
-				vm_table(c, pte_addr(vm_entry_read(cslot))),
+				vm_table(c, pte_addr(vm_read(c, cslot))),
 				level - 1, sp->va, sp->end);
 	if (st == VM_OK && (e & PTE_FULL)) /* same entries below: same FULL */
-		vm_entry_write(cslot, vm_entry_read(cslot) | PTE_FULL);
+		vm_write(c, cslot, vm_read(c, cslot) | PTE_FULL);
 	return st;
 }
 
@@ -72,14 +72,14 @@ static enum vm_status copy_table(struct vm_space *p, struct vm_space *c,
 		pte_t e, ne;
 
 		sp = vm_span_at(v, end, level);
-		e = ne = vm_entry_read(&pt[sp.index]);
+		e = ne = vm_read(p, &pt[sp.index]);
 		if (vm_is_table(e, level)) {
 			st = copy_pointer(p, c, e, &ct[sp.index], level, &sp);
 		} else if (!pte_is_free(e)) {
 			if (pte_is_present(e))
 				st = share_leaf(p, &pt[sp.index], sp.va, &ne);
 			if (st == VM_OK)
-				vm_entry_write(&ct[sp.index], ne);
+				vm_write(c, &ct[sp.index], ne);
 		}
 		if (st != VM_OK)
 			return st;

@@ -11,6 +11,7 @@
 #define MM_VM_INTERNAL_H
 
 #include "lib/panic.h"
+#include "mm/mm_work.h"
 #include "mm/vm.h"
 #include "mm/vm_share.h"
 
@@ -61,6 +62,50 @@ static inline bool vm_entry_cas(pte_t *slot, pte_t old, pte_t e)
 {
 	return __atomic_compare_exchange_n(slot, &old, e, false,
 					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Add n to the space's work count field (mm_work.h), if it has counts. */
+#define VM_WORK_ADD(s, field, n)                                              \
+	do {                                                                  \
+		if ((s)->env.work)                                            \
+			(s)->env.work->field += (n);                          \
+	} while (0)
+
+/* The entry accessors above, counted as work of the space s: what the
+ * core's operations use; invariant checks read uncounted. */
+static inline pte_t vm_read(const struct vm_space *s, const pte_t *slot)
+{
+	VM_WORK_ADD(s, entries_read, 1);
+	return vm_entry_read(slot);
+}
+
+static inline void vm_write(const struct vm_space *s, pte_t *slot, pte_t e)
+{
+	VM_WORK_ADD(s, entries_written, 1);
+	vm_entry_write(slot, e);
+}
+
+static inline bool vm_cas(const struct vm_space *s, pte_t *slot, pte_t old,
+			  pte_t e)
+{
+	VM_WORK_ADD(s, entries_written, 1);
+	return vm_entry_cas(slot, old, e);
+}
+
+/* Frames from and back to the environment, counted. */
+static inline int vm_frame_alloc(const struct vm_space *s, paddr_t *pa)
+{
+	int err = s->env.frame_alloc(s->env.ctx, pa);
+
+	if (!err)
+		VM_WORK_ADD(s, frames_alloc, 1);
+	return err;
+}
+
+static inline void vm_frame_free(const struct vm_space *s, paddr_t pa)
+{
+	VM_WORK_ADD(s, frames_freed, 1);
+	s->env.frame_free(s->env.ctx, pa);
 }
 
 /*
@@ -131,7 +176,10 @@ static inline uint64_t vm_span_pages(const struct vm_span *sp)
 
 /* --- vm_walk.c --------------------------------------------------------- */
 
+/* The table at pa through the direct map, counted as a table visited;
+ * vm_table_peek does not count (for invariant checks). */
 pte_t *vm_table(const struct vm_space *s, paddr_t pa);
+pte_t *vm_table_peek(const struct vm_space *s, paddr_t pa);
 
 /*
  * The entry that describes the page va, as that page's own entry: for an

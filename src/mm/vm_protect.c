@@ -26,7 +26,7 @@ static void change_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,
 
 		sp = vm_span_at(v, end, level);
 		slot = &t[sp.index];
-		e = vm_entry_read(slot);
+		e = vm_read(s, slot);
 		if (vm_is_table(e, level)) {
 			change_table(s, vm_table(s, pte_addr(e)), level - 1,
 				     sp.va, sp.end, c);
@@ -37,7 +37,7 @@ static void change_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,
 		ne = c->apply(e, c->prot);
 		if (ne == e)
 			continue;
-		vm_entry_write(slot, ne);
+		vm_write(s, slot, ne);
 		if (pte_is_present(ne))
 			s->env.tlb_invalidate(s->env.ctx, sp.va);
 		else if (pte_is_present(e))

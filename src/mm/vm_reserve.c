@@ -52,12 +52,12 @@ static enum vm_status mark_below(struct vm_space *s, pte_t *slot, int level,
 {
 	enum vm_status st;
 
-	if (pte_is_free(vm_entry_read(slot))) {
+	if (pte_is_free(vm_read(s, slot))) {
 		st = vm_table_link_new(s, slot, level, sp->base);
 		if (st != VM_OK)
 			return st;
 	}
-	st = mark_table(s, vm_table(s, pte_addr(vm_entry_read(slot))),
+	st = mark_table(s, vm_table(s, pte_addr(vm_read(s, slot))),
 			level - 1, sp->va, sp->end, f);
 	vm_table_settle(s, slot, level, sp->base);
 	return st;
@@ -77,7 +77,7 @@ static enum vm_status mark_table(struct vm_space *s, pte_t *t, int level,
 		if (level == 0 ||
 		    (sp.whole && fill_fits_upper(s, f, level, sp.base))) {
 			ASSERT(pte_is_free(vm_entry_read(slot)));
-			vm_entry_write(slot, fill_entry(f, sp.va));
+			vm_write(s, slot, fill_entry(f, sp.va));
 		} else {
 			enum vm_status st = mark_below(s, slot, level, &sp, f);
 

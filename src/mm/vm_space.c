@@ -42,6 +42,7 @@ enum vm_status vm_space_init_user(struct vm_space *s, const struct vm_env *env,
 	if (env->frame_alloc(env->ctx, &pa) != 0)
 		return VM_ERR_NO_MEMORY;
 	space_setup(s, env, pa, lo, hi);
+	VM_WORK_ADD(s, frames_alloc, 1);
 	s->flags = flags;
 	s->owns_pml4 = true;
 	t = vm_table(s, pa);
@@ -81,7 +82,7 @@ void vm_space_destroy(struct vm_space *s)
 {
 	vm_clear_range(s, s->lo, s->hi, false);
 	if (s->owns_pml4)
-		s->env.frame_free(s->env.ctx, s->pml4);
+		vm_frame_free(s, s->pml4);
 	s->pml4 = 0;
 	s->usage = (struct vm_usage){ 0, 0 };
 }

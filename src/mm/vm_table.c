@@ -19,13 +19,14 @@ enum vm_fill {
  * Reservations fill tables from one end, so entries are taken from both
  * ends inwards: a partial table is usually told after two entries.
  */
-static enum vm_fill table_fill(const pte_t *t, int level)
+static enum vm_fill table_fill(const struct vm_space *s, const pte_t *t,
+			       int level)
 {
 	bool used = false, has_free = false;
 
 	for (unsigned n = 0; n < VM_ENTRIES; n++) {
 		unsigned i = n & 1 ? VM_ENTRIES - 1 - n / 2 : n / 2;
-		pte_t e = vm_entry_read(&t[i]);
+		pte_t e = vm_read(s, &t[i]);
 
 		if (pte_is_free(e)) {
 			has_free = true;
@@ -46,33 +47,33 @@ enum vm_status vm_table_link_new(struct vm_space *s, pte_t *slot, int level,
 	paddr_t pa;
 
 	ASSERT(level > 0 && pte_is_free(vm_entry_read(slot)));
-	if (s->env.frame_alloc(s->env.ctx, &pa) != 0)
+	if (vm_frame_alloc(s, &pa) != 0)
 		return VM_ERR_NO_MEMORY;
 	__builtin_memset(vm_table(s, pa), 0, PAGE_SIZE);
-	vm_entry_write(slot, pte_make_table(pa, !vm_is_kernel_half(base)));
+	vm_write(s, slot, pte_make_table(pa, !vm_is_kernel_half(base)));
 	return VM_OK;
 }
 
 void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base)
 {
-	pte_t e = vm_entry_read(slot);
+	pte_t e = vm_read(s, slot);
 	enum vm_fill fill;
 	pte_t want;
 
 	ASSERT(vm_is_table(e, level));
 	if (vm_is_pinned(level, base))
 		return;
-	fill = table_fill(vm_table(s, pte_addr(e)), level - 1);
+	fill = table_fill(s, vm_table(s, pte_addr(e)), level - 1);
 	if (fill == VM_FILL_EMPTY) {
-		vm_entry_write(slot, 0);
+		vm_write(s, slot, 0);
 		/* the CPU may cache upper-level entries that lead to it */
 		s->env.tlb_invalidate(s->env.ctx, base);
-		s->env.frame_free(s->env.ctx, pte_addr(e));
+		vm_frame_free(s, pte_addr(e));
 		return;
 	}
 	want = fill == VM_FILL_FULL ? e | PTE_FULL : e & ~PTE_FULL;
 	if (want != e)
-		vm_entry_write(slot, want);
+		vm_write(s, slot, want);
 }
 
 /*
@@ -86,16 +87,17 @@ static enum vm_status split_entry(struct vm_space *s, pte_t *slot,
 	pte_t *t;
 	paddr_t pa;
 
-	if (s->env.frame_alloc(s->env.ctx, &pa) != 0)
+	if (vm_frame_alloc(s, &pa) != 0)
 		return VM_ERR_NO_MEMORY;
 	t = vm_table(s, pa);
 	/* the encoding is the same at every level: only START is per page */
 	t[0] = e;
 	for (unsigned i = 1; i < VM_ENTRIES; i++)
 		t[i] = e & ~PTE_START;
-	if (!vm_entry_cas(slot, e, pte_make_table(pa, !vm_is_kernel_half(base)) |
+	VM_WORK_ADD(s, entries_written, VM_ENTRIES);
+	if (!vm_cas(s, slot, e, pte_make_table(pa, !vm_is_kernel_half(base)) |
 					   PTE_FULL))
-		s->env.frame_free(s->env.ctx, pa);
+		vm_frame_free(s, pa);
 	return VM_OK;
 }
 
@@ -105,7 +107,7 @@ enum vm_status vm_split_to(struct vm_space *s, vaddr_t va, bool to_page)
 
 	for (int level = VM_TOP_LEVEL; level > 0; level--) {
 		pte_t *slot = &t[vm_index(va, level)];
-		pte_t e = vm_entry_read(slot);
+		pte_t e = vm_read(s, slot);
 		vaddr_t base = va & ~(vm_level_size(level) - 1);
 
 		if (pte_is_pending(e)) {
@@ -116,7 +118,7 @@ enum vm_status vm_split_to(struct vm_space *s, vaddr_t va, bool to_page)
 			st = split_entry(s, slot, base, e);
 			if (st != VM_OK)
 				return st;
-			e = vm_entry_read(slot);
+			e = vm_read(s, slot);
 		}
 		if (!vm_is_table(e, level))
 			return VM_OK;
@@ -135,7 +137,7 @@ void vm_page_drop(struct vm_space *s, pte_t e, vaddr_t va, bool invalidate)
 		return;
 	if ((e & PTE_COUNTED) && !vm_share_unref(s->share, pte_addr(e)))
 		return; /* other spaces still map the frame */
-	s->env.frame_free(s->env.ctx, pte_addr(e));
+	vm_frame_free(s, pte_addr(e));
 }
 
 static void clear_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,
@@ -149,7 +151,7 @@ static void clear_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,
 
 		sp = vm_span_at(v, end, level);
 		slot = &t[sp.index];
-		e = vm_entry_read(slot);
+		e = vm_read(s, slot);
 		if (pte_is_free(e))
 			continue;
 		if (vm_is_table(e, level)) {
@@ -160,7 +162,7 @@ static void clear_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,
 		}
 		/* an upper-level entry is one reservation's: never cut */
 		ASSERT(level == 0 || sp.whole);
-		vm_entry_write(slot, 0);
+		vm_write(s, slot, 0);
 		if (pte_is_present(e))
 			vm_page_drop(s, e, sp.va, invalidate);
 	}

@@ -7,9 +7,15 @@
  */
 #include "mm/vm_internal.h"
 
-pte_t *vm_table(const struct vm_space *s, paddr_t pa)
+pte_t *vm_table_peek(const struct vm_space *s, paddr_t pa)
 {
 	return s->env.phys_to_virt(s->env.ctx, pa);
+}
+
+pte_t *vm_table(const struct vm_space *s, paddr_t pa)
+{
+	VM_WORK_ADD(s, tables_visited, 1);
+	return vm_table_peek(s, pa);
 }
 
 pte_t vm_lookup(const struct vm_space *s, vaddr_t va, int *level)
@@ -19,7 +25,7 @@ pte_t vm_lookup(const struct vm_space *s, vaddr_t va, int *level)
 	pte_t e;
 
 	for (;;) {
-		e = vm_entry_read(&t[vm_index(va, l)]);
+		e = vm_read(s, &t[vm_index(va, l)]);
 		if (!vm_is_table(e, l))
 			break;
 		t = vm_table(s, pte_addr(e));
@@ -37,7 +43,7 @@ pte_t *vm_leaf_slot(const struct vm_space *s, vaddr_t va)
 	pte_t *t = vm_table(s, s->pml4);
 
 	for (int l = VM_TOP_LEVEL; l > 0; l--) {
-		pte_t e = vm_entry_read(&t[vm_index(va, l)]);
+		pte_t e = vm_read(s, &t[vm_index(va, l)]);
 
 		if (!vm_is_table(e, l))
 			panic("vm_leaf_slot: no table at level %d for %#lx",
@@ -56,7 +62,7 @@ static bool walk_table(struct vm_walk *w, const pte_t *t, int level,
 		pte_t e;
 
 		sp = vm_span_at(v, end, level);
-		e = vm_entry_read(&t[sp.index]);
+		e = vm_read(w->space, &t[sp.index]);
 		if (vm_is_table(e, level) &&
 		    !(w->stop_at_full && (e & PTE_FULL))) {
 			if (!walk_table(w, vm_table(w->space, pte_addr(e)),

@@ -13,24 +13,28 @@
  *
  *   <phase>_ns                median time of the phase          ns
  *   <phase>_ops               operations the pass counted        ops
- *   <phase>_table_visits      env.phys_to_virt calls: one per page table
- *                             entered, plus one per frame a fault fills
- *   <phase>_frames_alloc, <phase>_frames_freed    sim_phys calls
+ *   <phase>_entries_read, <phase>_entries_written, <phase>_table_visits
+ *   (tables entered), <phase>_nodes_visited (card1's tree),
+ *   <phase>_frames_alloc, <phase>_frames_freed
+ *                             the cores' own work counts (mm/mm_work.h)
  *   <phase>_tlb_invalidations env.tlb_invalidate calls
  *   <phase>_nodes_alloc, <phase>_nodes_freed      VMA nodes (card1)
  *   <phase>_table_bytes, <phase>_vma_bytes, <phase>_vma_nodes,
  *   <phase>_tree_height       memory after the phase
  *
- * The cores have no counters; these are what can be counted from outside,
- * deterministically.  Entries read inside a table and tree nodes visited
- * are not observable here (docs/tradeoffs.md says so).  A pass may add
+ * The last three kinds are counted from outside (the environment's
+ * callbacks), and the cores' frame counts are checked against simulated
+ * memory's at every phase boundary.  A pass may add
  * rows of its own in the probe pass (bm_note): what the phases' memory
  * rows cannot see, such as a forked child's tables.  The spaces share one
  * frame-share table (b->share), so mm_fork works; bm_fini checks that it
  * is empty again.
  * Invariant: every timed pass does exactly the probe's work (same phases,
  * ops and counts), else the benchmark panics: a pass whose work depends
- * on the passes before it would not be a repeated measurement.
+ * on the passes before it would not be a repeated measurement.  The one
+ * exception: card1's nodes visited in a space kept across passes, whose
+ * tree holds the same VMAs but not the same shape (bench_mm.c); the
+ * rows give the probe's.
  */
 #ifndef BENCH_MM_H
 #define BENCH_MM_H
@@ -52,8 +56,7 @@
 #define BM_IMAGE_SEL 1u
 
 struct bm_counts {
-	uint64_t table_visits;
-	uint64_t frames_alloc, frames_freed;
+	struct mm_work core; /* the cores' counts */
 	uint64_t tlb_invalidations;
 	uint64_t nodes_alloc, nodes_freed;
 };
@@ -67,7 +70,7 @@ struct bm_mem {
 
 struct bm {
 	struct sim_phys phys; /* first member: the env's ctx points here */
-	uint64_t table_visits;
+	struct mm_work work;  /* every space's (env.vm.work) */
 	uint64_t nodes_alloc, nodes_freed;
 	struct vm_share share; /* every space's, for mm_fork */
 	struct mm_space space[BM_DESIGNS];

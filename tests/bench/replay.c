@@ -35,11 +35,6 @@ struct replay {
 	struct mm_space *child; /* the fork mode's */
 };
 
-static bool is_guard(const struct trace_area *a)
-{
-	return !a->read && !a->write && !a->exec;
-}
-
 static unsigned area_prot(const struct trace_area *a)
 {
 	return VM_PROT_USER | (a->write ? VM_PROT_WRITE : 0) |
@@ -52,7 +47,7 @@ static enum vm_status reserve_area(struct mm_space *s,
 {
 	const unsigned prot = area_prot(a);
 
-	if (!a->file || is_guard(a)) {
+	if (!a->file || trace_area_is_guard(a)) {
 		if (!at)
 			return mm_reserve(s, a->pages, prot, va);
 		*va = a->start;
@@ -78,7 +73,7 @@ static uint64_t reserve_all(struct mm_space *s, const struct replay *rp)
 		if (!a->in_user)
 			continue;
 		bm_must(reserve_area(s, a, rp->at, &rp->va[i]), "reserve");
-		if (is_guard(a))
+		if (trace_area_is_guard(a))
 			bm_must(mm_guard(s, rp->va[i], a->pages), "guard");
 	}
 	return t->n_in_user;
@@ -93,7 +88,7 @@ static uint64_t touch_all(struct mm_space *s, const struct replay *rp)
 	for (size_t i = 0; i < t->n; i++) {
 		const struct trace_area *a = &t->areas[i];
 
-		if (!a->in_user || is_guard(a))
+		if (!a->in_user || trace_area_is_guard(a))
 			continue;
 		bm_touch(s, rp->va[i], a->touch_pages, 1,
 			 VM_PF_USER | (a->write ? VM_PF_WRITE : 0));

@@ -1,12 +1,10 @@
 /*
- * trace.c - reading NAME.maps.csv traces (see trace.h).  Columns after
- * rss_kb (the object's name) are not needed and not parsed.
+ * trace.c - reading NAME.maps.csv trace files (see trace.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mm/vm.h"
 #include "trace.h"
 
 static void trace_name(struct trace *t, const char *path)
@@ -20,28 +18,6 @@ static void trace_name(struct trace *t, const char *path)
 		*dot = '\0';
 }
 
-/* One data line into *a; false if it is not an area. */
-static bool parse_area(const char *line, struct trace_area *a)
-{
-	unsigned long long start, end, offset, rss_kb;
-	char perms[8], kind[32];
-
-	if (sscanf(line, "%llx,%llx,%7[^,],%llx,%31[^,],%llu", &start, &end,
-		   perms, &offset, kind, &rss_kb) != 6 ||
-	    strlen(perms) != 4 || start >= end || ((start | end) & 0xfff))
-		return false;
-	*a = (struct trace_area){
-		.start = start, .end = end, .pages = (end - start) >> 12,
-		.touch_pages = rss_kb / 4, .file_page = offset >> 12,
-		.read = perms[0] == 'r', .write = perms[1] == 'w',
-		.exec = perms[2] == 'x',
-		.file = strcmp(kind, "file") == 0,
-		.in_user = start >= VM_USER_LO && end <= VM_USER_HI,
-	};
-	if (a->touch_pages > a->pages)
-		a->touch_pages = a->pages;
-	return true;
-}
 
 static int add_area(struct trace *t, const struct trace_area *a, size_t *cap)
 {
@@ -81,7 +57,8 @@ int trace_load(struct trace *t, const char *path)
 
 		if (++lineno == 1 && strncmp(line, "start,", 6) == 0)
 			continue; /* header */
-		if (!parse_area(line, &a) || add_area(t, &a, &cap)) {
+		if (!trace_area_parse(line, strcspn(line, "\r\n"), &a) ||
+		    add_area(t, &a, &cap)) {
 			fprintf(stderr, "%s:%d: not an area: %s", path, lineno,
 				line);
 			fclose(f);

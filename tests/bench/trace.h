@@ -1,13 +1,9 @@
 /*
  * trace.h - address spaces of real programs, as recorded in
- * tests/data/traces/NAME.maps.csv (format: tests/data/traces/README.md):
- *   start,end,perms,offset,kind,rss_kb,object
- * with start, end (exclusive) and offset in hex.
+ * tests/data/traces/NAME.maps.csv (format: tests/data/traces/README.md),
+ * read from files; each line parsed by lib/maps_trace.h.
  *
- * Invariants of a loaded trace: areas are in file order, each page-aligned
- * with start < end; in_user tells whether the area fits our user range
- * [VM_USER_LO, VM_USER_HI) (the vsyscall page, for one, does not);
- * touch_pages <= pages.
+ * Invariant of a loaded trace: areas are in file order.
  */
 #ifndef BENCH_TRACE_H
 #define BENCH_TRACE_H
@@ -16,15 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct trace_area {
-	uint64_t start, end;  /* bytes */
-	uint64_t pages;
-	uint64_t touch_pages; /* rss_kb / 4: pages the program had touched */
-	uint64_t file_page;   /* offset / 4096 */
-	bool read, write, exec;
-	bool file;            /* kind "file": backed by a file's pages */
-	bool in_user;
-};
+#include "lib/maps_trace.h"
 
 struct trace {
 	char name[64]; /* file name without directory and ".maps.csv" */
