@@ -37,8 +37,8 @@ uint64_t console_in_lines_wanted(void)
 	return lines_wanted;
 }
 
-/* The next character, queued or from COM1; polls COM1 a tick apart (it
- * raises no interrupt: the PIC masks everything but the timer). */
+/* The next character, queued or from COM1; polls COM1 a tick apart (its
+ * interrupt is not used: the 8259s are masked, see pic.h). */
 static char console_read_char(void)
 {
 	int c;

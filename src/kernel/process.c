@@ -312,7 +312,7 @@ int64_t process_thread_start(vaddr_t entry, uint64_t arg, vaddr_t stack_top)
 	if (!t)
 		return -RDOS_ENOMEM;
 	p->live_threads++;
-	return t - p->threads;
+	return t - p->threads + 1; /* numbered from 1: 0 is never a thread */
 }
 
 void process_thread_freed(struct thread *t)
@@ -356,6 +356,8 @@ int64_t process_wait(int64_t pid, int32_t *status)
 
 		if (self->exiting)
 			return -RDOS_ECHILD; /* never seen: the thread ends on its way out */
+		if (!find_child(self, pid, false))
+			return -RDOS_ECHILD; /* another thread reaped it */
 		me->wait_next = self->child_waiters;
 		self->child_waiters = me;
 		thread_block();
@@ -387,7 +389,7 @@ uint64_t process_list(struct rdos_procinfo *out, uint64_t max)
 			continue;
 		out[n] = (struct rdos_procinfo){
 			.pid = p->pid, .parent = p->parent ? p->parent->pid : -1,
-			.state = p->state == PROCESS_ZOMBIE ? 2 : all_threads_blocked(p),
+			.state = p->state == PROCESS_ZOMBIE ? 2 : user && all_threads_blocked(p),
 			.present_pages = user ? mm_usage(&p->space).present : 0,
 		};
 		copy_string(out[n].name, p->name, sizeof(out[n].name));

@@ -177,8 +177,10 @@ struct thread *thread_create_user_frame(struct process *p, const struct trap_fra
 	if (!t)
 		return NULL;
 	*t = (struct thread){ .state = THREAD_RUNNABLE, .process = p };
-	if (!stack_alloc(t))
+	if (!stack_alloc(t)) {
+		t->process = NULL; /* the slot stays free */
 		return NULL;
+	}
 	stack_prepare(t, frame);
 	t->state = THREAD_BLOCKED;
 	thread_wake(t);
