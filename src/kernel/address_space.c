@@ -80,8 +80,36 @@ static void share_free(void *ctx, void *p, size_t bytes)
  * until the first fork. */
 static struct vm_share frame_share = VM_SHARE_INIT(share_alloc, share_free, NULL);
 
+/*
+ * Lockless faults.  A CPU resolving a fault without the kernel lock names
+ * the space in its faulting_space, then checks that no change to that
+ * space is under way; a change (always made under the kernel lock, so one
+ * at a time) names its space in exclusive_space, then waits until no CPU
+ * is faulting on it.  Both sides store, then load, sequentially
+ * consistent: at least one of them sees the other, so a fault never walks
+ * tables that a release is freeing, and never races protect's or fork's
+ * read-modify-writes of entries.  Faults exclude only changes, not each
+ * other: the rdos core installs every entry a fault makes with a
+ * compare-and-swap.
+ */
+static const void *exclusive_space; /* atomic */
+
+static void env_exclusive(void *ctx, const struct vm_space *s, bool begin)
+{
+	(void)ctx;
+	if (!begin) {
+		__atomic_store_n(&exclusive_space, NULL, __ATOMIC_RELEASE);
+		return;
+	}
+	__atomic_store_n(&exclusive_space, s, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		while (__atomic_load_n(&cpu_by_index(i)->faulting_space, __ATOMIC_SEQ_CST) == s)
+			__builtin_ia32_pause();
+}
+
 static const struct mm_env machine_env = {
-	.vm = { env_phys_to_virt, env_frame_alloc, env_frame_free, env_tlb_invalidate, NULL },
+	.vm = { env_phys_to_virt, env_frame_alloc, env_frame_free, env_tlb_invalidate, NULL,
+		.exclusive = env_exclusive },
 	.nodes = { env_node_alloc, env_node_free, NULL },
 	.share = &frame_share,
 };
@@ -236,6 +264,25 @@ enum vm_fault_result address_space_fault(vaddr_t va, unsigned pf, struct vm_stat
 	r = vm_fault(&kernel_vm, va, pf, before);
 	spin_unlock(&kernel_space_lock);
 	return r;
+}
+
+bool address_space_fault_lockless(vaddr_t va, unsigned pf)
+{
+	struct cpu *c = this_cpu();
+	struct mm_space *s = c->user_space;
+	const void *tables;
+	struct vm_state st;
+	bool done = false;
+
+	if (!s || s->design != MM_DESIGN_RDOS || va >= USER_SPACE_END)
+		return false;
+	tables = &s->rdos;
+	__atomic_store_n(&c->faulting_space, tables, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&exclusive_space, __ATOMIC_SEQ_CST) != tables &&
+	    mm_query(s, va, &st) == VM_OK && st.kind == VM_STATE_RESERVED)
+		done = mm_fault(s, va, pf, &st) == VM_FAULT_HANDLED;
+	__atomic_store_n(&c->faulting_space, NULL, __ATOMIC_RELEASE);
+	return done;
 }
 
 void address_space_activate(struct mm_space *space)

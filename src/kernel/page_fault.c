@@ -83,6 +83,16 @@ static enum vm_fault_result resolve(const struct trap_frame *f, uint64_t addr,
 	return address_space_fault(addr, vm_access_bits(f->error_code), before);
 }
 
+/* First touches from ring 3 (not present, no reserved bit) may be resolved
+ * without the kernel lock; everything else, and every failure, goes the
+ * ordinary way, which also writes the diagnosis. */
+static bool page_fault_fast_path(struct trap_frame *frame)
+{
+	if (!trap_from_user(frame) || (frame->error_code & (PF_PRESENT | PF_RESERVED_BIT)))
+		return false;
+	return address_space_fault_lockless(read_cr2(), vm_access_bits(frame->error_code));
+}
+
 static void page_fault_handler(struct trap_frame *frame)
 {
 	uint64_t addr = read_cr2(), resume;
@@ -115,6 +125,7 @@ static void page_fault_handler(struct trap_frame *frame)
 void page_fault_init(void)
 {
 	trap_set_handler(VEC_PAGE_FAULT, page_fault_handler);
+	trap_set_fast_path(VEC_PAGE_FAULT, page_fault_fast_path);
 }
 
 struct page_fault_record page_fault_last(void)

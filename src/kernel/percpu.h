@@ -35,6 +35,9 @@ struct cpu {
 	bool waiting_kernel_lock;  /* atomic: spinning for the kernel lock */
 	uint64_t tlb_generation;   /* atomic: last shootdown this CPU took */
 	bool online;               /* atomic: set once, by the CPU itself */
+	/* atomic: the space whose fault this CPU is resolving without the
+	 * kernel lock (address_space.c), or NULL */
+	const void *faulting_space;
 	struct gdt_cpu arch;
 };
 

@@ -5,6 +5,8 @@
  * the same arguments, so one macro writes the choice once.  A switch on
  * the design rather than a table of function pointers: there are two
  * designs, and the calls stay direct (inlinable, no indirect branches).
+ * Every call that changes a space but a fault runs between the
+ * environment's exclusive(begin) and exclusive(end) (vm.h, struct vm_env).
  */
 #include "mm/mm_space.h"
 
@@ -12,6 +14,31 @@
 	((s)->design == MM_DESIGN_CARD1                                       \
 		 ? card1_##call(&(s)->card1, __VA_ARGS__)                     \
 		 : vm_##call(&(s)->rdos, __VA_ARGS__))
+
+/* MM_DISPATCH for a call that changes the space: inside the exclusion. */
+#define MM_DISPATCH_EXCLUSIVE(s, call, ...)                                   \
+	({                                                                    \
+		enum vm_status st_;                                           \
+		exclusive(s, true);                                           \
+		st_ = MM_DISPATCH(s, call, __VA_ARGS__);                      \
+		exclusive(s, false);                                          \
+		st_;                                                          \
+	})
+
+/* The page-table side: the vm_space that holds the PML4, the environment
+ * (work counts, the exclusion hook), usage and limits. */
+static const struct vm_space *tables_of(const struct mm_space *s)
+{
+	return s->design == MM_DESIGN_CARD1 ? &s->card1.pt : &s->rdos;
+}
+
+static void exclusive(const struct mm_space *s, bool begin)
+{
+	const struct vm_space *t = tables_of(s);
+
+	if (t->env.exclusive)
+		t->env.exclusive(t->env.ctx, t, begin);
+}
 
 enum vm_status mm_space_init_user(struct mm_space *s, enum mm_design design,
 				  const struct mm_env *env, vaddr_t lo,
@@ -31,27 +58,28 @@ enum vm_status mm_space_init_user(struct mm_space *s, enum mm_design design,
 	return st;
 }
 
+/* Fork write-protects the parent's pages: no fault of the parent runs
+ * meanwhile. */
 enum vm_status mm_fork(struct mm_space *parent, struct mm_space *child)
 {
+	enum vm_status st;
+
 	child->design = parent->design;
-	if (parent->design == MM_DESIGN_CARD1)
-		return card1_fork(&parent->card1, &child->card1);
-	return vm_fork(&parent->rdos, &child->rdos);
+	exclusive(parent, true);
+	st = parent->design == MM_DESIGN_CARD1 ? card1_fork(&parent->card1, &child->card1)
+					       : vm_fork(&parent->rdos, &child->rdos);
+	exclusive(parent, false);
+	return st;
 }
 
 void mm_space_destroy(struct mm_space *s)
 {
+	exclusive(s, true);
 	if (s->design == MM_DESIGN_CARD1)
 		card1_space_destroy(&s->card1);
 	else
 		vm_space_destroy(&s->rdos);
-}
-
-/* The page-table side: the vm_space that holds the PML4, the environment
- * (work counts), usage and limits. */
-static const struct vm_space *tables_of(const struct mm_space *s)
-{
-	return s->design == MM_DESIGN_CARD1 ? &s->card1.pt : &s->rdos;
+	exclusive(s, false);
 }
 
 const struct mm_work *mm_space_work(const struct mm_space *s)
@@ -83,45 +111,45 @@ void mm_set_limits(struct mm_space *s, struct vm_limits limits)
 enum vm_status mm_reserve(struct mm_space *s, size_t npages, unsigned prot,
 			  vaddr_t *out_va)
 {
-	return MM_DISPATCH(s, reserve, npages, prot, out_va);
+	return MM_DISPATCH_EXCLUSIVE(s, reserve, npages, prot, out_va);
 }
 
 enum vm_status mm_reserve_at(struct mm_space *s, vaddr_t va, size_t npages,
 			     unsigned prot)
 {
-	return MM_DISPATCH(s, reserve_at, va, npages, prot);
+	return MM_DISPATCH_EXCLUSIVE(s, reserve_at, va, npages, prot);
 }
 
 enum vm_status mm_reserve_image(struct mm_space *s, size_t npages,
 				unsigned prot, unsigned sel,
 				uint64_t first_page, vaddr_t *out_va)
 {
-	return MM_DISPATCH(s, reserve_image, npages, prot, sel, first_page,
-			   out_va);
+	return MM_DISPATCH_EXCLUSIVE(s, reserve_image, npages, prot, sel, first_page,
+				     out_va);
 }
 
 enum vm_status mm_reserve_image_at(struct mm_space *s, vaddr_t va,
 				   size_t npages, unsigned prot, unsigned sel,
 				   uint64_t first_page)
 {
-	return MM_DISPATCH(s, reserve_image_at, va, npages, prot, sel,
-			   first_page);
+	return MM_DISPATCH_EXCLUSIVE(s, reserve_image_at, va, npages, prot, sel,
+				     first_page);
 }
 
 enum vm_status mm_release(struct mm_space *s, vaddr_t va, size_t npages)
 {
-	return MM_DISPATCH(s, release, va, npages);
+	return MM_DISPATCH_EXCLUSIVE(s, release, va, npages);
 }
 
 enum vm_status mm_protect(struct mm_space *s, vaddr_t va, size_t npages,
 			  unsigned prot)
 {
-	return MM_DISPATCH(s, protect, va, npages, prot);
+	return MM_DISPATCH_EXCLUSIVE(s, protect, va, npages, prot);
 }
 
 enum vm_status mm_guard(struct mm_space *s, vaddr_t va, size_t npages)
 {
-	return MM_DISPATCH(s, guard, va, npages);
+	return MM_DISPATCH_EXCLUSIVE(s, guard, va, npages);
 }
 
 enum vm_fault_result mm_fault(struct mm_space *s, vaddr_t va, unsigned pf,

@@ -53,6 +53,8 @@ struct mm_work;
  * phys_to_virt is the direct map, frame_alloc/frame_free the pmm,
  * tlb_invalidate is invlpg (a shootdown once there is SMP).
  */
+struct vm_space;
+
 struct vm_env {
 	/* page-table and frame memory */
 	void *(*phys_to_virt)(void *ctx, paddr_t pa);
@@ -64,6 +66,10 @@ struct vm_env {
 	void *ctx;
 	/* where the core counts its work (mm/mm_work.h); NULL: nowhere */
 	struct mm_work *work;
+	/* Called by mm_space.c around every change to space s but a fault
+	 * (begin true, then false), so that the kernel can keep its lockless
+	 * faults off s meanwhile (docs/smp.md).  NULL: nothing to exclude. */
+	void (*exclusive)(void *ctx, const struct vm_space *s, bool begin);
 };
 
 enum vm_status {

@@ -4,10 +4,11 @@
  * translations.
  *
  *   counters   UT_THREADS threads add 1 to a counter on each page of an
- *              untouched shared reservation, each in its own order, so
- *              that first touches of one page race on several CPUs.  A
- *              fault that installed a second frame over the first would
- *              lose increments: every counter must end at UT_THREADS.
+ *              untouched shared reservation, all in the same order and
+ *              released together, so that the first touches of one page
+ *              race on several CPUs.  A fault that installed a second
+ *              frame over the first would lose increments: every counter
+ *              must end at UT_THREADS.
  *   churn      every thread reserves, writes, checks and releases areas of
  *              its own: an area handed to two threads, or memory that
  *              changes under its owner, shows as a wrong word.
@@ -30,7 +31,7 @@
 #define PAGE USER_PAGE_SIZE
 #define UT_THREADS 8
 #define STACK_PAGES 4
-#define SHARED_PAGES 256
+#define SHARED_PAGES 1024
 #define CHURN_ROUNDS 40
 #define CHURN_MAX_PAGES 16
 #define STALE_ROUNDS 50
@@ -61,15 +62,10 @@ static void wait_until(uint64_t *v, uint64_t want)
 		sys_yield();
 }
 
-static void count_on_shared_pages(struct worker *w)
+static void count_on_shared_pages(void)
 {
-	/* Stride coprime with SHARED_PAGES: each thread visits every page once,
-	 * starting somewhere else. */
-	for (unsigned i = 0; i < SHARED_PAGES; i++) {
-		unsigned page = (w->id * 37 + i * (2 * w->id + 1)) % SHARED_PAGES;
-
+	for (unsigned page = 0; page < SHARED_PAGES; page++)
 		__atomic_fetch_add(&shared[page * PAGE / 8], 1, __ATOMIC_RELAXED);
-	}
 }
 
 static void churn(struct worker *w)
@@ -125,7 +121,7 @@ static void worker_main(void *arg)
 
 	__atomic_fetch_add(&started, 1, __ATOMIC_ACQ_REL);
 	wait_until(&started, UT_THREADS); /* all at once, on as many CPUs as there are */
-	count_on_shared_pages(w);
+	count_on_shared_pages();
 	churn(w);
 	if (w->id == 0)
 		stale_writer(w);

@@ -14,7 +14,9 @@
  * handler hands the lock on, and whoever returns through this frame gives
  * it up.  Lockless vectors (shootdown, wake-up, stop, panic, NMI, double
  * fault) must work while another CPU holds the lock, or while this one
- * does in the middle of an update.
+ * does in the middle of an update.  A vector may also have a fast path,
+ * tried first without the lock; if it declines, the handler runs as usual
+ * (page faults: address_space_fault_lockless).
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
@@ -31,6 +33,7 @@ static bool lockless[TRAP_VECTORS] = {
 };
 static trap_handler user_exception_handler;
 static trap_handler user_return_hook;
+static trap_fast_path fast_paths[TRAP_VECTORS];
 /* Entries that reached trap_dispatch with RFLAGS.AC set: 0 while SMAP is
  * on, since isr.asm clears AC at every entry. */
 static uint64_t entries_with_ac;
@@ -98,6 +101,11 @@ void trap_set_lockless_handler(unsigned vector, trap_handler handler)
 	trap_handlers[vector] = handler;
 }
 
+void trap_set_fast_path(unsigned vector, trap_fast_path try_first)
+{
+	fast_paths[vector] = try_first;
+}
+
 void trap_set_user_return_hook(trap_handler hook)
 {
 	user_return_hook = hook;
@@ -138,6 +146,8 @@ void trap_dispatch(struct trap_frame *frame)
 		trap_handlers[frame->vector](frame);
 		return;
 	}
+	if (fast_paths[frame->vector] && fast_paths[frame->vector](frame))
+		return;
 	took = !kernel_lock_held();
 	if (took)
 		kernel_lock();

@@ -46,8 +46,13 @@ enum {
 #define PF_INSTRUCTION (1u << 4)
 
 typedef void (*trap_handler)(struct trap_frame *frame);
+/* Handles the trap without the kernel lock and returns true, or does
+ * nothing and returns false. */
+typedef bool (*trap_fast_path)(struct trap_frame *frame);
 
 void trap_set_handler(unsigned vector, trap_handler handler);
+/* Tries try_first, without the kernel lock, before vector's handler. */
+void trap_set_fast_path(unsigned vector, trap_fast_path try_first);
 /* A handler that runs without the kernel lock (kernel_lock.h): it may only
  * touch its own CPU's state and atomics. */
 void trap_set_lockless_handler(unsigned vector, trap_handler handler);
