@@ -104,11 +104,13 @@ $(TEST_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TEST_PROGRAMS)
 $(CARD1_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TEST_PROGRAMS)
 	scripts/make-iso.sh $@ $(KERNEL) "ktest vm=card1" $(TEST_PROGRAMS)
 
-# The in-kernel benchmark (`make bench`): the traces the host replays too.
+# The in-kernel benchmark (`make bench`): the traces the host replays too,
+# and the program the multiprocessor throughput runs.
 BENCH_ISO := $(BUILD)/bench.iso
 TRACES    := $(wildcard tests/data/traces/*.maps.csv)
-$(BENCH_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TRACES)
-	scripts/make-iso.sh $@ $(KERNEL) bench $(TRACES)
+BENCH_PROGRAMS := $(USER_BUILD)/ut_mt_throughput.exe
+$(BENCH_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TRACES) $(BENCH_PROGRAMS)
+	scripts/make-iso.sh $@ $(KERNEL) bench $(TRACES) $(BENCH_PROGRAMS)
 
 $(BUILD)/selftest-%.iso: $(KERNEL) grub.cfg scripts/make-iso.sh
 	scripts/make-iso.sh $@ $(KERNEL) ktest=$*

@@ -50,9 +50,10 @@ commit() {
 # The bench ISO booted once with ACCEL ARGS...; 0 if it ended PASS within
 # TIMEOUT seconds, its console in $kout, what happened in $boot_result.
 KBENCH_MEMORY=1G
+KBENCH_CPUS=${KBENCH_CPUS:-4} # the throughput rows run 1, 2, 4 threads
 boot_bench() { # TIMEOUT ACCEL_ARGS...
 	local status=0
-	timeout "$1" qemu-system-x86_64 -machine pc -no-reboot -m $KBENCH_MEMORY \
+	timeout "$1" qemu-system-x86_64 -machine pc -no-reboot -m $KBENCH_MEMORY -smp $KBENCH_CPUS \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${@:2}" \
 		-display none -monitor none -serial stdio -cdrom "$iso" \
 		> "$kout" 2> /dev/null || status=$?

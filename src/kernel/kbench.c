@@ -33,7 +33,7 @@ bool kbench_mode(void)
 	return cmdline_has_flag("bench");
 }
 
-static __attribute__((noreturn)) void kb_finish(bool pass)
+void kb_finish(bool pass)
 {
 	kprintf("kbench-end: %s\n", pass ? "PASS" : "FAIL");
 	emulator_exit(pass);
@@ -245,6 +245,7 @@ void kbench_run(const struct boot_info *bi)
 	kprintf("kbench,meta,kernel,reps,%u,passes\n", KB_REPS);
 	kb_run_workloads(bi);
 	vm_provider_unregister(KB_IMAGE_SEL);
+	kb_run_smp_throughput();
 	kprintf("kbench,meta,kernel,run_cycles,%lu,cycles\n", rdtsc() - t0);
 	kb_finish(true);
 }

@@ -31,6 +31,7 @@ struct cpu {
 	struct mm_space *user_space; /* whose tables CR3 holds; NULL: the kernel's */
 	bool holds_kernel_lock;
 	bool tlb_pending;          /* invalidated locally, not yet on other CPUs */
+	bool tlb_pending_kernel;   /* ... and some of it in the kernel half */
 	/* Read by other CPUs during a shootdown (kernel/tlb.c). */
 	bool waiting_kernel_lock;  /* atomic: spinning for the kernel lock */
 	uint64_t tlb_generation;   /* atomic: last shootdown this CPU took */

@@ -13,9 +13,16 @@
  *
  * A flush is a whole-TLB flush (CR3 reload: the kernel maps nothing
  * global), cheaper under emulation than a list of pages and never wrong.
+ *
+ * Who is asked: for a change in the kernel half, every CPU; for a change
+ * in a user half, only CPUs that have some user space loaded.  A CPU on
+ * the kernel's own tables (idle, kernel threads) reloaded CR3 to get
+ * there, which dropped every user translation it had, and it will reload
+ * CR3 again before it runs any user space.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/layout.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/percpu.h"
 #include "kernel/tlb.h"
@@ -24,8 +31,11 @@ static uint64_t generation; /* atomic */
 
 void tlb_invalidate(vaddr_t va)
 {
+	struct cpu *c = this_cpu();
+
 	invlpg(va);
-	this_cpu()->tlb_pending = true;
+	c->tlb_pending = true;
+	c->tlb_pending_kernel |= va >= USER_SPACE_END;
 }
 
 void tlb_catch_up(void)
@@ -45,7 +55,16 @@ static bool cpu_has_caught_up(struct cpu *o, uint64_t g)
 	       __atomic_load_n(&o->waiting_kernel_lock, __ATOMIC_SEQ_CST);
 }
 
-static void shootdown(struct cpu *self)
+/* Whether CPU o must flush for a shootdown of self's (kernel: one that
+ * includes the kernel half).  user_space changes only under the kernel
+ * lock, which the initiator holds. */
+static bool cpu_concerned(const struct cpu *self, const struct cpu *o, bool kernel)
+{
+	return o != self && __atomic_load_n(&o->online, __ATOMIC_ACQUIRE) &&
+	       (kernel || o->user_space);
+}
+
+static void shootdown(struct cpu *self, bool kernel)
 {
 	uint64_t g = __atomic_add_fetch(&generation, 1, __ATOMIC_SEQ_CST);
 
@@ -54,14 +73,13 @@ static void shootdown(struct cpu *self)
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		struct cpu *o = cpu_by_index(i);
 
-		if (o != self && __atomic_load_n(&o->online, __ATOMIC_ACQUIRE) &&
-		    !cpu_has_caught_up(o, g))
+		if (cpu_concerned(self, o, kernel) && !cpu_has_caught_up(o, g))
 			lapic_send_ipi(o->apic_id, VEC_TLB_SHOOTDOWN);
 	}
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		struct cpu *o = cpu_by_index(i);
 
-		if (o != self && __atomic_load_n(&o->online, __ATOMIC_ACQUIRE))
+		if (cpu_concerned(self, o, kernel))
 			while (!cpu_has_caught_up(o, g))
 				__builtin_ia32_pause();
 	}
@@ -72,8 +90,10 @@ void tlb_shootdown_pending(void)
 	struct cpu *c = this_cpu();
 
 	if (c->tlb_pending) {
-		c->tlb_pending = false;
-		shootdown(c);
+		bool kernel = c->tlb_pending_kernel;
+
+		c->tlb_pending = c->tlb_pending_kernel = false;
+		shootdown(c, kernel);
 	}
 }
 

@@ -64,3 +64,6 @@ USER_PROGRAM_TEST(fork_copy_on_write_from_user_space, "ut_fork", "", 0)
 USER_PROGRAM_TEST(fork_bomb_hits_the_process_limit_and_frees_everything, "ut_forkbomb", "", 0)
 /* Threads of one process on every CPU: lost updates, stale TLB entries. */
 USER_PROGRAM_TEST(smp_threads_fault_reserve_and_release_in_parallel, "ut_threads", "", 0)
+/* The benchmark's program, small: its own checks of every page and call. */
+USER_PROGRAM_TEST(smp_throughput_program_checks_its_work, "ut_mt_throughput",
+		  "threads=4 pages=256 rounds=32", 0)
