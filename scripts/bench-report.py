@@ -118,7 +118,7 @@ def report(d, imgdir):
         ("7. Huge sparse reservations", section_huge(d, imgdir)),
         ("8. Loading PE programs: lazy against eager",
          section_pe(d, imgdir)),
-        ("9. In the kernel under QEMU (measurement b)", section_kernel(d)),
+        ("9. In the kernel under QEMU (measurement b)", section_kernel(d, imgdir)),
         ("10. Work counts (measurement c)", section_work(d)),
         ("11. Memory overhead of every workload", section_memory(d)),
         ("Pending", section_pending(d)),

@@ -4,9 +4,13 @@
 Its rows are the host study's, with the workload prefixed by the
 measurement kind: kernel-kvm/... (rdtsc cycles on KVM: real time of the
 host CPU) or kernel-tcg/... (under QEMU's emulation, where cycles measure
-the emulator; this section then shows counts, not times).
+the emulator; this section then shows counts, not times).  The boot's
+multiprocessor throughput rows (kernel-<accel>/smp-*) have their own
+sub-section (benchreport.smp) and are kept out of the rest of it.
 """
+
 from .data import DESIGNS, fmt_count, fmt_ratio, md_table, ratio, verdict
+from .smp import section_smp
 from .work import COUNTS, per_op, phases
 
 MEMORY = ("table_bytes", "vma_bytes")
@@ -16,11 +20,21 @@ def kernel_prefix(d):
     return f"kernel-{d.need('meta', 'kernel', 'accelerator')}/"
 
 
+def is_smp(w, prefix):
+    """A throughput row (kbench_smp.c): rates, no phases, no host twin."""
+    return w.startswith(prefix + "smp-")
+
+
+def study_workloads(d, prefix):
+    """The kernel's workloads of the host study: all but throughput."""
+    return [w for w in d.workloads(prefix) if not is_smp(w, prefix)]
+
+
 def comparisons(d, prefix):
     """(kernel workload, host workload, phase, design, metric, same?) for
     every count the host also has: per operation, and the memory after
     the phase where the phase did as many operations."""
-    for kw in d.workloads(prefix):
+    for kw in study_workloads(d, prefix):
         hw = kw[len(prefix):]
         for ph in phases(d, kw):
             if d.get(hw, "rdos", ph + "_ops") is None:
@@ -58,7 +72,7 @@ def agreement_text(d, prefix):
 
 
 def case_rows(d, prefix, with_time):
-    cases = [w for w in d.workloads(prefix) if "/replay/" in w]
+    cases = [w for w in study_workloads(d, prefix) if "/replay/" in w]
     cases += [max((w for w in d.workloads(prefix + "scale-areas/")),
                   key=lambda w: int(w.split("/")[-1]))]
     cases += [w for w in d.workloads(prefix + "fault/bg")]
@@ -79,7 +93,7 @@ def case_rows(d, prefix, with_time):
 
 
 def kvm_text(d, prefix):
-    ws = [w for w in d.workloads(prefix) if "/replay/" in w]
+    ws = [w for w in study_workloads(d, prefix) if "/replay/" in w]
     lines = []
     for w in ws:
         for ph in ("reserve", "touch", "release"):
@@ -95,7 +109,8 @@ def kvm_text(d, prefix):
     return "\n".join(lines)
 
 
-def section_kernel(d):
+def section_kernel(d, imgdir):
+    """imgdir: where the plots go."""
     prefix = kernel_prefix(d)
     m = lambda k: d.need("meta", "kernel", k)  # noqa: E731
     kvm = m("accelerator") == "kvm"
@@ -134,7 +149,9 @@ calls as on the host: the traces of section 1 (delivered as GRUB modules,
 where the allocator picks), scaling with the number of areas,
 demand-zero / image / unreserved faults with and without 1,000 other
 areas, copy-on-write faults, huge sparse reservations and fork + exit of
-growing size. Each phase is timed with `rdtsc` and counted with the
+growing size; then, on the {m('cpus'):.0f} CPUs the boot brings up, the
+multiprocessor throughput of both designs (its own sub-section below).
+Each phase is timed with `rdtsc` and counted with the
 cores' work counts; each workload runs {m('reps'):.0f} times per design
 (alternating), and every pass must count exactly the same work. The boot
 took {m('run_seconds'):.0f} s. Rows: `{prefix}WORKLOAD` in the CSV.
@@ -144,4 +161,5 @@ took {m('run_seconds'):.0f} s. Rows: `{prefix}WORKLOAD` in the CSV.
 {agreement_text(d, prefix)}{extra}
 
 {md_table(head, case_rows(d, prefix, kvm))}
-"""
+
+{section_smp(d, prefix, imgdir)}"""

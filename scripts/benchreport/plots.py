@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 from benchreport.data import DESIGNS, FAULT_KINDS  # noqa: E402
 
@@ -188,3 +189,38 @@ def plot_pe(d, imgdir, ws):
                            for w in ws], c) for x, what, label, c in loads])
         ax.set_xlabel("image size, KiB", fontsize=9)
     return save(fig, imgdir, "pe_load.png")
+
+
+def plot_smp(d, imgdir, pts, parallel, accel):
+    """Faults/s and reserves/s against threads, both designs; pts as
+    benchreport.smp.smp_points, parallel: the most threads that can run
+    at once on this host.  Linear axes, so perfect scaling is straight."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+    ts = [t for t, _ in pts]
+    where = "emulated (TCG)" if accel == "tcg" else accel.upper()
+    for ax, kind in zip(axes, ("faults", "reserves")):
+        for x in DESIGNS:
+            ys = [d.need(ws[kind], x, "per_second") for _, ws in pts]
+            ax.plot(ts, ys, "o-", label=x, color=COLORS[x], markersize=4)
+            if kind == "faults":  # the best this host allows
+                ax.plot(ts, [ys[0] * min(t, parallel) / ts[0] for t in ts],
+                        ":", color=lighter(COLORS[x]),
+                        label=f"{x}, {ts[0]}-thread rate × threads, up to "
+                              f"{parallel}")
+        if parallel < ts[-1]:
+            ax.axvline(parallel, color=COLORS["linux"], linestyle="--",
+                       linewidth=1, label=f"{parallel} host cores: "
+                                          "no more run at once")
+        ax.set_xticks(ts)
+        ax.set_xticklabels([str(t) for t in ts])
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(
+            matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_xlabel("threads", fontsize=9)
+        ax.set_ylabel(f"{kind} per second, all threads", fontsize=9)
+        ax.set_title(f"{kind} per second, in the kernel, {where}",
+                     fontsize=10)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7, loc="upper center", ncol=2,
+                  bbox_to_anchor=(0.5, -0.16))
+    return save(fig, imgdir, "smp-throughput.png")

@@ -1,0 +1,264 @@
+"""benchreport.smp - the multiprocessor part of measurement (b): fault and
+reserve throughput of one process's threads against their number, in the
+kernel, under both designs (src/kernel/kbench_smp.c spawns
+tests/user/ut_mt_throughput.c with 1, 2, 4 ... threads up to the CPUs
+online; docs/smp.md).
+
+Rows: kernel-<accel>/smp-faults/threads=T and .../smp-reserves/threads=T,
+design rdos or card1, metric per_second (all threads' operations together
+per second of guest timer ticks); meta,kernel,cpus (CPUs online).  They
+have no phases (no `_ops`), so the rest of section 9 leaves them alone
+(kernel.is_smp).
+"""
+from .data import (DESIGNS, TIE, fmt_count, fmt_ratio, md_table, ratio,
+                   scale_points)
+from .plots import plot_smp
+
+SMP_KINDS = (("faults", "faults/s"), ("reserves", "reserves/s"))
+
+
+def smp_points(d, prefix):
+    """(threads, {kind: workload}) for every thread count measured,
+    fewest first; every count must have both kinds."""
+    counts = sorted(int(w.rsplit("=", 1)[1])
+                    for w in d.workloads(prefix + "smp-faults/threads="))
+    return [(t, {k: f"{prefix}smp-{k}/threads={t}" for k, _ in SMP_KINDS})
+            for t in counts]
+
+
+def rate(d, pts, t, kind, x):
+    return d.need(dict(pts)[t][kind], x, "per_second")
+
+
+def gain(d, pts, t0, t1, kind, x):
+    """Rate at t1 threads over the rate at t0 threads."""
+    return ratio(rate(d, pts, t1, kind, x), rate(d, pts, t0, kind, x))
+
+
+def trend(g):
+    """A gain in words: grows / stays level / falls (TIE either way)."""
+    if g > 1 + TIE:
+        return f"grows {fmt_ratio(g)}"
+    if g < 1 - TIE:
+        return f"falls to {fmt_ratio(g)}"
+    return f"stays level at {fmt_ratio(g)}"
+
+
+def parallel_limit(d):
+    """How many vCPUs can run at once: QEMU runs each as a host thread."""
+    return int(min(d.need("meta", "host", "cores"),
+                   d.need("meta", "kernel", "cpus")))
+
+
+def table(d, pts):
+    rows = []
+    for t, _ in pts:
+        cells = [fmt_count(t)]
+        for kind, _ in SMP_KINDS:
+            r = {x: rate(d, pts, t, kind, x) for x in DESIGNS}
+            cells += [f"{fmt_count(r[x])} "
+                      f"({fmt_ratio(gain(d, pts, pts[0][0], t, kind, x))})"
+                      for x in DESIGNS]
+            cells.append(fmt_ratio(ratio(r["rdos"], r["card1"])))
+        rows.append(cells)
+    head = ("threads",) + tuple(
+        h for _, unit in SMP_KINDS
+        for h in (f"rdos {unit}", f"card1 {unit}", "rdos / card1"))
+    return md_table(head, rows)
+
+
+def span_text(d, pts, t0, t1, kind):
+    """rdos's and card1's rate from t0 to t1 threads, in words."""
+    parts = []
+    for x in DESIGNS:
+        g = gain(d, pts, t0, t1, kind, x)
+        parts.append(f"{x}'s{' rate' if not parts else ''} {trend(g)} "
+                     f"({fmt_count(rate(d, pts, t0, kind, x))} to "
+                     f"{fmt_count(rate(d, pts, t1, kind, x))} a second)")
+    return f"from {t0} to {t1} threads, " + ", ".join(parts)
+
+
+def fault_text(d, pts, t0, tp):
+    """Where each design's faults scale within the parallel range."""
+    g = {x: gain(d, pts, t0, tp, "faults", x) for x in DESIGNS}
+    up = {x: g[x] > 1 + TIE for x in DESIGNS}
+    head = (f"- **Faults**, within what can run in parallel here: "
+            f"{span_text(d, pts, t0, tp, 'faults')}; perfect scaling "
+            f"would give {fmt_ratio(tp / t0)}.")
+    if up["rdos"] and not up["card1"]:
+        why = ("rdos scales and card1 does not: rdos's faults run without "
+               "the kernel lock (each claims its page's entry with a CAS, "
+               "and only a change to the same space holds it off), while "
+               "every card1 fault takes the kernel lock, so its threads "
+               "fault one at a time" +
+               (", and its rate even falls: waiting for the lock costs "
+                "more than the threads add." if g["card1"] < 1 - TIE
+                else "."))
+    elif up["rdos"] and up["card1"]:
+        more = "more" if g["rdos"] > g["card1"] * (1 + TIE) else (
+            "less" if g["card1"] > g["rdos"] * (1 + TIE) else "about as much")
+        why = (f"both scale, rdos {more} than card1: rdos's faults run "
+               "without the kernel lock (CAS on the page's entry), card1's "
+               "take it, but what a card1 fault does outside the lock "
+               "(the trap into the kernel and back) still overlaps.")
+    elif up["card1"]:
+        why = ("card1 scales and rdos does not, although rdos's faults "
+               "run without the kernel lock and card1's take it: not what "
+               "the designs predict; look at the boot's console.")
+    else:
+        why = ("neither design gains from more threads here, so this run "
+               "does not show the effect of rdos's lockless faults.")
+    why += (" rdos's lockless faults still take the frame allocator's "
+            "lock for each frame (docs/smp.md, \"Not done yet\").")
+    return f"{head} {why}"
+
+
+def reserve_text(d, pts, t0, tp):
+    g = {x: gain(d, pts, t0, tp, "reserves", x) for x in DESIGNS}
+    grew = [x for x in DESIGNS if g[x] > 1 + TIE]
+    text = (f"- **Reserves** (a reserve and its release): "
+            f"{span_text(d, pts, t0, tp, 'reserves')}. Both designs make "
+            "every reserve and release under the kernel lock, so one call "
+            "runs at a time and the lock's work cannot go faster with "
+            "more threads")
+    if not grew:
+        text += ("; the rates show it" +
+                 ("" if all(gg >= 1 - TIE for gg in g.values()) else
+                  ", and where they fall, contention costs more than it "
+                  "gives: threads wait for the lock, and its cache line "
+                  "moves between CPUs") + ".")
+    else:
+        text += (f"; yet {' and '.join(grew)}'s rate grows, so what "
+                 f"limits {'it' if len(grew) == 1 else 'them'} is not the "
+                 "work under the lock but something the calls wait for.")
+    slow = ratio(rate(d, pts, t0, "reserves", "rdos"),
+                 rate(d, pts, t0, "reserves", "card1"))
+    if slow < 1 - TIE:
+        text += " " + shootdown_text(d, t0, slow)
+    return text
+
+
+def oversubscribed(d):
+    return d.need("meta", "kernel", "cpus") > d.need("meta", "host", "cores")
+
+
+def shootdown_text(d, t0, slow):
+    """Why rdos's reserves are slower at one thread: its release frees
+    page tables, and a freed frame waits for a TLB shootdown."""
+    n, w = scale_points(d, "scale-pages/")[0]
+    freed = {x: d.per_op_count(w, x, "release", "frames_freed")
+             for x in DESIGNS}
+    return (
+        f"At {t0} thread{'s' * (t0 > 1)} card1 does "
+        f"{fmt_ratio(1 / slow)} as many reserves a second as rdos. The "
+        "likely cause: rdos frees a page table as soon as it is empty (in "
+        f"an empty space, {fmt_count(freed['rdos'])} table frames per "
+        f"release of a {n}-page area against card1's "
+        f"{fmt_count(freed['card1'])}: section 3, `{w}`), and on a "
+        "multiprocessor a frame that was a user space's table is handed "
+        "out again only after the other CPUs with a user space loaded "
+        "have flushed their TLBs (`src/kernel/tlb.c`, `frames.c`: an IPI "
+        "to each and a wait for its answer)" +
+        (", a round trip that here, with more virtual CPUs than host "
+         "cores, can wait for a virtual CPU the host has to schedule "
+         "first" if oversubscribed(d) else "") +
+        ".")
+
+
+def ratio_text(d, pts):
+    parts = []
+    for kind, _ in SMP_KINDS:
+        r = {t: ratio(rate(d, pts, t, kind, "rdos"),
+                      rate(d, pts, t, kind, "card1")) for t, _ in pts}
+        rs = ", ".join(f"{fmt_ratio(r[t])} at {t}" for t, _ in pts)
+        parts.append(f"{kind} {rs}")
+    return ("- **rdos / card1** (here above 1 means rdos does more per "
+            "second), by threads: " + "; ".join(parts) + ". At one thread "
+            "there is no contention, and the ratio is the cost of one "
+            "operation in each design. card1's faults are serialised by "
+            "the kernel lock because its fault path is not safe against "
+            "itself; for the faults of one process, as here, that is the "
+            "serialisation a per-space fault lock would give too "
+            "(docs/smp.md, \"Card 1 under its own lock\").")
+
+
+def beyond_text(d, pts, tp, accel):
+    """The thread counts above what can run in parallel, honestly."""
+    over = [t for t, _ in pts if t > tp]
+    if not over:
+        return None
+    tn = over[-1]
+    cores = d.need("meta", "host", "cores")
+    grows = any(gain(d, pts, tp, tn, k, x) > 1 + TIE
+                for k, _ in SMP_KINDS for x in DESIGNS)
+    how = ("emulates" if accel == "tcg" else "runs")
+    return (f"- **Beyond {tp} threads**: this host has {cores:.0f} cores, "
+            f"and QEMU {how} each of the guest's "
+            f"{d.need('meta', 'kernel', 'cpus'):.0f} virtual CPUs in a "
+            f"host thread of its own, so at most {parallel_limit(d)} of "
+            f"them run at once. The {tn}-thread rows therefore show "
+            f"threads taking turns on {cores:.0f} cores, not the designs' "
+            "scaling, and no gain is "
+            f"expected. Faults: {span_text(d, pts, tp, tn, 'faults')}; "
+            f"reserves: {span_text(d, pts, tp, tn, 'reserves')}." +
+            (f" A rate that still grows suggests {tp} threads did not "
+             f"keep the {cores:.0f} cores busy, or is within the timing's "
+             "coarseness." if grows else ""))
+
+
+def section_smp(d, prefix, imgdir):
+    """The throughput sub-section of section 9, or a note that this run
+    has no such rows."""
+    accel = d.need("meta", "kernel", "accelerator")
+    title = ("### Fault and reserve throughput against threads "
+             f"(in the kernel, {accel})")
+    pts = smp_points(d, prefix)
+    if not pts:
+        return (f"{title}\n\nNo `{prefix}smp-*` rows in this run's CSV: "
+                "the boot did not run `ut_mt_throughput`.\n")
+    t0, tp = pts[0][0], max(t for t, _ in pts if t <= parallel_limit(d))
+    if tp == t0:  # one core: show the span measured, said to be serial
+        tp = pts[-1][0]
+    emulated = (
+        "**Emulated (TCG):** these rates are of QEMU's emulation, not of "
+        "a real CPU; compare the designs and the thread counts with each "
+        "other, not with the host build or any native figure.\n\n"
+        if accel == "tcg" else "")
+    cpus = d.need("meta", "kernel", "cpus")
+    counts = ", ".join(str(t) for t, _ in pts)
+    lines = [fault_text(d, pts, t0, tp), reserve_text(d, pts, t0, tp),
+             beyond_text(d, pts, tp, accel), ratio_text(d, pts)]
+    return f"""\
+{title}
+
+{emulated}`src/kernel/kbench_smp.c` ends the boot
+({cpus:.0f} CPUs online) by spawning
+`tests/user/ut_mt_throughput.c` with {counts}
+threads, under each design in turn at every count. **faults**: every
+thread first-touches `KB_SMP_PAGES` pages of its own reservation, all
+threads at once (demand-zero faults); under rdos these faults run
+without the kernel lock (lockless fast path, CAS on the entries, held
+off only by a change to the same space), under card1 every fault takes
+the kernel lock. **reserves**: every thread
+reserves and releases a small area `KB_SMP_ROUNDS` times, all at once;
+in both designs reserve and release run under the kernel lock. Each
+figure is all threads' operations together per second of the guest's
+timer ticks (`RDOS_TICKS_PER_SECOND`), one run (no median), from the
+moment the threads are let go to the moment the last is done; in
+parentheses, the rate over the {t0}-thread rate. Rows:
+`{prefix}smp-faults/threads=T` and `{prefix}smp-reserves/threads=T`.
+The process's main thread waits for its workers by spinning, so at
+{pts[-1][0]} threads one thread more than the {cpus:.0f} CPUs is runnable.
+
+**Coarse timing:** a phase is timed in whole ticks of the guest's timer,
+and at these sizes the faster phases last only a few ticks, so a single
+figure can be off by a large fraction of itself (one tick more or less)
+and each figure is one run: read the trends across thread counts, and
+small differences between single figures as noise.
+
+{table(d, pts)}
+
+{chr(10).join(line for line in lines if line)}
+
+{plot_smp(d, imgdir, pts, tp, accel)}
+"""
