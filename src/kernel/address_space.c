@@ -254,9 +254,8 @@ enum vm_fault_result address_space_fault(vaddr_t va, unsigned pf, struct vm_stat
 {
 	enum vm_fault_result r;
 
-	/* A user space is only touched by its own process's thread, and the
-	 * kernel is not preempted: the fault is serialised with the space's
-	 * other calls, as Card 1 requires (multiprocessor issue: a lock). */
+	/* Under the kernel lock: serialised with the space's other calls, as
+	 * Card 1 requires (rdos first touches may also come lockless). */
 	if (va < KERNEL_SPACE_START)
 		return address_space_current() ? mm_fault(address_space_current(), va, pf, before)
 					       : VM_FAULT_OUTSIDE;

@@ -3,8 +3,8 @@
  * COM1, polled.
  *
  * Invariant: fed[fed_next..fed_end) is the queued text not read yet; the
- * queue starts over at 0 whenever it is empty.  Uniprocessor, kernel
- * non-preemptive (thread.h): no lock.
+ * queue starts over at 0 whenever it is empty.  Under the kernel lock
+ * (kernel_lock.h): no lock of its own.
  */
 #include "arch/x86_64/serial.h"
 #include "kernel/console_in.h"

@@ -4,8 +4,8 @@
  * Invariants: a RUNNING or ZOMBIE process has a parent (the kernel is
  * process 0, RUNNING forever); a ZOMBIE holds no frames and no page tables;
  * a process whose parent will never wait is freed at exit, not left as a
- * zombie.  Uniprocessor: the kernel runs with interrupts off, so the table
- * needs no lock until the multiprocessor issue (then: process_table_lock).
+ * zombie.  The table and every process in it are under the kernel lock
+ * (kernel_lock.h).
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"

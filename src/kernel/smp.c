@@ -98,14 +98,9 @@ static bool start_ap(unsigned index, uint32_t apic_id)
 
 static unsigned cpu_limit(void)
 {
-	char value[8];
-	unsigned n = 0;
+	uint64_t n;
 
-	if (!cmdline_value("cpus", value, sizeof(value)))
-		return MAX_CPUS;
-	for (const char *s = value; *s >= '0' && *s <= '9'; s++)
-		n = n * 10 + (unsigned)(*s - '0');
-	return n >= 1 && n <= MAX_CPUS ? n : MAX_CPUS;
+	return cmdline_u64("cpus", &n) && n >= 1 && n <= MAX_CPUS ? (unsigned)n : MAX_CPUS;
 }
 
 static void start_aps(const struct acpi_cpus *cpus, uint32_t boot_apic_id)

@@ -3,8 +3,8 @@
  *
  * Every lock is declared next to the data it protects with a comment naming
  * that data.  Holders must not sleep or take a page fault that needs the
- * same lock.  Interrupt state is the caller's business until interrupts are
- * enabled in the kernel (user-mode issue); then the _irqsave variants come.
+ * same lock.  The kernel runs with interrupts off (thread.h), so no lock
+ * needs to save and restore them.
  */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H

@@ -196,24 +196,39 @@ struct thread *thread_create_user(struct process *p, vaddr_t entry, vaddr_t user
 	return thread_create_user_frame(p, &frame);
 }
 
+/* Unlinks the sleeper at *link (so that thread_wake need not look). */
+static void sleep_list_unlink(struct thread **link)
+{
+	struct thread *t = *link;
+
+	*link = t->next;
+	t->sleeping = false;
+}
+
+/* A sleeper woken before its time (its process is exiting). */
 static void sleep_list_remove(struct thread *t)
 {
 	struct thread **link = &sleepers;
 
 	while (*link != t)
 		link = &(*link)->next;
-	*link = t->next;
-	t->sleeping = false;
+	sleep_list_unlink(link);
 }
 
 static void wake_sleepers(void)
 {
-	struct thread *t = sleepers, *next;
+	struct thread **link = &sleepers;
+	uint64_t now = sched_ticks();
 
-	for (; t; t = next) {
-		next = t->next;
-		if (t->wake_tick <= sched_ticks())
+	while (*link) {
+		struct thread *t = *link;
+
+		if (t->wake_tick <= now) {
+			sleep_list_unlink(link);
 			thread_wake(t);
+		} else {
+			link = &t->next;
+		}
 	}
 }
 

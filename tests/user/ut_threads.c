@@ -23,6 +23,7 @@
  */
 #include <stddef.h>
 
+#include "rng.h"
 #include "testargs.h"
 #include "ut.h"
 #include "user/runtime/sys.h"
@@ -39,7 +40,7 @@
 struct worker {
 	unsigned id;
 	uint64_t errors;
-	uint64_t rng;
+	struct rng rng;
 };
 
 static struct worker workers[UT_THREADS];
@@ -49,12 +50,6 @@ static uint64_t started, finished; /* atomics */
 /* Stale-translation handshake: the page and the round both sides are in. */
 static volatile uint64_t *stale_page;
 static uint64_t stale_round, stale_seen; /* atomics */
-
-static uint64_t next_random(struct worker *w)
-{
-	w->rng = w->rng * 6364136223846793005ull + 1442695040888963407ull;
-	return w->rng >> 33;
-}
 
 static void wait_until(uint64_t *v, uint64_t want)
 {
@@ -71,7 +66,7 @@ static void count_on_shared_pages(void)
 static void churn(struct worker *w)
 {
 	for (unsigned round = 0; round < CHURN_ROUNDS; round++) {
-		uint64_t pages = 1 + next_random(w) % CHURN_MAX_PAGES;
+		uint64_t pages = 1 + rng_below(&w->rng, CHURN_MAX_PAGES);
 		uint64_t tag = (uint64_t)w->id << 48 | (uint64_t)round << 32;
 		int64_t a = sys_reserve(pages, RDOS_PROT_WRITE, 0);
 		volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)a;
@@ -187,7 +182,8 @@ int main(int argc, char **argv)
 	shared = (volatile uint64_t *)(uintptr_t)a;
 	stale_page = (volatile uint64_t *)(uintptr_t)s;
 	for (unsigned i = 0; i < UT_THREADS; i++) {
-		workers[i] = (struct worker){ .id = i, .rng = 0x9E3779B97F4A7C15ull * (i + 1) };
+		workers[i] = (struct worker){ .id = i };
+		rng_seed(&workers[i].rng, i + 1);
 		UT_CHECK(thread_start(worker_main, &workers[i], STACK_PAGES) >= 1,
 			 "start thread %u", i);
 	}

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 
+#include "image.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "user/runtime/io.h"
@@ -90,32 +91,8 @@ int ut_killer_survived(const char *how)
 
 /* ---- prefaulting ---------------------------------------------------------- */
 
-/* The image's own PE headers, as the linker laid them out at __ImageBase:
- * only the fields needed to find the sections. */
-#define PE_LFANEW_OFFSET 0x3c        /* DOS header: offset of "PE\0\0" */
-#define PE_COFF_HEADER_SIZE 24       /* signature + COFF file header */
-#define PE_COFF_NSECTIONS_OFFSET 6   /* from the signature */
-#define PE_COFF_OPTSIZE_OFFSET 20
-#define PE_SECTION_HEADER_SIZE 40
-#define PE_SECTION_VSIZE_OFFSET 8
-#define PE_SECTION_VADDR_OFFSET 12
-#define PE_SECTION_FLAGS_OFFSET 36
-#define PE_SCN_MEM_DISCARDABLE 0x02000000u
-#define PE_SCN_MEM_WRITE 0x80000000u
-
-/* Defined by the linker: the first byte of this program's image. */
-extern const uint8_t __ImageBase[];
-
-static uint32_t pe_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint16_t pe_u16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
+/* The kernel refuses images with more sections than this (docs/pe-loading.md). */
+#define UT_IMAGE_SECTIONS_MAX 16
 
 static void prefault_range(volatile uint8_t *p, uint32_t size, bool write)
 {
@@ -130,21 +107,14 @@ static void prefault_range(volatile uint8_t *p, uint32_t size, bool write)
 /* Discardable sections (.reloc) need not be mapped: they are skipped. */
 static void prefault_image(void)
 {
-	const uint8_t *pe = __ImageBase + pe_u32(__ImageBase + PE_LFANEW_OFFSET);
-	uint16_t nsections = pe_u16(pe + PE_COFF_NSECTIONS_OFFSET);
-	const uint8_t *sec = pe + PE_COFF_HEADER_SIZE + pe_u16(pe + PE_COFF_OPTSIZE_OFFSET);
+	struct image_section sec[UT_IMAGE_SECTIONS_MAX];
+	unsigned n = image_sections(sec, UT_IMAGE_SECTIONS_MAX);
 
-	prefault_range((volatile uint8_t *)__ImageBase, 1, false);
-	for (uint16_t i = 0; i < nsections; i++, sec += PE_SECTION_HEADER_SIZE) {
-		uint32_t flags = pe_u32(sec + PE_SECTION_FLAGS_OFFSET);
-
-		if (flags & PE_SCN_MEM_DISCARDABLE)
-			continue;
-		prefault_range((volatile uint8_t *)__ImageBase +
-				       pe_u32(sec + PE_SECTION_VADDR_OFFSET),
-			       pe_u32(sec + PE_SECTION_VSIZE_OFFSET),
-			       flags & PE_SCN_MEM_WRITE);
-	}
+	prefault_range((volatile uint8_t *)image_base(), 1, false);
+	for (unsigned i = 0; i < n && i < UT_IMAGE_SECTIONS_MAX; i++)
+		if (!(sec[i].flags & IMAGE_SCN_MEM_DISCARDABLE))
+			prefault_range((volatile uint8_t *)image_base() + sec[i].vaddr, sec[i].vsize,
+				       sec[i].flags & IMAGE_SCN_MEM_WRITE);
 }
 
 /* The frame is larger than a page, so gcc probes it page by page with
