@@ -161,7 +161,7 @@ BENCH_HEADERS := $(wildcard tests/bench/*.h src/mm/*.h tests/host/sim_phys.h)
 # what every program measuring the VM designs links: both cores, mm_space,
 # simulated memory and the shared fixture
 BENCH_MM_SRC  := tests/bench/bench_mm.c tests/bench/bench_common.c \
-	$(wildcard src/mm/vm*.c src/mm/card1*.c) src/mm/mm_space.c \
+	$(wildcard src/mm/vm*.c src/mm/card1*.c) src/mm/mm_space.c src/mm/mm_lock.c \
 	tests/host/sim_phys.c tests/host/host_panic.c
 # one program per tests/bench/bench_NAME.c on the fixture
 BENCH_MM      := vm card1 scaling frag fault huge fork

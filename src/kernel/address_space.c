@@ -42,13 +42,19 @@ static int env_frame_alloc(void *ctx, paddr_t *out)
 static void env_frame_free(void *ctx, paddr_t pa)
 {
 	(void)ctx;
-	frame_free(pa);
+	tlb_free_frame(pa);
 }
 
 static void env_tlb_invalidate(void *ctx, vaddr_t va)
 {
 	(void)ctx;
 	tlb_invalidate(va);
+}
+
+static void env_relax(void *ctx)
+{
+	(void)ctx;
+	tlb_wait_a_moment();
 }
 
 static void *env_node_alloc(void *ctx, size_t size)
@@ -78,38 +84,31 @@ static void share_free(void *ctx, void *p, size_t bytes)
 
 /* Reference counts of frames shared by fork: empty, and without memory,
  * until the first fork. */
-static struct vm_share frame_share = VM_SHARE_INIT(share_alloc, share_free, NULL);
+static struct vm_share frame_share = VM_SHARE_INIT(share_alloc, share_free, NULL, env_relax);
 
 /*
- * Lockless faults.  A CPU resolving a fault without the kernel lock names
- * the space in its faulting_space, then checks that no change to that
- * space is under way; a change (always made under the kernel lock, so one
- * at a time) names its space in exclusive_space, then waits until no CPU
- * is faulting on it.  Both sides store, then load, sequentially
+ * Lockless faults.  A CPU resolving an rdos first touch without the kernel
+ * lock or the space's lock names the space's tables in its faulting_space,
+ * then checks the space's draining flag; a change that must not run beside
+ * such faults (mm_space.h) sets draining, then waits here until no CPU is
+ * faulting on the space.  Both sides store, then load, sequentially
  * consistent: at least one of them sees the other, so a fault never walks
  * tables that a release is freeing, and never races protect's or fork's
- * read-modify-writes of entries.  Faults exclude only changes, not each
- * other: the rdos core installs every entry a fault makes with a
- * compare-and-swap.
+ * read-modify-writes of entries.  Faults exclude only those changes, not
+ * each other nor reserves: the rdos core installs every entry a fault
+ * makes with a compare-and-swap.
  */
-static const void *exclusive_space; /* atomic */
-
-static void env_exclusive(void *ctx, const struct vm_space *s, bool begin)
+static void env_drain_faults(void *ctx, const struct vm_space *s)
 {
 	(void)ctx;
-	if (!begin) {
-		__atomic_store_n(&exclusive_space, NULL, __ATOMIC_RELEASE);
-		return;
-	}
-	__atomic_store_n(&exclusive_space, s, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < MAX_CPUS; i++)
 		while (__atomic_load_n(&cpu_by_index(i)->faulting_space, __ATOMIC_SEQ_CST) == s)
-			__builtin_ia32_pause();
+			tlb_wait_a_moment();
 }
 
 static const struct mm_env machine_env = {
 	.vm = { env_phys_to_virt, env_frame_alloc, env_frame_free, env_tlb_invalidate, NULL,
-		.exclusive = env_exclusive },
+		.drain_faults = env_drain_faults, .relax = env_relax },
 	.nodes = { env_node_alloc, env_node_free, NULL },
 	.share = &frame_share,
 };
@@ -277,9 +276,9 @@ bool address_space_fault_lockless(vaddr_t va, unsigned pf)
 		return false;
 	tables = &s->rdos;
 	__atomic_store_n(&c->faulting_space, tables, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&exclusive_space, __ATOMIC_SEQ_CST) != tables &&
-	    mm_query(s, va, &st) == VM_OK && st.kind == VM_STATE_RESERVED)
-		done = mm_fault(s, va, pf, &st) == VM_FAULT_HANDLED;
+	if (!__atomic_load_n(&s->draining, __ATOMIC_SEQ_CST) &&
+	    vm_query(&s->rdos, va, &st) == VM_OK && st.kind == VM_STATE_RESERVED)
+		done = vm_fault(&s->rdos, va, pf, &st) == VM_FAULT_HANDLED;
 	__atomic_store_n(&c->faulting_space, NULL, __ATOMIC_RELEASE);
 	return done;
 }

@@ -194,6 +194,9 @@ struct pmm_counters frame_counters(void)
 {
 	struct pmm_counters c;
 
+	/* Frames this CPU freed may wait for its shootdown (tlb_free_frame);
+	 * any other CPU's wait only while it is in the kernel. */
+	tlb_shootdown_pending();
 	spin_lock(&frames_lock);
 	c = pmm_counters(&kernel_pmm);
 	spin_unlock(&frames_lock);

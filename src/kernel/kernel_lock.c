@@ -18,10 +18,8 @@ void kernel_lock(void)
 	struct cpu *c = this_cpu();
 
 	ASSERT(!c->holds_kernel_lock);
-	__atomic_store_n(&c->waiting_kernel_lock, true, __ATOMIC_SEQ_CST);
 	spin_lock(&big_lock);
 	tlb_catch_up();
-	__atomic_store_n(&c->waiting_kernel_lock, false, __ATOMIC_RELEASE);
 	c->holds_kernel_lock = true;
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/gdt.h"
+#include "mm/addr.h"
 
 #define MAX_CPUS 16
 
@@ -32,8 +33,8 @@ struct cpu {
 	bool holds_kernel_lock;
 	bool tlb_pending;          /* invalidated locally, not yet on other CPUs */
 	bool tlb_pending_kernel;   /* ... and some of it in the kernel half */
+	paddr_t frames_after_shootdown; /* freed, wait for it (tlb_free_frame) */
 	/* Read by other CPUs during a shootdown (kernel/tlb.c). */
-	bool waiting_kernel_lock;  /* atomic: spinning for the kernel lock */
 	uint64_t tlb_generation;   /* atomic: last shootdown this CPU took */
 	bool online;               /* atomic: set once, by the CPU itself */
 	/* atomic: the space whose fault this CPU is resolving without the

@@ -4,12 +4,16 @@
  * Every lock is declared next to the data it protects with a comment naming
  * that data.  Holders must not sleep or take a page fault that needs the
  * same lock.  The kernel runs with interrupts off (thread.h), so no lock
- * needs to save and restore them.
+ * needs to save and restore them; a spinning CPU therefore answers TLB
+ * shootdowns itself (tlb_wait_a_moment), since the holder may be waiting
+ * for that answer before it lets go.
  */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
 
 #include <stdbool.h>
+
+#include "kernel/tlb.h"
 
 struct spinlock {
 	bool locked;
@@ -22,7 +26,7 @@ static inline void spin_lock(struct spinlock *l)
 {
 	while (__atomic_test_and_set(&l->locked, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			__builtin_ia32_pause();
+			tlb_wait_a_moment();
 }
 
 static inline void spin_unlock(struct spinlock *l)

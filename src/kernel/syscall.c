@@ -18,6 +18,7 @@
 #include "kernel/printk.h"
 #include "kernel/process.h"
 #include "kernel/syscall.h"
+#include "kernel/tlb.h"
 #include "kernel/usercopy.h"
 #include "kernel/vmmap.h"
 #include "lib/panic.h"
@@ -317,8 +318,25 @@ static void syscall_entry(struct trap_frame *f)
 	f->rax = n < RDOS_SYS_COUNT ? (uint64_t)syscall_table[n](f) : (uint64_t)-RDOS_ENOSYS;
 }
 
+/*
+ * Reserve and release run without the kernel lock: they touch only the
+ * caller's space, which its own lock protects (mm_space.h), and the frame
+ * allocator, which has its own.  The process cannot be torn down meanwhile
+ * (this thread is one of its live threads).  What this CPU invalidated is
+ * shot down before the thread returns to ring 3, as kernel_unlock() would.
+ */
+static bool syscall_fast_path(struct trap_frame *f)
+{
+	if (!trap_from_user(f) || (f->rax != RDOS_SYS_RESERVE && f->rax != RDOS_SYS_RELEASE))
+		return false;
+	f->rax = (uint64_t)syscall_table[f->rax](f);
+	tlb_shootdown_pending();
+	return true;
+}
+
 void syscall_init(void)
 {
 	trap_set_handler(RDOS_SYSCALL_VECTOR, syscall_entry);
+	trap_set_fast_path(RDOS_SYSCALL_VECTOR, syscall_fast_path);
 	idt_allow_user(RDOS_SYSCALL_VECTOR);
 }

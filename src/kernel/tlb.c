@@ -2,14 +2,19 @@
  * tlb.c - TLB shootdown by generations (tlb.h).
  *
  * Every shootdown bumps a global generation; each CPU records the newest
- * generation its TLB has been flushed for.  The initiator (holding the
- * kernel lock, so shootdowns never overlap) sends an IPI to every other
- * online CPU and waits until each has either flushed (its generation caught
- * up) or is waiting for the kernel lock: such a CPU runs nothing that could
- * use a stale translation, and kernel_lock() makes it catch up before it
- * runs anything.  Without that second way out, a CPU spinning for the lock
- * with interrupts off and the initiator waiting for its answer would wait
- * for each other forever.
+ * generation its TLB has been flushed for, and only that CPU writes it, so
+ * it never goes back.  The initiator sends an IPI to every other CPU
+ * concerned and waits until each has flushed (its generation caught up).
+ * Initiators may overlap (lockless releases run on several CPUs), and a
+ * CPU may wait with interrupts off (for a spinlock, for another shootdown,
+ * for faults to drain): every such wait loop calls tlb_catch_up(), so a
+ * CPU answers without taking the interrupt and two waiters never wait for
+ * each other forever.
+ *
+ * Frames freed after a local invalidation wait on a per-CPU list until the
+ * shootdown is paid (tlb_free_frame): another CPU may still reach them
+ * through its TLB until then, and a lockless fault anywhere could take a
+ * frame that was freed straight to the allocator.
  *
  * A flush is a whole-TLB flush (CR3 reload: the kernel maps nothing
  * global), cheaper under emulation than a list of pages and never wrong.
@@ -24,6 +29,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/trap.h"
+#include "kernel/frames.h"
 #include "kernel/percpu.h"
 #include "kernel/tlb.h"
 
@@ -51,24 +57,27 @@ void tlb_catch_up(void)
 
 static bool cpu_has_caught_up(struct cpu *o, uint64_t g)
 {
-	return __atomic_load_n(&o->tlb_generation, __ATOMIC_SEQ_CST) >= g ||
-	       __atomic_load_n(&o->waiting_kernel_lock, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&o->tlb_generation, __ATOMIC_SEQ_CST) >= g;
 }
 
 /* Whether CPU o must flush for a shootdown of self's (kernel: one that
- * includes the kernel half).  user_space changes only under the kernel
- * lock, which the initiator holds. */
+ * includes the kernel half).  A CPU whose user_space turns non-NULL after
+ * the load reloaded CR3 to get it, which flushed its user translations. */
 static bool cpu_concerned(const struct cpu *self, const struct cpu *o, bool kernel)
 {
 	return o != self && __atomic_load_n(&o->online, __ATOMIC_ACQUIRE) &&
-	       (kernel || o->user_space);
+	       (kernel || __atomic_load_n(&o->user_space, __ATOMIC_RELAXED));
 }
 
 static void shootdown(struct cpu *self, bool kernel)
 {
+	uint64_t before = __atomic_load_n(&self->tlb_generation, __ATOMIC_RELAXED);
 	uint64_t g = __atomic_add_fetch(&generation, 1, __ATOMIC_SEQ_CST);
 
-	/* This CPU's own entries went one by one in tlb_invalidate. */
+	/* This CPU's own entries went one by one in tlb_invalidate; a
+	 * generation of another initiator's in between needs a flush. */
+	if (before + 1 < g)
+		write_cr3(read_cr3());
 	__atomic_store_n(&self->tlb_generation, g, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		struct cpu *o = cpu_by_index(i);
@@ -81,7 +90,38 @@ static void shootdown(struct cpu *self, bool kernel)
 
 		if (cpu_concerned(self, o, kernel))
 			while (!cpu_has_caught_up(o, g))
-				__builtin_ia32_pause();
+				tlb_wait_a_moment();
+	}
+}
+
+void tlb_wait_a_moment(void)
+{
+	__builtin_ia32_pause();
+	tlb_catch_up();
+}
+
+/* The list is linked through the frames themselves (the direct map): no
+ * memory is needed to free memory.  Frame 0 is never allocated, so 0 ends
+ * the list. */
+void tlb_free_frame(paddr_t frame)
+{
+	struct cpu *c = this_cpu();
+
+	if (!c->tlb_pending) {
+		frame_free(frame);
+		return;
+	}
+	*(paddr_t *)phys_to_virt(frame) = c->frames_after_shootdown;
+	c->frames_after_shootdown = frame;
+}
+
+static void free_frames_after_shootdown(struct cpu *c)
+{
+	while (c->frames_after_shootdown) {
+		paddr_t frame = c->frames_after_shootdown;
+
+		c->frames_after_shootdown = *(paddr_t *)phys_to_virt(frame);
+		frame_free(frame);
 	}
 }
 
@@ -94,6 +134,7 @@ void tlb_shootdown_pending(void)
 
 		c->tlb_pending = c->tlb_pending_kernel = false;
 		shootdown(c, kernel);
+		free_frames_after_shootdown(c);
 	}
 }
 

@@ -17,11 +17,19 @@
 
 /* Drops va from this CPU's TLB and marks a shootdown as owed. */
 void tlb_invalidate(vaddr_t va);
-/* Pays the shootdown this CPU owes, if any.  Caller holds the kernel lock. */
+/* Pays the shootdown this CPU owes, if any, then frees the frames that
+ * waited for it (tlb_free_frame).  Any context with interrupts off. */
 void tlb_shootdown_pending(void);
+/* Frees frame now if this CPU owes no shootdown, else once it is paid: a
+ * frame just unmapped here may still be in other CPUs' TLBs. */
+void tlb_free_frame(paddr_t frame);
 /* Flushes this CPU's TLB if it missed a shootdown (a CPU that waited for
- * the kernel lock with interrupts off calls it once it has the lock). */
+ * a lock with interrupts off calls it once it has the lock). */
 void tlb_catch_up(void);
+/* One turn of a wait loop with interrupts off: a pause, and the answer to
+ * any shootdown under way (a CPU that waits this way is never waited for
+ * in vain). */
+void tlb_wait_a_moment(void);
 /* Installs the shootdown interrupt's handler. */
 void tlb_init(void);
 

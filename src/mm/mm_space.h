@@ -10,13 +10,23 @@
  * call of the same name; the two designs give the same answers and, for
  * the same sequence of calls, the same addresses (both place reservations
  * next fit from a cursor, wrapping once).  The space's design is fixed at
- * creation.  Locking is each design's (vm.h, card1.h): for CARD1 the
- * caller serialises every call on a space, faults included.
+ * creation.
+ *
+ * Locking: every call takes the space's reader-writer lock (mm_lock.h).
+ * Faults and queries are readers; reserves, release, protect, guard, fork
+ * (of the parent), destroy, new limits and the invariant check are
+ * writers.  Faults of both designs install entries with compare-and-swap,
+ * so readers may run together.  The rdos design needs less: the kernel may
+ * run a first-touch fault with no lock at all (vm.h says why that is safe
+ * beside a reserve); for release, protect, guard, fork and destroy the
+ * writer (and the invariant check) sets `draining` and calls
+ * env.vm.drain_faults to wait such faults out, and such a fault backs off when it sees `draining` (docs/smp.md).
  */
 #ifndef MM_MM_SPACE_H
 #define MM_MM_SPACE_H
 
 #include "mm/card1.h"
+#include "mm/mm_lock.h"
 #include "mm/mm_work.h"
 #include "mm/vm.h"
 
@@ -38,6 +48,9 @@ struct mm_env {
 
 struct mm_space {
 	enum mm_design design;
+	struct mm_lock lock;
+	bool draining; /* atomic: a writer waits out lockless faults, or is
+			  making a change they must not see (see above) */
 	union {
 		struct vm_space rdos;   /* MM_DESIGN_RDOS */
 		struct card1_space card1; /* MM_DESIGN_CARD1 */

@@ -24,12 +24,16 @@
  *   0xFFFFC00000000000  VM_KERNEL_LO \  kernel space (heap, vmalloc):
  *   0xFFFFC08000000000  VM_KERNEL_HI /  one PML4 entry, 512 GiB
  *
- * Locking: struct vm_space has no lock of its own.  The kernel serialises
- * vm_reserve*, vm_release, vm_protect, vm_guard and vm_space_destroy on one
- * space (the writer side of the space's lock).  vm_fault() may run on
- * several CPUs at once for one space (the reader side): it changes entries
- * only with single 64-bit compare-and-swap, so two faults on one page race
- * safely and the loser frees its frame.  Faults never free page tables.
+ * Locking: struct vm_space has no lock of its own (mm_space.h has one).
+ * vm_reserve*, vm_release, vm_protect, vm_guard, vm_fork and
+ * vm_space_destroy are serialised on one space by the caller.  vm_fault()
+ * may run on several CPUs at once for one space, and beside a reserve: it
+ * changes entries only with single 64-bit compare-and-swap, so two faults
+ * on one page race safely and the loser frees its frame, and a reserve
+ * writes only entries that were free, which no fault changes.  Faults
+ * never free page tables.  Release, protect, guard, fork and destroy free
+ * tables or rewrite entries by read-modify-write: no fault may run
+ * meanwhile.
  *
  * Errors are return values; nothing here panics on a caller's mistake or on
  * out-of-memory, and a failed call changes no page's state.  ASSERT guards
@@ -66,10 +70,13 @@ struct vm_env {
 	void *ctx;
 	/* where the core counts its work (mm/mm_work.h); NULL: nowhere */
 	struct mm_work *work;
-	/* Called by mm_space.c around every change to space s but a fault
-	 * (begin true, then false), so that the kernel can keep its lockless
-	 * faults off s meanwhile (docs/smp.md).  NULL: nothing to exclude. */
-	void (*exclusive)(void *ctx, const struct vm_space *s, bool begin);
+	/* Called by mm_space.c, holding the space's lock as writer, before a
+	 * change that frees tables or rewrites entries of s: returns once no
+	 * fault the kernel runs without that lock is still on s (docs/smp.md).
+	 * NULL: there are no such faults. */
+	void (*drain_faults)(void *ctx, const struct vm_space *s);
+	/* One turn of any wait loop of the core (mm/mm_lock.h); NULL: pause. */
+	void (*relax)(void *ctx);
 };
 
 enum vm_status {

@@ -46,7 +46,7 @@ static void lock(struct vm_share *t)
 {
 	while (__atomic_test_and_set(&t->locked, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&t->locked, __ATOMIC_RELAXED))
-			;
+			mm_relax(t->mem.relax, t->mem.ctx);
 }
 
 static void unlock(struct vm_share *t)

@@ -31,6 +31,7 @@
 #ifndef MM_VM_SHARE_H
 #define MM_VM_SHARE_H
 
+#include "mm/mm_lock.h"
 #include "mm/vm.h"
 
 /* Where table storage comes from.  alloc returns NULL when out of
@@ -39,6 +40,8 @@ struct vm_share_mem {
 	void *(*alloc)(void *ctx, size_t bytes);
 	void (*free)(void *ctx, void *p, size_t bytes);
 	void *ctx;
+	/* one turn of a wait for the table's lock (mm/mm_lock.h); NULL: pause */
+	mm_relax_fn relax;
 };
 
 /*
@@ -65,8 +68,8 @@ struct vm_share {
 #define VM_SHARE_COUNT_MAX ((1u << 24) - 1)
 
 /* A static initialiser for a table drawing on alloc/free with ctx. */
-#define VM_SHARE_INIT(alloc_, free_, ctx_)                                    \
-	{ .mem = { (alloc_), (free_), (ctx_) } }
+#define VM_SHARE_INIT(alloc_, free_, ctx_, relax_)                            \
+	{ .mem = { (alloc_), (free_), (ctx_), (relax_) } }
 
 /* An empty table drawing on mem: no storage until the first vm_share_ref. */
 void vm_share_init(struct vm_share *t, const struct vm_share_mem *mem);

@@ -71,7 +71,7 @@ static void share_free(void *ctx, void *p, size_t bytes)
 void bm_init(struct bm *b, size_t nframes)
 {
 	static const struct vm_share_mem share_mem = { share_alloc, share_free,
-						       NULL };
+						       NULL, NULL };
 
 	*b = (struct bm){ 0 };
 	vm_share_init(&b->share, &share_mem);

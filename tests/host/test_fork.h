@@ -40,7 +40,7 @@ static inline void share_source_free(void *ctx, void *p, size_t bytes)
 /* An empty table t drawing on m (which this resets). */
 static inline void share_setup(struct vm_share *t, struct share_source *m)
 {
-	struct vm_share_mem mem = { share_source_alloc, share_source_free, m };
+	struct vm_share_mem mem = { share_source_alloc, share_source_free, m, NULL };
 
 	*m = (struct share_source){ .pool.fail_after = -1 };
 	vm_share_init(t, &mem);

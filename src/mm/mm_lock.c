@@ -1,0 +1,58 @@
+/*
+ * mm_lock.c - the address-space reader-writer spinlock (mm_lock.h).
+ *
+ * Ordering: taking the lock is an acquire (the CAS), giving it up a
+ * release, so whatever a writer did is seen by the next reader or writer,
+ * and nothing a reader read moves out of its section.
+ */
+#include "mm/mm_lock.h"
+
+void mm_relax(mm_relax_fn relax, void *ctx)
+{
+	if (relax)
+		relax(ctx);
+	else
+		__builtin_ia32_pause();
+}
+
+void mm_lock_read(struct mm_lock *l, mm_relax_fn relax, void *ctx)
+{
+	for (;;) {
+		uint32_t w = __atomic_load_n(&l->word, __ATOMIC_RELAXED);
+
+		if (!(w & (MM_LOCK_HELD | MM_LOCK_WANTED)) &&
+		    __atomic_compare_exchange_n(&l->word, &w, w + MM_LOCK_READER, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+		mm_relax(relax, ctx);
+	}
+}
+
+void mm_unlock_read(struct mm_lock *l)
+{
+	__atomic_sub_fetch(&l->word, MM_LOCK_READER, __ATOMIC_RELEASE);
+}
+
+/* Two writers may both set WANTED; whichever takes the lock clears it,
+ * and the other sets it again on its next turn. */
+void mm_lock_write(struct mm_lock *l, mm_relax_fn relax, void *ctx)
+{
+	for (;;) {
+		uint32_t w = __atomic_load_n(&l->word, __ATOMIC_RELAXED);
+
+		if ((w & ~MM_LOCK_WANTED) == 0) {
+			if (__atomic_compare_exchange_n(&l->word, &w, MM_LOCK_HELD, false,
+							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				return;
+			continue;
+		}
+		if (!(w & MM_LOCK_WANTED))
+			__atomic_fetch_or(&l->word, MM_LOCK_WANTED, __ATOMIC_RELAXED);
+		mm_relax(relax, ctx);
+	}
+}
+
+void mm_unlock_write(struct mm_lock *l)
+{
+	__atomic_store_n(&l->word, 0, __ATOMIC_RELEASE);
+}
