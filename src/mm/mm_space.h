@@ -10,8 +10,12 @@
  * call of the same name; the two designs give the same answers and, for
  * the same sequence of calls, the same addresses (both place reservations
  * next fit from a cursor, wrapping once).  The space's design is fixed at
- * creation.  Locking is each design's (vm.h, card1.h): for CARD1 the
- * caller serialises every call on a space, faults included.
+ * creation.  Locking is the same for both designs (vm.h, card1.h): the
+ * caller holds a reader-writer lock per space.  mm_fault and mm_query are
+ * readers and may run on several CPUs at once for one space; every other
+ * call on the space (reserve*, release, protect, guard, fork of it as
+ * parent, destroy, set_limits, check_invariants) is a writer and excludes
+ * them and every other call.
  */
 #ifndef MM_MM_SPACE_H
 #define MM_MM_SPACE_H
