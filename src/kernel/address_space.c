@@ -254,8 +254,9 @@ enum vm_fault_result address_space_fault(vaddr_t va, unsigned pf, struct vm_stat
 {
 	enum vm_fault_result r;
 
-	/* Under the kernel lock: serialised with the space's other calls, as
-	 * Card 1 requires (rdos first touches may also come lockless). */
+	/* Under the kernel lock, so excluded from the space's changes as both
+	 * designs require; only rdos first touches also come lockless
+	 * (address_space_fault_lockless; docs/smp.md). */
 	if (va < KERNEL_SPACE_START)
 		return address_space_current() ? mm_fault(address_space_current(), va, pf, before)
 					       : VM_FAULT_OUTSIDE;
