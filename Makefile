@@ -34,8 +34,9 @@ SYMS_OBJ   := $(BUILD)/k/symbols.o
 
 # --- host build of the portable core ------------------------------------------
 # The very same source files as in the kernel (src/boot, src/lib, src/mm have
-# no hardware access), built with the sanitizers and linked with cmocka.
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc -Itests/host \
+# no hardware access), built with the sanitizers and linked with cmocka;
+# -pthread for the simulated memory's lock (tests/host/sim_phys.c).
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -pthread -Isrc -Itests/host \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_CORE   := $(wildcard src/boot/*.c src/lib/*.c src/mm/*.c src/pe/*.c)
 HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
@@ -156,7 +157,7 @@ clean:
 # of tests/pe/pe.mk (docs/tradeoffs.md, docs/tradeoffs.csv and docs/img/, all
 # generated from the CSV of that run) and the per-subsystem reports
 # docs/bench-*.md.
-BENCH_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Isrc -Itests/host -Itests/bench
+BENCH_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -Isrc -Itests/host -Itests/bench
 BENCH_HEADERS := $(wildcard tests/bench/*.h src/mm/*.h tests/host/sim_phys.h)
 # what every program measuring the VM designs links: both cores, mm_space,
 # simulated memory and the shared fixture

@@ -253,8 +253,9 @@ enum vm_fault_result address_space_fault(vaddr_t va, unsigned pf, struct vm_stat
 {
 	enum vm_fault_result r;
 
-	/* Under the kernel lock: serialised with the space's other calls, as
-	 * Card 1 requires (rdos first touches may also come lockless). */
+	/* mm_fault takes the space's lock as a reader (mm_space.h); first
+	 * touches also come without the kernel lock
+	 * (address_space_fault_lockless; docs/smp.md). */
 	if (va < KERNEL_SPACE_START)
 		return address_space_current() ? mm_fault(address_space_current(), va, pf, before)
 					       : VM_FAULT_OUTSIDE;
@@ -264,23 +265,31 @@ enum vm_fault_result address_space_fault(vaddr_t va, unsigned pf, struct vm_stat
 	return r;
 }
 
-bool address_space_fault_lockless(vaddr_t va, unsigned pf)
+/* An rdos first touch with no lock at all: see "Lockless faults" above. */
+static bool rdos_first_touch(struct cpu *c, struct mm_space *s, vaddr_t va, unsigned pf)
 {
-	struct cpu *c = this_cpu();
-	struct mm_space *s = c->user_space;
-	const void *tables;
 	struct vm_state st;
 	bool done = false;
 
-	if (!s || s->design != MM_DESIGN_RDOS || va >= USER_SPACE_END)
-		return false;
-	tables = &s->rdos;
-	__atomic_store_n(&c->faulting_space, tables, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->faulting_space, &s->rdos, __ATOMIC_SEQ_CST);
 	if (!__atomic_load_n(&s->draining, __ATOMIC_SEQ_CST) &&
 	    vm_query(&s->rdos, va, &st) == VM_OK && st.kind == VM_STATE_RESERVED)
 		done = vm_fault(&s->rdos, va, pf, &st) == VM_FAULT_HANDLED;
 	__atomic_store_n(&c->faulting_space, NULL, __ATOMIC_RELEASE);
 	return done;
+}
+
+/* Card 1's first touches need the VMA tree, so they read it under the
+ * space's lock, as a VMA-tree kernel's faults take its mmap lock. */
+bool address_space_fault_lockless(vaddr_t va, unsigned pf)
+{
+	struct cpu *c = this_cpu();
+	struct mm_space *s = c->user_space;
+
+	if (!s || va >= USER_SPACE_END)
+		return false;
+	return s->design == MM_DESIGN_RDOS ? rdos_first_touch(c, s, va, pf)
+					   : mm_fault_first_touch(s, va, pf);
 }
 
 void address_space_activate(struct mm_space *space)

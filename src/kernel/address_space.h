@@ -46,8 +46,9 @@ enum vm_status kernel_commit(vaddr_t va, size_t npages);
 /*
  * The fault path without the kernel lock: resolves a fault of the running
  * thread at va (VM_PF_* bits pf) if it is a first touch of an anonymous
- * page of an rdos space and no change to that space is under way.  False:
- * nothing was done, take the ordinary path.  See docs/smp.md.
+ * page: in an rdos space with no lock, unless a change that drains faults
+ * is under way; in a Card 1 space under the space's lock as a reader.
+ * False: nothing was done, take the ordinary path.  See docs/smp.md.
  */
 bool address_space_fault_lockless(vaddr_t va, unsigned pf);
 /* Loads space's PML4 into CR3 and makes it the space for lower-half faults

@@ -12,13 +12,22 @@
  * vm.h, so mm_space.h can offer either design behind one interface.
  * Design, complexity and memory per VMA: docs/card1.md.
  *
- * Locking: a card1 space has no lock of its own, and every call on one
- * space must be serialised by the caller, card1_fault included.  Unlike
- * vm_fault, a fault here creates page tables with plain stores and frees
- * them again when it fails, so two faults on one space must not overlap.
+ * Locking: a card1 space has no lock of its own; the caller holds a
+ * reader-writer lock per space, as vm.h asks of the rdos core.
+ * card1_fault (and card1_query) may run on several CPUs at once for one
+ * space, as readers: they only read the VMA tree, and a fault changes
+ * the page tables only by compare-and-swap (it links missing tables and
+ * installs the leaf; the loser of a race frees its frame and reports
+ * VM_FAULT_HANDLED), and counts usage.present atomically.  Every other
+ * call (reserve*, release, protect, guard, fork, destroy and
+ * card1_check_invariants) is a writer: it changes the tree or frees
+ * tables, so it excludes faults and other calls on the space.  A fork's
+ * parent is written too (its leaves become copy-on-write).
  *
  * Errors are return values; a failed call changes no page's state and no
- * VMA, including when a VMA node or a page-table frame cannot be had.
+ * VMA, including when a VMA node or a page-table frame cannot be had.  A
+ * failed fault changes nothing at all: it takes every frame it needs
+ * before it links any table, so it leaves no empty table behind.
  */
 #ifndef MM_CARD1_H
 #define MM_CARD1_H
@@ -69,9 +78,9 @@ struct card1_vma {
  * An address space of the classic design.  pt holds the PML4, the managed
  * range [pt.lo, pt.hi), the next-fit cursor and the environment; its
  * tables contain present leaves and table pointers only (no reservation
- * entries), and a present leaf lies inside a non-guard VMA whose
- * protection it has.  The tables' FULL bits are not maintained: nothing
- * here reads them.
+ * entries), no table below the PML4 is empty, and a present leaf lies
+ * inside a non-guard VMA whose protection it has.  The tables' FULL bits
+ * are not maintained: nothing here reads them.
  */
 struct card1_space {
 	struct vm_space pt;
@@ -146,7 +155,8 @@ struct card1_stats {
  * Recompute every invariant of the tree (struct card1_vma) and of the
  * tables (struct card1_space): NULL if they hold, otherwise the first
  * broken one, with its address in stats->vm.bad_va.  stats may be NULL.
- * Visits every VMA and every table.
+ * Visits every VMA and every table; a writer (no fault may run: a table
+ * a fault has just linked is empty until its leaf is installed).
  */
 const char *card1_check_invariants(const struct card1_space *s,
 				   struct card1_stats *stats);

@@ -1,8 +1,10 @@
 /*
  * card1_check.c - recompute every invariant of a card1 space: the AA
  * shape, order and summaries of the VMA tree, the VMAs' fields, and the
- * page tables (present leaves only, each inside a VMA that allows it),
- * and the usage counters against the VMAs' pages and the present leaves.
+ * page tables (present leaves only, each inside a VMA that allows it; no
+ * empty table, not even after a failed fault: card1_fault.c), and the
+ * usage counters against the VMAs' pages and the present leaves.  Runs
+ * as a writer (card1.h): no fault may be under way.
  *
  * Summaries are recomputed from the VMAs themselves, never read to decide
  * anything, so a stale max_gap is found.  Used after every step of the

@@ -7,9 +7,21 @@
  * guard, protection, present (copy-on-write or a stale TLB entry), fill.
  * A present page goes to the rdos core's vm_fault, which decides on the
  * leaf; any other page is decided by its VMA, and the fill (counted
- * against the present limit first) makes the page tables down to the leaf.  A failed fill frees the tables it made
- * (nothing changed), which is why faults on one space are serialised in
- * this design (card1.h).
+ * against the present limit first) makes the page tables down to the leaf.
+ *
+ * Faults on one space may run on several CPUs at once (the reader side of
+ * the space's lock, card1.h): they only read the VMA tree, and change the
+ * tables only by compare-and-swap, as in the rdos core.  A fill first
+ * takes every frame it may need: the page's, and one for each table its
+ * path lacked when the fault looked (faults only ever add tables, so no
+ * more can be needed); if one cannot be had, all go back and nothing has
+ * changed.  Then it links the missing tables, each only where the slot is
+ * still 0 (a table another CPU linked first is used, ours freed), and
+ * installs the leaf where it is still 0; if another CPU installed one
+ * first, our frame is freed and the fault reports handled: the access is
+ * re-executed on the winner's page.  Either way the leaf slot is filled
+ * when the fill returns, so every table it linked holds a page: faults
+ * leave no empty table and never free one.
  */
 #include "mm/card1_internal.h"
 
@@ -48,13 +60,16 @@ static int uniform_level(const struct card1_space *s, vaddr_t va,
 /*
  * What the page va is: its leaf if present, else *vma's page (*vma is
  * NULL and the result 0 if no VMA holds it); *level as in vm_state.
+ * *missing receives how many tables va's path lacks: one for each level
+ * from the one where the table walk stopped down to 1.
  */
 static pte_t page_entry(const struct card1_space *s, vaddr_t va,
-			const struct card1_vma **vma, int *level)
+			const struct card1_vma **vma, int *level, int *missing)
 {
 	pte_t e = vm_lookup(&s->pt, va, level);
 
 	*vma = NULL;
+	*missing = *level;
 	if (pte_is_present(e))
 		return e;
 	*vma = card1_tree_find(s, va);
@@ -72,68 +87,94 @@ static bool access_denied(unsigned prot, unsigned pf)
 	return (need & ~prot) != 0;
 }
 
+/* Frames for the tables a fill may link, taken before it links any. */
+struct spares {
+	paddr_t pa[VM_TOP_LEVEL];
+	int n;
+};
+
+static void spares_put(struct vm_space *pt, struct spares *sp)
+{
+	while (sp->n > 0)
+		vm_frame_free(pt, sp->pa[--sp->n]);
+}
+
+/* n frames, or none (false) if one cannot be had. */
+static bool spares_take(struct vm_space *pt, int n, struct spares *sp)
+{
+	for (sp->n = 0; sp->n < n; sp->n++) {
+		if (vm_frame_alloc(pt, &sp->pa[sp->n]) != 0) {
+			spares_put(pt, sp);
+			return false;
+		}
+	}
+	return true;
+}
+
 /*
- * The leaf slot of va, making the tables on the way; NULL when a table
- * cannot be had, after freeing again those made here (they are empty).
+ * The leaf slot of va, linking a spare as the table wherever a slot on the
+ * way is still 0; where another CPU linked one first, its table is used
+ * and the spare kept.
  */
-static pte_t *leaf_path(struct card1_space *s, vaddr_t va)
+static pte_t *leaf_path(struct card1_space *s, vaddr_t va, struct spares *sp)
 {
 	pte_t *t = vm_table(&s->pt, s->pt.pml4);
 
 	for (int level = VM_TOP_LEVEL; level > 0; level--) {
 		pte_t *slot = &t[vm_index(va, level)];
-		vaddr_t base = va & ~(vm_level_size(level) - 1);
+		pte_t e = vm_read(&s->pt, slot);
 
-		if (pte_is_free(vm_read(&s->pt, slot)) &&
-		    vm_table_link_new(&s->pt, slot, level, base) != VM_OK) {
-			vm_clear_range(&s->pt, va, va + PAGE_SIZE, false);
-			return NULL;
+		if (pte_is_free(e)) {
+			/* the fault saw at least this level missing */
+			ASSERT(sp->n > 0);
+			if (vm_table_publish(&s->pt, slot, e, sp->pa[sp->n - 1],
+					     va & ~(vm_level_size(level) - 1)))
+				sp->n--;
+			e = vm_read(&s->pt, slot);
 		}
-		t = vm_table(&s->pt, pte_addr(vm_read(&s->pt, slot)));
+		t = vm_table(&s->pt, pte_addr(e));
 	}
 	return &t[vm_index(va, 0)];
 }
 
-/* Give the page va of v a frame: zeroed, or filled by v's provider. */
+/*
+ * Give the page va of v a frame (zeroed, or filled by v's provider), with
+ * missing tables to link on the way; *installed tells whether this call
+ * made the page present.
+ */
 static enum vm_fault_result fill(struct card1_space *s,
-				 const struct card1_vma *v, vaddr_t va)
+				 const struct card1_vma *v, vaddr_t va,
+				 int missing, bool *installed)
 {
-	struct vm_env *env = &s->pt.env;
-	uint64_t page = v->first_page + ((va - v->start) >> PAGE_SHIFT);
+	pte_t e = card1_vma_entry(v, va);
+	enum vm_fault_result r = VM_FAULT_NO_MEMORY;
+	struct spares sp;
 	paddr_t pa;
-	void *dest;
-	pte_t *slot;
 
-	if (vm_frame_alloc(&s->pt, &pa) != 0)
-		return VM_FAULT_NO_MEMORY;
-	dest = env->phys_to_virt(env->ctx, pa);
-	if (v->kind != PTE_KIND_IMAGE)
-		__builtin_memset(dest, 0, PAGE_SIZE);
-	else if (!vm_provider_fill(v->sel, page, dest)) {
-		vm_frame_free(&s->pt, pa);
-		return VM_FAULT_PROVIDER;
-	}
-	slot = leaf_path(s, va);
-	if (!slot) {
-		vm_frame_free(&s->pt, pa);
-		return VM_FAULT_NO_MEMORY;
-	}
-	vm_write(&s->pt, slot, pte_make_leaf(pa, v->prot,
-					   card1_vma_starts(v, va)));
-	return VM_FAULT_HANDLED;
+	*installed = false;
+	if (spares_take(&s->pt, missing, &sp))
+		r = vm_fill_frame(&s->pt, e, &pa);
+	if (r == VM_FAULT_HANDLED)
+		*installed = vm_fill_install(&s->pt, leaf_path(s, va, &sp), 0,
+					     e, pa);
+	spares_put(&s->pt, &sp);
+	return r;
 }
 
 /* The fill rung, counted against the present limit before anything is
- * taken (as in the rdos core); the count goes back if the fill fails. */
+ * taken (as in the rdos core); the count goes back unless this fault
+ * installed the page. */
 static enum vm_fault_result fill_counted(struct card1_space *s,
-					 const struct card1_vma *v, vaddr_t va)
+					 const struct card1_vma *v, vaddr_t va,
+					 int missing)
 {
 	enum vm_fault_result r;
+	bool installed;
 
 	if (!vm_usage_take_present(&s->pt))
 		return VM_FAULT_LIMIT;
-	r = fill(s, v, va);
-	if (r != VM_FAULT_HANDLED)
+	r = fill(s, v, va, missing, &installed);
+	if (!installed)
 		vm_usage_give_present(&s->pt);
 	return r;
 }
@@ -142,13 +183,13 @@ enum vm_fault_result card1_fault(struct card1_space *s, vaddr_t va,
 				 unsigned pf, struct vm_state *before)
 {
 	const struct card1_vma *v;
-	int level;
+	int level, missing;
 	pte_t e;
 
 	va = PAGE_ROUND_DOWN(va);
 	if (va < s->pt.lo || va >= s->pt.hi)
 		return VM_FAULT_OUTSIDE;
-	e = page_entry(s, va, &v, &level);
+	e = page_entry(s, va, &v, &level, &missing);
 	if (before)
 		vm_state_decode(e, level, before);
 	if (pte_is_present(e)) /* the leaf decides, as in the rdos core */
@@ -159,19 +200,19 @@ enum vm_fault_result card1_fault(struct card1_space *s, vaddr_t va,
 		return VM_FAULT_GUARD;
 	if (access_denied(v->prot, pf))
 		return VM_FAULT_PROTECTION;
-	return fill_counted(s, v, va);
+	return fill_counted(s, v, va, missing);
 }
 
 enum vm_status card1_query(const struct card1_space *s, vaddr_t va,
 			   struct vm_state *st)
 {
 	const struct card1_vma *v;
-	int level;
+	int level, missing;
 	pte_t e;
 
 	if ((va & PAGE_MASK) != 0 || va < s->pt.lo || va >= s->pt.hi)
 		return VM_ERR_INVALID;
-	e = page_entry(s, va, &v, &level);
+	e = page_entry(s, va, &v, &level, &missing);
 	vm_state_decode(e, level, st);
 	return VM_OK;
 }

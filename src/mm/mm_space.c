@@ -207,6 +207,18 @@ enum vm_fault_result mm_fault(struct mm_space *s, vaddr_t va, unsigned pf,
 	return MM_DISPATCH_READER(s, fault, va, pf, before);
 }
 
+bool mm_fault_first_touch(struct mm_space *s, vaddr_t va, unsigned pf)
+{
+	struct vm_state st;
+	bool done = false;
+
+	reader_begin(s);
+	if (MM_DISPATCH(s, query, va, &st) == VM_OK && st.kind == VM_STATE_RESERVED)
+		done = MM_DISPATCH(s, fault, va, pf, &st) == VM_FAULT_HANDLED;
+	reader_end(s);
+	return done;
+}
+
 enum vm_status mm_query(const struct mm_space *s, vaddr_t va,
 			struct vm_state *st)
 {

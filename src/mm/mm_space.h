@@ -20,7 +20,8 @@
  * run a first-touch fault with no lock at all (vm.h says why that is safe
  * beside a reserve); for release, protect, guard, fork and destroy the
  * writer (and the invariant check) sets `draining` and calls
- * env.vm.drain_faults to wait such faults out, and such a fault backs off when it sees `draining` (docs/smp.md).
+ * env.vm.drain_faults to wait such faults out, and such a fault backs
+ * off when it sees `draining` (docs/smp.md).
  */
 #ifndef MM_MM_SPACE_H
 #define MM_MM_SPACE_H
@@ -106,6 +107,11 @@ enum vm_status mm_protect(struct mm_space *s, vaddr_t va, size_t npages,
 enum vm_status mm_guard(struct mm_space *s, vaddr_t va, size_t npages);
 enum vm_fault_result mm_fault(struct mm_space *s, vaddr_t va, unsigned pf,
 			      struct vm_state *before);
+/* mm_fault for a page whose state is VM_STATE_RESERVED (a first touch
+ * of an anonymous page), in one reader section: true if it is now
+ * present; false (nothing changed) for any other state or any failure,
+ * which the caller then takes the ordinary way. */
+bool mm_fault_first_touch(struct mm_space *s, vaddr_t va, unsigned pf);
 enum vm_status mm_query(const struct mm_space *s, vaddr_t va,
 			struct vm_state *st);
 

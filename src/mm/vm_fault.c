@@ -86,6 +86,34 @@ static enum vm_fault_result break_cow(struct vm_space *s, vaddr_t va,
 	return VM_FAULT_HANDLED;
 }
 
+enum vm_fault_result vm_fill_frame(struct vm_space *s, pte_t e, paddr_t *pa)
+{
+	void *dest;
+
+	if (vm_frame_alloc(s, pa) != 0)
+		return VM_FAULT_NO_MEMORY;
+	dest = s->env.phys_to_virt(s->env.ctx, *pa);
+	if (pte_kind(e) != PTE_KIND_IMAGE) {
+		__builtin_memset(dest, 0, PAGE_SIZE);
+	} else if (!vm_provider_fill(pte_image_selector(e), pte_image_offset(e),
+				     dest)) {
+		vm_frame_free(s, *pa);
+		return VM_FAULT_PROVIDER;
+	}
+	return VM_FAULT_HANDLED;
+}
+
+bool vm_fill_install(struct vm_space *s, pte_t *slot, pte_t old, pte_t e,
+		     paddr_t pa)
+{
+	/* the stored protection and START carry over into the leaf */
+	if (vm_cas(s, slot, old, pte_make_leaf(pa, pte_prot(e),
+					       pte_is_start(e))))
+		return true;
+	vm_frame_free(s, pa); /* another CPU filled the page first */
+	return false;
+}
+
 /*
  * Give the reserved or image page at va (with its own leaf slot) a frame;
  * *installed tells whether this call made the page present.
@@ -95,28 +123,16 @@ static enum vm_fault_result fill_page(struct vm_space *s, vaddr_t va,
 {
 	pte_t *slot = vm_leaf_slot(s, va);
 	pte_t e = vm_read(s, slot);
+	enum vm_fault_result r;
 	paddr_t pa;
-	void *dest;
 
 	*installed = false;
 	if (!pte_is_pending(e))
 		return VM_FAULT_HANDLED; /* another CPU filled it first */
-	if (vm_frame_alloc(s, &pa) != 0)
-		return VM_FAULT_NO_MEMORY;
-	dest = s->env.phys_to_virt(s->env.ctx, pa);
-	if (pte_kind(e) != PTE_KIND_IMAGE) {
-		__builtin_memset(dest, 0, PAGE_SIZE);
-	} else if (!vm_provider_fill(pte_image_selector(e), pte_image_offset(e),
-				     dest)) {
-		vm_frame_free(s, pa);
-		return VM_FAULT_PROVIDER;
-	}
-	/* the stored protection and START carry over into the leaf */
-	*installed = vm_cas(s, slot, e, pte_make_leaf(pa, pte_prot(e),
-						      pte_is_start(e)));
-	if (!*installed)
-		vm_frame_free(s, pa);
-	return VM_FAULT_HANDLED;
+	r = vm_fill_frame(s, e, &pa);
+	if (r == VM_FAULT_HANDLED)
+		*installed = vm_fill_install(s, slot, e, e, pa);
+	return r;
 }
 
 /*

@@ -212,6 +212,15 @@ enum vm_status vm_table_link_new(struct vm_space *s, pte_t *slot, int level,
 				 vaddr_t base);
 
 /*
+ * Zero the frame pa and link it as the table below *slot (covering base)
+ * if the entry still is old, a free entry: a fault may do this while
+ * others run.  False if another CPU linked a table first; pa is then
+ * still the caller's.
+ */
+bool vm_table_publish(struct vm_space *s, pte_t *slot, pte_t old, paddr_t pa,
+		      vaddr_t base);
+
+/*
  * After entries below *slot (a table pointer) changed between free and
  * non-free: free the table if it is now empty (and not pinned), otherwise
  * make FULL exact.
@@ -257,6 +266,23 @@ void vm_usage_give_present(struct vm_space *s);
 
 /* Is the usage within the limits?  (A fork's child inherits both.) */
 bool vm_usage_within_limits(const struct vm_space *s);
+
+/* --- vm_fault.c -------------------------------------------------------- */
+
+/*
+ * A new frame in *pa with the first contents of the not-present page
+ * whose rdos entry is e (reserved: zeroes; image: the provider's page).
+ * VM_FAULT_NO_MEMORY or VM_FAULT_PROVIDER, with no frame kept, if not.
+ */
+enum vm_fault_result vm_fill_frame(struct vm_space *s, pte_t e, paddr_t *pa);
+
+/*
+ * Install the frame pa from vm_fill_frame as the leaf of the page e
+ * describes, by compare-and-swap in *slot where old still is: true if
+ * installed; false if another CPU filled the page first, and pa is freed.
+ */
+bool vm_fill_install(struct vm_space *s, pte_t *slot, pte_t old, pte_t e,
+		     paddr_t pa);
 
 /* --- vm_check.c ------------------------------------------------------- */
 

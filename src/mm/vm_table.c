@@ -41,16 +41,28 @@ static enum vm_fill table_fill(const struct vm_space *s, const pte_t *t,
 	return used ? VM_FILL_FULL : VM_FILL_EMPTY;
 }
 
+bool vm_table_publish(struct vm_space *s, pte_t *slot, pte_t old, paddr_t pa,
+		      vaddr_t base)
+{
+	ASSERT(pte_is_free(old));
+	__builtin_memset(vm_table(s, pa), 0, PAGE_SIZE);
+	/* the CAS releases the zeroes: whoever reads the entry sees them */
+	return vm_cas(s, slot, old,
+		      pte_make_table(pa, !vm_is_kernel_half(base)));
+}
+
 enum vm_status vm_table_link_new(struct vm_space *s, pte_t *slot, int level,
 				 vaddr_t base)
 {
+	pte_t old = vm_entry_read(slot);
 	paddr_t pa;
 
-	ASSERT(level > 0 && pte_is_free(vm_entry_read(slot)));
+	ASSERT(level > 0);
 	if (vm_frame_alloc(s, &pa) != 0)
 		return VM_ERR_NO_MEMORY;
-	__builtin_memset(vm_table(s, pa), 0, PAGE_SIZE);
-	vm_write(s, slot, pte_make_table(pa, !vm_is_kernel_half(base)));
+	if (!vm_table_publish(s, slot, old, pa, base))
+		panic("vm_table_link_new: slot of %#lx taken under the writer",
+		      (unsigned long)base);
 	return VM_OK;
 }
 

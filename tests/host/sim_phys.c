@@ -6,6 +6,7 @@
  * foreign address, a write after free) panics: that is a bug in the code
  * under test, not a test outcome.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ void sim_phys_init(struct sim_phys *p, size_t nframes)
 	p->used = calloc(nframes, sizeof(*p->used));
 	if (!p->mem || !p->free_stack || !p->used)
 		panic("sim_phys_init: no host memory for %zu frames", nframes);
+	pthread_mutex_init(&p->lock, NULL);
 	memset(p->mem, SIM_FREED_BYTE, nframes * PAGE_SIZE);
 	/* lowest address on top, so runs come out in address order */
 	for (size_t i = 0; i < nframes; i++)
@@ -36,7 +38,29 @@ void sim_phys_fini(struct sim_phys *p)
 	free(p->mem);
 	free(p->free_stack);
 	free(p->used);
+	pthread_mutex_destroy(&p->lock);
 	*p = (struct sim_phys){ 0 };
+}
+
+static void sim_lock(struct sim_phys *p)
+{
+	if (p->threads)
+		pthread_mutex_lock(&p->lock);
+}
+
+static void sim_unlock(struct sim_phys *p)
+{
+	if (p->threads)
+		pthread_mutex_unlock(&p->lock);
+}
+
+/* With threads, let another thread run after a frame is handed out or
+ * looked up (every table visited): faults racing for one page or one
+ * table then overlap even on a busy machine. */
+static void sim_interleave(struct sim_phys *p)
+{
+	if (p->threads)
+		sched_yield();
 }
 
 void sim_phys_fail_after(struct sim_phys *p, long n)
@@ -68,8 +92,11 @@ int sim_phys_alloc(struct sim_phys *p, paddr_t *out)
 {
 	size_t i;
 
-	if (p->fail_after == 0 || p->nfree == 0)
+	sim_lock(p);
+	if (p->fail_after == 0 || p->nfree == 0) {
+		sim_unlock(p);
 		return -1;
+	}
 	if (p->fail_after > 0)
 		p->fail_after--;
 	i = p->free_stack[--p->nfree];
@@ -80,6 +107,8 @@ int sim_phys_alloc(struct sim_phys *p, paddr_t *out)
 	p->used[i] = true;
 	p->in_use++;
 	p->allocs++;
+	sim_unlock(p);
+	sim_interleave(p);
 	*out = SIM_PHYS_BASE + ((paddr_t)i << PAGE_SHIFT);
 	return 0;
 }
@@ -88,6 +117,7 @@ void sim_phys_free(struct sim_phys *p, paddr_t pa)
 {
 	size_t i = frame_index(p, pa);
 
+	sim_lock(p);
 	if (!p->used[i])
 		panic("sim_phys_free: double free of %#lx", (unsigned long)pa);
 	p->used[i] = false;
@@ -96,6 +126,7 @@ void sim_phys_free(struct sim_phys *p, paddr_t pa)
 	p->free_stack[p->nfree++] = i;
 	p->in_use--;
 	p->frees++;
+	sim_unlock(p);
 }
 
 void *sim_phys_to_virt(struct sim_phys *p, paddr_t pa)
@@ -105,6 +136,7 @@ void *sim_phys_to_virt(struct sim_phys *p, paddr_t pa)
 	if (!p->used[i])
 		panic("sim_phys_to_virt: %#lx is not allocated",
 		      (unsigned long)pa);
+	sim_interleave(p);
 	return p->mem + i * PAGE_SIZE;
 }
 
@@ -127,8 +159,10 @@ static void env_invalidate(void *ctx, vaddr_t va)
 {
 	struct sim_phys *p = ctx;
 
+	sim_lock(p);
 	p->invalidations++;
 	p->last_invalidated = va;
+	sim_unlock(p);
 }
 
 struct vm_env sim_phys_vm_env(struct sim_phys *p)

@@ -8,9 +8,17 @@
  * Freed frames are filled with a pattern that is checked when the frame is
  * handed out again (a write after free panics); handed-out frames are
  * filled with another pattern, since frame_alloc does not zero.
+ *
+ * With threads set, for code under test that runs on several threads,
+ * allocation, free and invalidation take the simulation's lock, and an
+ * allocation yields the CPU after it, so that racing threads interleave
+ * even when the machine is busy.  Off by default: single-threaded tests
+ * and benchmarks pay nothing for it.
  */
 #ifndef SIM_PHYS_H
 #define SIM_PHYS_H
+
+#include <pthread.h>
 
 #include "mm/vm.h"
 
@@ -25,6 +33,8 @@ struct sim_phys {
 	size_t in_use;          /* frames handed out and not freed */
 	long fail_after;        /* allocations left before failing; -1: never */
 	bool poison;            /* fill and check patterns (off in benchmarks) */
+	bool threads;           /* callers on several threads: lock, yield */
+	pthread_mutex_t lock;   /* over every field but mem's frames */
 	unsigned long allocs, frees, invalidations;
 	vaddr_t last_invalidated;
 };

@@ -8,6 +8,12 @@
  *             faults each, in parallel.
  *   reserves  every thread reserves and releases a `size`-page area
  *             `rounds` times, in parallel.
+ *   mixed     (2 threads or more) thread 0 reserves and releases as in
+ *             `reserves` while the others first-touch a second area of
+ *             `pages` pages each: what a fault costs while the space is
+ *             being changed beside it, the case a VMA tree's lock
+ *             serialises and the rdos design does not (docs/smp.md).
+ *             The rate counts the faulting threads' pages only.
  * Each phase is timed in timer ticks from the moment the threads are let
  * go to the moment the last one is done, and checked: every page written
  * holds its thread's value, every call succeeded.  Rows for the benchmark
@@ -30,7 +36,7 @@
 #define MAX_THREADS 16
 #define STACK_PAGES 4
 
-enum phase { PHASE_FAULTS = 1, PHASE_RESERVES = 2 };
+enum phase { PHASE_FAULTS = 1, PHASE_RESERVES = 2, PHASE_MIXED = 3 };
 
 struct params {
 	uint64_t threads, pages, rounds, size;
@@ -38,7 +44,7 @@ struct params {
 };
 
 struct worker {
-	volatile uint64_t *area;
+	volatile uint64_t *area, *second; /* second: the mixed phase's */
 	uint64_t errors;
 	unsigned id;
 };
@@ -53,20 +59,37 @@ static void wait_for(uint64_t *v, uint64_t want)
 		__asm__ volatile("pause");
 }
 
-static void touch_pages(struct worker *w)
+static void touch_pages(volatile uint64_t *area, uint64_t value)
 {
 	for (uint64_t p = 0; p < P.pages; p++)
-		w->area[p * PAGE / 8] = w->id + 1;
+		area[p * PAGE / 8] = value;
+}
+
+static bool reserve_and_release_once(void)
+{
+	int64_t a = sys_reserve(P.size, RDOS_PROT_WRITE, 0);
+
+	return a > 0 && sys_release((uint64_t)a, P.size) == 0;
 }
 
 static void reserve_and_release(struct worker *w)
 {
-	for (uint64_t r = 0; r < P.rounds; r++) {
-		int64_t a = sys_reserve(P.size, RDOS_PROT_WRITE, 0);
+	for (uint64_t r = 0; r < P.rounds; r++)
+		w->errors += !reserve_and_release_once();
+}
 
-		if (a <= 0 || sys_release((uint64_t)a, P.size) != 0)
-			w->errors++;
+/* Thread 0 changes the space until every other thread has faulted in its
+ * second area (done counts them). */
+static void mixed_phase(struct worker *w)
+{
+	uint64_t faulters_done = P.threads * (PHASE_MIXED - 1) + (P.threads - 1);
+
+	if (w->id != 0) {
+		touch_pages(w->second, w->id + 1);
+		return;
 	}
+	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < faulters_done)
+		w->errors += !reserve_and_release_once();
 }
 
 static void worker_main(void *arg)
@@ -74,10 +97,15 @@ static void worker_main(void *arg)
 	struct worker *w = arg;
 
 	wait_for(&go, PHASE_FAULTS);
-	touch_pages(w);
+	touch_pages(w->area, w->id + 1);
 	__atomic_fetch_add(&done, 1, __ATOMIC_ACQ_REL);
 	wait_for(&go, PHASE_RESERVES);
 	reserve_and_release(w);
+	__atomic_fetch_add(&done, 1, __ATOMIC_ACQ_REL);
+	if (P.threads < 2)
+		return;
+	wait_for(&go, PHASE_MIXED);
+	mixed_phase(w);
 	__atomic_fetch_add(&done, 1, __ATOMIC_ACQ_REL);
 }
 
@@ -117,9 +145,13 @@ static bool start_workers(void)
 {
 	for (unsigned i = 0; i < P.threads; i++) {
 		int64_t a = sys_reserve(P.pages, RDOS_PROT_WRITE, 0);
+		/* thread 0 does not fault in the mixed phase */
+		int64_t b = i ? sys_reserve(P.pages, RDOS_PROT_WRITE, 0) : 0;
 
-		workers[i] = (struct worker){ .area = (volatile uint64_t *)(uintptr_t)a, .id = i };
-		if (!UT_CHECK(a > 0, "reserve %llu pages", (unsigned long long)P.pages) ||
+		workers[i] = (struct worker){ .area = (volatile uint64_t *)(uintptr_t)a,
+					      .second = (volatile uint64_t *)(uintptr_t)b,
+					      .id = i };
+		if (!UT_CHECK(a > 0 && b >= 0, "reserve %llu pages", (unsigned long long)P.pages) ||
 		    !UT_CHECK(thread_start(worker_main, &workers[i], STACK_PAGES) >= 1, "thread %u", i))
 			return false;
 	}
@@ -132,7 +164,8 @@ static void check_results(void)
 		struct worker *w = &workers[i];
 
 		for (uint64_t p = 0; p < P.pages; p++)
-			w->errors += w->area[p * PAGE / 8] != w->id + 1;
+			w->errors += w->area[p * PAGE / 8] != w->id + 1 ||
+				     (i && P.threads > 1 && w->second[p * PAGE / 8] != w->id + 1);
 		UT_CHECK(w->errors == 0, "thread %u: %llu wrong pages or failed calls", i,
 			 (unsigned long long)w->errors);
 	}
@@ -140,17 +173,21 @@ static void check_results(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t fault_ticks, reserve_ticks;
+	uint64_t fault_ticks, reserve_ticks, mixed_ticks = 0;
 
 	ut_begin("ut_mt_throughput");
 	if (!parse(argc, argv) || !start_workers())
 		return ut_end();
 	fault_ticks = run_phase(PHASE_FAULTS);
 	reserve_ticks = run_phase(PHASE_RESERVES);
+	if (P.threads > 1)
+		mixed_ticks = run_phase(PHASE_MIXED);
 	check_results();
 	if (!ut_failed()) {
 		report("faults", P.threads * P.pages, fault_ticks);
 		report("reserves", P.threads * P.rounds, reserve_ticks);
+		if (P.threads > 1)
+			report("mixed", (P.threads - 1) * P.pages, mixed_ticks);
 	}
 	return ut_end();
 }
