@@ -4,9 +4,11 @@ kernel, under both designs (src/kernel/kbench_smp.c spawns
 tests/user/ut_mt_throughput.c with 1, 2, 4 ... threads up to the CPUs
 online; docs/smp.md).
 
-Rows: kernel-<accel>/smp-faults/threads=T and .../smp-reserves/threads=T,
-design rdos or card1, metric per_second (all threads' operations together
-per second of guest timer ticks); meta,kernel,cpus (CPUs online).  They
+Rows: kernel-<accel>/smp-faults/threads=T, .../smp-reserves/threads=T and
+.../smp-mixed/threads=T (T >= 2: one thread reserves and releases while
+the other T-1 fault), design rdos or card1, metric per_second (all
+faulting or reserving threads' operations together per second of guest
+timer ticks); meta,kernel,cpus (CPUs online).  They
 have no phases (no `_ops`), so the rest of section 9 leaves them alone
 (kernel.is_smp).
 """
@@ -86,30 +88,27 @@ def fault_text(d, pts, t0, tp):
             f"{span_text(d, pts, t0, tp, 'faults')}; perfect scaling "
             f"would give {fmt_ratio(tp / t0)}.")
     if up["rdos"] and not up["card1"]:
-        why = ("rdos scales and card1 does not: rdos's faults run without "
-               "the kernel lock (each claims its page's entry with a CAS, "
-               "and only a change to the same space holds it off), while "
-               "every card1 fault takes the kernel lock, so its threads "
-               "fault one at a time" +
-               (", and its rate even falls: waiting for the lock costs "
-                "more than the threads add." if g["card1"] < 1 - TIE
+        why = ("rdos scales and card1 does not: rdos's faults take no lock "
+               "at all (each claims its page's entry with a CAS), while "
+               "every card1 fault takes the space's lock as a reader, one "
+               "atomic update of one shared word per fault, whose cache "
+               "line travels between the CPUs" +
+               (", and its rate even falls." if g["card1"] < 1 - TIE
                 else "."))
     elif up["rdos"] and up["card1"]:
         more = "more" if g["rdos"] > g["card1"] * (1 + TIE) else (
             "less" if g["card1"] > g["rdos"] * (1 + TIE) else "about as much")
-        why = (f"both scale, rdos {more} than card1: rdos's faults run "
-               "without the kernel lock (CAS on the page's entry), card1's "
-               "take it, but what a card1 fault does outside the lock "
-               "(the trap into the kernel and back) still overlaps.")
+        why = (f"both scale, rdos {more} than card1: neither design's "
+               "faults take the kernel lock, and with no reserve under way "
+               "card1's reader lock only costs one shared atomic update per "
+               "fault, which does not serialise the faults themselves.")
     elif up["card1"]:
         why = ("card1 scales and rdos does not, although rdos's faults "
-               "run without the kernel lock and card1's take it: not what "
-               "the designs predict; look at the boot's console.")
+               "take no lock and card1's take the space's reader lock: not "
+               "what the designs predict; look at the boot's console.")
     else:
         why = ("neither design gains from more threads here, so this run "
-               "does not show the effect of rdos's lockless faults.")
-    why += (" rdos's lockless faults still take the frame allocator's "
-            "lock for each frame (docs/smp.md, \"Not done yet\").")
+               "does not show the effect of lockless faults.")
     return f"{head} {why}"
 
 
@@ -117,10 +116,10 @@ def reserve_text(d, pts, t0, tp):
     g = {x: gain(d, pts, t0, tp, "reserves", x) for x in DESIGNS}
     grew = [x for x in DESIGNS if g[x] > 1 + TIE]
     text = (f"- **Reserves** (a reserve and its release): "
-            f"{span_text(d, pts, t0, tp, 'reserves')}. Both designs make "
-            "every reserve and release under the kernel lock, so one call "
-            "runs at a time and the lock's work cannot go faster with "
-            "more threads")
+            f"{span_text(d, pts, t0, tp, 'reserves')}. Neither design "
+            "takes the kernel lock for them, but both hold the space's "
+            "lock as a writer, so the calls of one process run one at a "
+            "time and cannot go faster with more threads")
     if not grew:
         text += ("; the rates show it" +
                  ("" if all(gg >= 1 - TIE for gg in g.values()) else
@@ -134,7 +133,7 @@ def reserve_text(d, pts, t0, tp):
     slow = ratio(rate(d, pts, t0, "reserves", "rdos"),
                  rate(d, pts, t0, "reserves", "card1"))
     if slow < 1 - TIE:
-        text += " " + shootdown_text(d, t0, slow)
+        text += " " + table_cost_text(d, t0, slow)
     return text
 
 
@@ -142,26 +141,26 @@ def oversubscribed(d):
     return d.need("meta", "kernel", "cpus") > d.need("meta", "host", "cores")
 
 
-def shootdown_text(d, t0, slow):
-    """Why rdos's reserves are slower at one thread: its release frees
-    page tables, and a freed frame waits for a TLB shootdown."""
+def table_cost_text(d, t0, slow):
+    """Why rdos's reserves are slower at one thread: a reserve alone in
+    its page table makes the table and its release frees it."""
     n, w = scale_points(d, "scale-pages/")[0]
     freed = {x: d.per_op_count(w, x, "release", "frames_freed")
              for x in DESIGNS}
     return (
         f"At {t0} thread{'s' * (t0 > 1)} card1 does "
         f"{fmt_ratio(1 / slow)} as many reserves a second as rdos. The "
-        "likely cause: rdos frees a page table as soon as it is empty (in "
-        f"an empty space, {fmt_count(freed['rdos'])} table frames per "
-        f"release of a {n}-page area against card1's "
-        f"{fmt_count(freed['card1'])}: section 3, `{w}`), and on a "
-        "multiprocessor a frame that was a user space's table is handed "
-        "out again only after the other CPUs with a user space loaded "
-        "have flushed their TLBs (`src/kernel/tlb.c`, `frames.c`: an IPI "
-        "to each and a wait for its answer)" +
-        (", a round trip that here, with more virtual CPUs than host "
-         "cores, can wait for a virtual CPU the host has to schedule "
-         "first" if oversubscribed(d) else "") +
+        "likely cause: an rdos reserve writes its pages' entries, so one "
+        "alone in its page table makes the table (a frame to take and "
+        "zero) and its release frees it again (in an empty space, "
+        f"{fmt_count(freed['rdos'])} table frames per release of a "
+        f"{n}-page area against card1's {fmt_count(freed['card1'])}: "
+        f"section 3, `{w}`), where card1 only adds and removes a tree "
+        "node. Freed tables are shot down from the other CPUs' TLBs in "
+        "batches of 32 (docs/smp.md), so that cost is spread" +
+        (", but a batch's round of IPIs here can wait for a virtual CPU "
+         "the host has to schedule first, having more of them than cores"
+         if oversubscribed(d) else "") +
         ".")
 
 
@@ -175,11 +174,7 @@ def ratio_text(d, pts):
     return ("- **rdos / card1** (here above 1 means rdos does more per "
             "second), by threads: " + "; ".join(parts) + ". At one thread "
             "there is no contention, and the ratio is the cost of one "
-            "operation in each design. card1's faults are serialised by "
-            "the kernel lock because its fault path is not safe against "
-            "itself; for the faults of one process, as here, that is the "
-            "serialisation a per-space fault lock would give too "
-            "(docs/smp.md, \"Card 1 under its own lock\").")
+            "operation in each design.")
 
 
 def beyond_text(d, pts, tp, accel):
@@ -206,6 +201,64 @@ def beyond_text(d, pts, tp, accel):
              "coarseness." if grows else ""))
 
 
+def mixed_counts(d, prefix):
+    """Thread counts with a mixed row (2 or more), fewest first."""
+    return sorted(int(w.rsplit("=", 1)[1])
+                  for w in d.workloads(prefix + "smp-mixed/threads="))
+
+
+def kept(d, prefix, t, x):
+    """A design's fault rate per faulting thread with a reserver beside
+    them, over its rate per thread with none (the faults phase at t)."""
+    mixed = d.need(f"{prefix}smp-mixed/threads={t}", x, "per_second") / (t - 1)
+    alone = d.need(f"{prefix}smp-faults/threads={t}", x, "per_second") / t
+    return ratio(mixed, alone)
+
+
+def mixed_table(d, prefix, counts):
+    rows = []
+    for t in counts:
+        r = {x: d.need(f"{prefix}smp-mixed/threads={t}", x, "per_second")
+             for x in DESIGNS}
+        rows.append([fmt_count(t), fmt_count(t - 1)] +
+                    [f"{fmt_count(r[x])} ({fmt_ratio(kept(d, prefix, t, x))})"
+                     for x in DESIGNS] +
+                    [fmt_ratio(ratio(r["rdos"], r["card1"]))])
+    return md_table(("threads", "faulting", "rdos faults/s", "card1 faults/s",
+                     "rdos / card1"), rows)
+
+
+def mixed_text(d, prefix, counts):
+    """What a reserving thread does to the faults beside it, in words."""
+    k = {x: [kept(d, prefix, t, x) for t in counts] for x in DESIGNS}
+    mean = {x: sum(v) / len(v) for x, v in k.items()}
+    if mean["rdos"] > mean["card1"] * (1 + TIE):
+        verdict = ("rdos's faults keep more of their pace than card1's, as "
+                   "the designs predict: an rdos reserve writes only free "
+                   "entries and its faults take no lock, so they go on "
+                   "beside it (only a release, which may free tables, "
+                   "holds them off); every card1 fault needs the tree, so "
+                   "it waits whenever the reserving thread holds the "
+                   "space's lock as a writer.")
+    elif mean["card1"] > mean["rdos"] * (1 + TIE):
+        verdict = ("card1's faults keep more of their pace than rdos's, "
+                   "against what the designs predict (card1's faults wait "
+                   "for the writer, rdos's only for releases): look at the "
+                   "boot's console, and at the coarse timing below.")
+    else:
+        verdict = ("both designs' faults keep about the same share of "
+                   "their pace, so this run does not show card1's faults "
+                   "waiting for the writer.")
+    shares = "; ".join(
+        f"{x} " + ", ".join(f"{fmt_ratio(v)} at {t}" for t, v in zip(counts, k[x]))
+        for x in DESIGNS)
+    return ("- **Faults beside a reserving thread** (`smp-mixed`: one "
+            "thread reserves and releases without a pause while the others "
+            "fault): in parentheses, each design's fault rate per faulting "
+            "thread over its rate per thread with nothing else running (the "
+            f"faults phase), by threads: {shares}. {verdict}")
+
+
 def section_smp(d, prefix, imgdir):
     """The throughput sub-section of section 9, or a note that this run
     has no such rows."""
@@ -226,8 +279,12 @@ def section_smp(d, prefix, imgdir):
         if accel == "tcg" else "")
     cpus = d.need("meta", "kernel", "cpus")
     counts = ", ".join(str(t) for t, _ in pts)
+    counts_mixed = mixed_counts(d, prefix)
     lines = [fault_text(d, pts, t0, tp), reserve_text(d, pts, t0, tp),
+             mixed_text(d, prefix, counts_mixed) if counts_mixed else None,
              beyond_text(d, pts, tp, accel), ratio_text(d, pts)]
+    mixed = (f"\n\nFaults beside a reserving thread:\n\n"
+             f"{mixed_table(d, prefix, counts_mixed)}" if counts_mixed else "")
     return f"""\
 {title}
 
@@ -236,17 +293,21 @@ def section_smp(d, prefix, imgdir):
 `tests/user/ut_mt_throughput.c` with {counts}
 threads, under each design in turn at every count. **faults**: every
 thread first-touches `KB_SMP_PAGES` pages of its own reservation, all
-threads at once (demand-zero faults); under rdos these faults run
-without the kernel lock (lockless fast path, CAS on the entries, held
-off only by a change to the same space), under card1 every fault takes
-the kernel lock. **reserves**: every thread
-reserves and releases a small area `KB_SMP_ROUNDS` times, all at once;
-in both designs reserve and release run under the kernel lock. Each
+threads at once (demand-zero faults); neither design takes the kernel
+lock for them: under rdos a fault takes no lock at all (CAS on the
+entries, held off only by a release, protect or fork of the same
+space), under card1 it takes the space's lock as a reader (it must read
+the VMA tree). **reserves**: every thread reserves and releases a small
+area `KB_SMP_ROUNDS` times, all at once; in both designs without the
+kernel lock, under the space's lock as a writer. **mixed** (2 threads
+or more): one thread reserves and releases without a pause while the
+others first-touch a second area of their own. Each
 figure is all threads' operations together per second of the guest's
 timer ticks (`RDOS_TICKS_PER_SECOND`), one run (no median), from the
 moment the threads are let go to the moment the last is done; in
 parentheses, the rate over the {t0}-thread rate. Rows:
-`{prefix}smp-faults/threads=T` and `{prefix}smp-reserves/threads=T`.
+`{prefix}smp-faults/threads=T`, `{prefix}smp-reserves/threads=T` and
+`{prefix}smp-mixed/threads=T`.
 The process's main thread waits for its workers by spinning, so at
 {pts[-1][0]} threads one thread more than the {cpus:.0f} CPUs is runnable.
 
@@ -256,7 +317,7 @@ figure can be off by a large fraction of itself (one tick more or less)
 and each figure is one run: read the trends across thread counts, and
 small differences between single figures as noise.
 
-{table(d, pts)}
+{table(d, pts)}{mixed}
 
 {chr(10).join(line for line in lines if line)}
 

@@ -51,6 +51,12 @@ static void env_tlb_invalidate(void *ctx, vaddr_t va)
 	tlb_invalidate(va);
 }
 
+static void env_table_unlinked(void *ctx, vaddr_t base)
+{
+	(void)ctx;
+	tlb_invalidate_table(base);
+}
+
 static void env_relax(void *ctx)
 {
 	(void)ctx;
@@ -107,8 +113,10 @@ static void env_drain_faults(void *ctx, const struct vm_space *s)
 }
 
 static const struct mm_env machine_env = {
-	.vm = { env_phys_to_virt, env_frame_alloc, env_frame_free, env_tlb_invalidate, NULL,
-		.drain_faults = env_drain_faults, .relax = env_relax },
+	.vm = { .phys_to_virt = env_phys_to_virt, .frame_alloc = env_frame_alloc,
+		.frame_free = env_frame_free, .tlb_invalidate = env_tlb_invalidate,
+		.table_unlinked = env_table_unlinked, .drain_faults = env_drain_faults,
+		.relax = env_relax },
 	.nodes = { env_node_alloc, env_node_free, NULL },
 	.share = &frame_share,
 };

@@ -130,14 +130,26 @@ void frames_init(const struct boot_info *bi)
 	print_summary();
 }
 
+static enum pmm_status alloc_one(paddr_t *frame)
+{
+	enum pmm_status s;
+
+	spin_lock(&frames_lock);
+	s = pmm_alloc(&kernel_pmm, frame);
+	spin_unlock(&frames_lock);
+	return s;
+}
+
 enum pmm_status frame_alloc(paddr_t *frame)
 {
 	enum pmm_status s;
 
 	tlb_shootdown_pending(); /* tlb.h: no frame is reused while still reachable */
-	spin_lock(&frames_lock);
-	s = pmm_alloc(&kernel_pmm, frame);
-	spin_unlock(&frames_lock);
+	s = alloc_one(frame);
+	if (s == PMM_ERR_NOMEM && tlb_frames_waiting()) {
+		tlb_settle(); /* this CPU's waiting frames, before giving up */
+		s = alloc_one(frame);
+	}
 	return s;
 }
 
@@ -194,12 +206,13 @@ struct pmm_counters frame_counters(void)
 {
 	struct pmm_counters c;
 
-	/* Frames this CPU freed may wait for its shootdown (tlb_free_frame);
-	 * any other CPU's wait only while it is in the kernel. */
-	tlb_shootdown_pending();
+	/* Frames freed by a CPU may wait for its next shootdown
+	 * (tlb_free_frame): free, not yet back in the bitmap. */
+	tlb_settle();
 	spin_lock(&frames_lock);
 	c = pmm_counters(&kernel_pmm);
 	spin_unlock(&frames_lock);
+	c.free += tlb_frames_waiting();
 	return c;
 }
 

@@ -33,7 +33,9 @@ struct cpu {
 	bool holds_kernel_lock;
 	bool tlb_pending;          /* invalidated locally, not yet on other CPUs */
 	bool tlb_pending_kernel;   /* ... and some of it in the kernel half */
+	bool tlb_tables_pending;   /* user tables unlinked, not yet on other CPUs */
 	paddr_t frames_after_shootdown; /* freed, wait for it (tlb_free_frame) */
+	unsigned frames_waiting;   /* how many are on that list */
 	/* Read by other CPUs during a shootdown (kernel/tlb.c). */
 	uint64_t tlb_generation;   /* atomic: last shootdown this CPU took */
 	bool online;               /* atomic: set once, by the CPU itself */

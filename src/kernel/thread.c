@@ -16,6 +16,7 @@
 #include "arch/x86_64/trap.h"
 #include "kernel/address_space.h"
 #include "kernel/kernel_lock.h"
+#include "kernel/tlb.h"
 #include "kernel/percpu.h"
 #include "kernel/process.h"
 #include "kernel/thread.h"
@@ -116,6 +117,7 @@ static __attribute__((noreturn)) void idle_loop(void)
 	finish_switch();
 	for (;;) {
 		schedule();
+		tlb_settle(); /* nothing waits on a halted CPU */
 		kernel_unlock();
 		interrupts_enable();
 		cpu_halt();

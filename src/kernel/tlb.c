@@ -33,7 +33,12 @@
 #include "kernel/percpu.h"
 #include "kernel/tlb.h"
 
+/* Freed user tables a CPU lets wait before it shoots them down: one round
+ * of IPIs per this many, where each release used to pay one. */
+#define TLB_TABLES_BATCH 32
+
 static uint64_t generation; /* atomic */
+static uint64_t frames_waiting_total; /* atomic: sum of frames_waiting */
 
 void tlb_invalidate(vaddr_t va)
 {
@@ -42,6 +47,18 @@ void tlb_invalidate(vaddr_t va)
 	invlpg(va);
 	c->tlb_pending = true;
 	c->tlb_pending_kernel |= va >= USER_SPACE_END;
+}
+
+void tlb_invalidate_table(vaddr_t base)
+{
+	struct cpu *c = this_cpu();
+
+	if (base >= USER_SPACE_END) {
+		tlb_invalidate(base);
+		return;
+	}
+	invlpg(base); /* also drops this CPU's cached upper-level entries */
+	c->tlb_tables_pending = true;
 }
 
 void tlb_catch_up(void)
@@ -100,23 +117,31 @@ void tlb_wait_a_moment(void)
 	tlb_catch_up();
 }
 
-/* The list is linked through the frames themselves (the direct map): no
+/*
+ * The list is linked through the frames themselves (the direct map): no
  * memory is needed to free memory.  Frame 0 is never allocated, so 0 ends
- * the list. */
+ * the list.  The link is a frame address, whose low 12 bits (present among
+ * them) are clear: a CPU that still walks through a freed table sees only
+ * entries that are not present.
+ */
 void tlb_free_frame(paddr_t frame)
 {
 	struct cpu *c = this_cpu();
 
-	if (!c->tlb_pending) {
+	if (!c->tlb_pending && !c->tlb_tables_pending) {
 		frame_free(frame);
 		return;
 	}
 	*(paddr_t *)phys_to_virt(frame) = c->frames_after_shootdown;
 	c->frames_after_shootdown = frame;
+	c->frames_waiting++;
+	__atomic_add_fetch(&frames_waiting_total, 1, __ATOMIC_RELAXED);
 }
 
 static void free_frames_after_shootdown(struct cpu *c)
 {
+	__atomic_sub_fetch(&frames_waiting_total, c->frames_waiting, __ATOMIC_RELAXED);
+	c->frames_waiting = 0;
 	while (c->frames_after_shootdown) {
 		paddr_t frame = c->frames_after_shootdown;
 
@@ -125,17 +150,34 @@ static void free_frames_after_shootdown(struct cpu *c)
 	}
 }
 
+static void pay(struct cpu *c)
+{
+	bool kernel = c->tlb_pending_kernel;
+
+	c->tlb_pending = c->tlb_pending_kernel = c->tlb_tables_pending = false;
+	shootdown(c, kernel);
+	free_frames_after_shootdown(c);
+}
+
 void tlb_shootdown_pending(void)
 {
 	struct cpu *c = this_cpu();
 
-	if (c->tlb_pending) {
-		bool kernel = c->tlb_pending_kernel;
+	if (c->tlb_pending || (c->tlb_tables_pending && c->frames_waiting >= TLB_TABLES_BATCH))
+		pay(c);
+}
 
-		c->tlb_pending = c->tlb_pending_kernel = false;
-		shootdown(c, kernel);
-		free_frames_after_shootdown(c);
-	}
+void tlb_settle(void)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->tlb_pending || c->tlb_tables_pending)
+		pay(c);
+}
+
+uint64_t tlb_frames_waiting(void)
+{
+	return __atomic_load_n(&frames_waiting_total, __ATOMIC_RELAXED);
 }
 
 static void shootdown_interrupt(struct trap_frame *frame)

@@ -13,13 +13,28 @@
 #ifndef KERNEL_TLB_H
 #define KERNEL_TLB_H
 
+#include <stdint.h>
+
 #include "mm/addr.h"
 
 /* Drops va from this CPU's TLB and marks a shootdown as owed. */
 void tlb_invalidate(vaddr_t va);
+/* Drops this CPU's cached walks through the user table that translated
+ * base, which is being freed; the other CPUs are told later, in a batch:
+ * a stale walk of theirs reaches a frame that is not reused before then
+ * and holds no present entry (tlb_free_frame), so at worst it costs them a
+ * page fault that finds the page fine and flushes (vm_fault's stale-TLB
+ * rung).  A kernel-half table is told at the next deadline, like a page. */
+void tlb_invalidate_table(vaddr_t base);
 /* Pays the shootdown this CPU owes, if any, then frees the frames that
- * waited for it (tlb_free_frame).  Any context with interrupts off. */
+ * waited for it (tlb_free_frame).  Tables alone are paid for once
+ * TLB_TABLES_BATCH frames wait.  Any context with interrupts off. */
 void tlb_shootdown_pending(void);
+/* Pays everything this CPU owes, tables included (before it halts, and
+ * before anyone counts free frames or gives up for want of one). */
+void tlb_settle(void);
+/* Frames waiting for a shootdown on every CPU: free, but not yet back. */
+uint64_t tlb_frames_waiting(void);
 /* Frees frame now if this CPU owes no shootdown, else once it is paid: a
  * frame just unmapped here may still be in other CPUs' TLBs. */
 void tlb_free_frame(paddr_t frame);

@@ -79,7 +79,10 @@ void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base)
 	if (fill == VM_FILL_EMPTY) {
 		vm_write(s, slot, 0);
 		/* the CPU may cache upper-level entries that lead to it */
-		s->env.tlb_invalidate(s->env.ctx, base);
+		if (s->env.table_unlinked)
+			s->env.table_unlinked(s->env.ctx, base);
+		else
+			s->env.tlb_invalidate(s->env.ctx, base);
 		vm_frame_free(s, pte_addr(e));
 		return;
 	}
