@@ -112,13 +112,24 @@ static size_t owned_bytes(paddr_t limit)
 	return ((limit >> PAGE_SHIFT) + 63) / 64 * 8;
 }
 
+/* Sets (or clears) frame f's handed-out bit; returns whether it was set. */
+static bool owned_set(uint64_t f, bool on)
+{
+	uint64_t bit = 1ull << (f % 64), was;
+
+	if (on)
+		was = __atomic_fetch_or(&owned[f / 64], bit, __ATOMIC_RELAXED);
+	else
+		was = __atomic_fetch_and(&owned[f / 64], ~bit, __ATOMIC_RELAXED);
+	return was & bit;
+}
+
 /* Marks [first, +count frames) handed out; a bit already set means a frame
  * was given to two owners: a broken cache or bitmap. */
 static void owned_claim(paddr_t first, uint64_t count)
 {
 	for (uint64_t f = first >> PAGE_SHIFT; f < (first >> PAGE_SHIFT) + count; f++)
-		if (__atomic_fetch_or(&owned[f / 64], 1ull << (f % 64), __ATOMIC_RELAXED) &
-		    (1ull << (f % 64)))
+		if (owned_set(f, true))
 			panic("frame_alloc: frame %lx handed out while still in use", f << PAGE_SHIFT);
 }
 
@@ -130,15 +141,12 @@ static bool owned_release(paddr_t first, uint64_t count)
 
 	if (count == 0 || (first & PAGE_MASK) || f0 >= owned_frames || count > owned_frames - f0)
 		return false;
-	for (uint64_t f = f0; f < f0 + count; f++) {
-		uint64_t bit = 1ull << (f % 64);
-
-		if (!(__atomic_fetch_and(&owned[f / 64], ~bit, __ATOMIC_RELAXED) & bit)) {
+	for (uint64_t f = f0; f < f0 + count; f++)
+		if (!owned_set(f, false)) {
 			while (f-- > f0)
-				__atomic_fetch_or(&owned[f / 64], 1ull << (f % 64), __ATOMIC_RELAXED);
+				owned_set(f, true);
 			return false;
 		}
-	}
 	return true;
 }
 
@@ -324,6 +332,7 @@ void frame_free_run(paddr_t first, uint64_t count)
 	if (!owned_release(first, count))
 		bad_free_panic(bad_free_status(first, count), first, count,
 			       __builtin_return_address(0));
+	tlb_shootdown_pending(); /* straight to the bitmap: frame_cache.c */
 	spin_lock(&frames_lock);
 	s = pmm_free_contig(&kernel_pmm, first, count);
 	spin_unlock(&frames_lock);
