@@ -200,7 +200,7 @@ static void print_runs(const char *w, const struct kb_run runs[KB_REPS])
 
 		row(w, d, p->name, "cycles",
 		    kb_median3(p->cycles, runs[1].phase[i].cycles,
-			    runs[2].phase[i].cycles),
+			       runs[2].phase[i].cycles),
 		    "cycles");
 		print_counts(w, d, p);
 	}
