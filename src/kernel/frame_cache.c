@@ -24,8 +24,10 @@
  * index order.
  *
  * Shootdowns (tlb.h: no frame is reused while another CPU can still reach
- * it).  Only the kernel lock's holder can owe a shootdown, so a frame freed
- * while one is owed is in the holder's own cache, and it leaves that cache
+ * it).  Only the kernel lock's holder frees a frame whose old translations
+ * an owed shootdown has yet to remove (changes and copy-on-write run under
+ * the lock; a lockless fault frees only a frame it never mapped), so such
+ * a frame is in the holder's own cache, and it leaves that cache
  * only: to the holder's own frame_alloc(), which pays first; to the bitmap
  * when the cache is full, and frame_cache_push() pays first; or through
  * frame_cache_reclaim(), which only the holder runs and which pays first.
@@ -126,8 +128,8 @@ void frame_cache_push(paddr_t frame)
 
 void frame_cache_reclaim(void)
 {
-	ASSERT(kernel_lock_held()); /* no other CPU owes a shootdown */
-	tlb_shootdown_pending();    /* and this one no longer does */
+	ASSERT(kernel_lock_held()); /* other caches hold no frame awaiting one */
+	tlb_shootdown_pending();    /* and this one's no longer do */
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		struct frame_cache *c = &caches[i];
 
