@@ -8,9 +8,12 @@ Rows: kernel-<accel>/smp-faults/threads=T, .../smp-reserves/threads=T and
 .../smp-mixed/threads=T (T >= 2: one thread reserves and releases while
 the other T-1 fault), design rdos or card1, metric per_second (all
 faulting or reserving threads' operations together per second of guest
-timer ticks); meta,kernel,cpus (CPUs online).  They
-have no phases (no `_ops`), so the rest of section 9 leaves them alone
-(kernel.is_smp).
+timer ticks); meta,kernel,cpus (CPUs online) and meta,kernel,frame_cache
+(1: the per-CPU frame caches were on for them).  Also
+kernel-<accel>/smp-frames/threads=T, design cache or nocache: frames taken
+and given back per second by T CPUs at once with the frame caches on or
+off (src/kernel/kbench_frames.c).  They have no phases (no `_ops`), so the
+rest of section 9 leaves them alone (kernel.is_smp).
 """
 from .data import (DESIGNS, TIE, fmt_count, fmt_ratio, md_table, ratio,
                    scale_points)
@@ -109,7 +112,17 @@ def fault_text(d, pts, t0, tp):
     else:
         why = ("neither design gains from more threads here, so this run "
                "does not show the effect of lockless faults.")
-    return f"{head} {why}"
+    return f"{head} {why} {frame_lock_text(d)}"
+
+
+def frame_lock_text(d):
+    """Which lock the lockless faults met for their frames in this run."""
+    if d.get("meta", "kernel", "frame_cache"):
+        return ("Both designs' faults took their frames from their CPU's "
+                "own frame cache, meeting the frame allocator's lock once "
+                "per batch (the frame allocator table below).")
+    return ("Both designs' faults took the frame allocator's lock for "
+            "each frame: this run had the per-CPU frame caches off.")
 
 
 def reserve_text(d, pts, t0, tp):
@@ -259,6 +272,103 @@ def mixed_text(d, prefix, counts):
             f"faults phase), by threads: {shares}. {verdict}")
 
 
+FRAME_MODES = (("cache", "caches on"), ("nocache", "caches off"))
+
+
+def frame_points(d, prefix):
+    """Thread counts of the frame allocator rows, fewest first."""
+    return sorted(int(w.rsplit("=", 1)[1])
+                  for w in d.workloads(prefix + "smp-frames/threads="))
+
+
+def frame_rate(d, prefix, t, mode):
+    return d.need(f"{prefix}smp-frames/threads={t}", mode, "per_second")
+
+
+def frame_table(d, prefix, counts):
+    rows = []
+    for t in counts:
+        r = {m: frame_rate(d, prefix, t, m) for m, _ in FRAME_MODES}
+        rows.append([fmt_count(t)] + [
+            f"{fmt_count(r[m])} "
+            f"({fmt_ratio(ratio(r[m], frame_rate(d, prefix, counts[0], m)))})"
+            for m, _ in FRAME_MODES] + [fmt_ratio(ratio(r["cache"], r["nocache"]))])
+    head = (("threads",) + tuple(f"{h}, frames/s" for _, h in FRAME_MODES) +
+            ("on / off",))
+    return md_table(head, rows)
+
+
+def frame_text(d, prefix, counts, t0, tp):
+    """The frame rows' figures in words: scaling, and the caches' gain."""
+    rate = {(t, m): frame_rate(d, prefix, t, m) for t in counts
+            for m, _ in FRAME_MODES}
+    g = {m: ratio(rate[tp, m], rate[t0, m]) for m, _ in FRAME_MODES}
+    spans = ", ".join(
+        f"{h} {trend(g[m])} ({fmt_count(rate[t0, m])} to "
+        f"{fmt_count(rate[tp, m])} a second)" for m, h in FRAME_MODES)
+    if g["cache"] > g["nocache"] * (1 + TIE):
+        why = ("the caches scale better: each CPU takes its own cache's "
+               "lock, whose line stays with that CPU, and meets the shared "
+               "`frames_lock` once per batch of frames; without them every "
+               "frame takes `frames_lock`, and CPUs wait for it and pass "
+               "its line between them.")
+    elif g["nocache"] > g["cache"] * (1 + TIE):
+        why = ("the bitmap alone scales better than the caches here, "
+               "which is not what the design predicts; look at the boot's "
+               "console.")
+    else:
+        why = ("both change about alike here, so this run does not show "
+               "contention on `frames_lock` costing more than the caches "
+               "save.")
+    if g["cache"] < 1 - TIE:
+        why += (" With the caches on the rate still falls, so something "
+                "else is shared: the host (other load on its cores), or "
+                "the handed-out bits of neighbouring frames, which share "
+                "words and cache lines between CPUs.")
+    gains = ", ".join(f"{fmt_ratio(ratio(rate[t, 'cache'], rate[t, 'nocache']))}"
+                      f" at {t}" for t in counts)
+    return (f"- **From {t0} to {tp} threads** (within what can run in "
+            f"parallel here): {spans}; {why}\n"
+            f"- **Caches on / off**, by threads: {gains}. At {t0} "
+            f"thread{'s' * (t0 > 1)} there is no contention, and the ratio "
+            "is the cost of a cache pop or push against a trip to the "
+            "bitmap under `frames_lock` (both pay the same handed-out bit, "
+            "the double-free check); above it, what contention adds.")
+
+
+def section_frames(d, prefix):
+    """The frame allocator's throughput, caches on and off."""
+    title = "### Frame allocator throughput against CPUs, caches on and off"
+    counts = frame_points(d, prefix)
+    if not counts:
+        return (f"{title}\n\nNo `{prefix}smp-frames/*` rows in this run's "
+                "CSV: the boot did not run `kbench_frames.c`.\n")
+    t0 = counts[0]
+    tp = max(t for t in counts if t <= parallel_limit(d))
+    if tp == t0:
+        tp = counts[-1]
+    return f"""\
+{title}
+
+`src/kernel/kbench_frames.c`: with {", ".join(str(t) for t in counts)}
+kernel threads, one per CPU, all at once, each takes `KB_FRAMES_HELD`
+frames and gives them back, in a loop, for `KB_FRAMES_MS` of its own
+time stamp counter, once with
+the per-CPU frame caches on (`src/kernel/frame_cache.c`) and once with
+them off (every frame through the bitmap under `frames_lock`). Figures:
+frames taken per second by all threads together (the TSC rate measured
+against the PIT); in parentheses, the rate over the {t0}-thread rate.
+Rows: `{prefix}smp-frames/threads=T`, designs `cache` and `nocache`; each
+the median of {d.need("meta", "kernel", "reps"):.0f} runs, the settings
+alternating. Emulated as above: compare the two columns and the thread
+counts, not the absolute figures.
+
+{frame_table(d, prefix, counts)}
+
+{frame_text(d, prefix, counts, t0, tp)}
+"""
+
+
 def section_smp(d, prefix, imgdir):
     """The throughput sub-section of section 9, or a note that this run
     has no such rows."""
@@ -267,8 +377,9 @@ def section_smp(d, prefix, imgdir):
              f"(in the kernel, {accel})")
     pts = smp_points(d, prefix)
     if not pts:
-        return (f"{title}\n\nNo `{prefix}smp-*` rows in this run's CSV: "
-                "the boot did not run `ut_mt_throughput`.\n")
+        return (f"{title}\n\nNo `{prefix}smp-faults/*` rows in this run's "
+                "CSV: the boot did not run `ut_mt_throughput`.\n\n"
+                f"{section_frames(d, prefix)}")
     t0, tp = pts[0][0], max(t for t, _ in pts if t <= parallel_limit(d))
     if tp == t0:  # one core: show the span measured, said to be serial
         tp = pts[-1][0]
@@ -322,4 +433,5 @@ small differences between single figures as noise.
 {chr(10).join(line for line in lines if line)}
 
 {plot_smp(d, imgdir, pts, tp, accel)}
-"""
+
+{section_frames(d, prefix)}"""

@@ -1,10 +1,17 @@
 /*
  * frames.h - the kernel's physical frames: the one struct pmm built from the
- * Multiboot2 memory map, behind a lock.
+ * Multiboot2 memory map, behind a lock, with a cache of free frames per CPU
+ * in front of it (frame_cache.h).  Safe on every CPU at once, with or
+ * without the kernel lock.
  *
  * frame_free() and frame_free_run() treat a bad free (double free, a frame
  * that was never usable, outside RAM) as a kernel bug and panic naming the
- * frame and the caller; the _try variants return the status instead.
+ * frame and the caller; the _try variants return the status instead.  A
+ * frame freed already is a double free wherever it waits, bitmap or cache.
+ *
+ * Out of memory: PMM_ERR_NOMEM only when no frame is free anywhere but
+ * on other CPUs' shootdown lists (every CPU's cache is emptied and this
+ * CPU's list paid first; tlb.h: at most a batch per CPU waits there).
  */
 #ifndef KERNEL_FRAMES_H
 #define KERNEL_FRAMES_H
@@ -22,8 +29,11 @@ void frame_free(paddr_t frame);
 void frame_free_run(paddr_t first, uint64_t count);
 enum pmm_status frame_try_free(paddr_t frame);
 
+/* Cached frames count as free. */
 struct pmm_counters frame_counters(void);
 uint64_t frames_free_count(void);
+/* NULL or the first broken invariant; exact only while no other CPU
+ * allocates or frees (tests call it at such moments). */
 const char *frames_check(void);
 
 /* Where the allocator's metadata lives, for tests. */

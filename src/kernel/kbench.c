@@ -150,7 +150,7 @@ static bool same_work(const struct kb_run *a, const struct kb_run *b)
 	return true;
 }
 
-static uint64_t median3(uint64_t a, uint64_t b, uint64_t c)
+uint64_t kb_median3(uint64_t a, uint64_t b, uint64_t c)
 {
 	if (a > b) {
 		uint64_t t = a;
@@ -193,14 +193,14 @@ static void print_counts(const char *w, enum mm_design d,
 
 static void print_runs(const char *w, const struct kb_run runs[KB_REPS])
 {
-	_Static_assert(KB_REPS == 3, "median3 takes the median of 3 passes");
+	_Static_assert(KB_REPS == 3, "kb_median3 takes the median of 3 passes");
 	for (int i = 0; i < runs[0].nphases; i++) {
 		const struct kb_phase *p = &runs[0].phase[i];
 		enum mm_design d = runs[0].design;
 
 		row(w, d, p->name, "cycles",
-		    median3(p->cycles, runs[1].phase[i].cycles,
-			    runs[2].phase[i].cycles),
+		    kb_median3(p->cycles, runs[1].phase[i].cycles,
+			       runs[2].phase[i].cycles),
 		    "cycles");
 		print_counts(w, d, p);
 	}
@@ -246,6 +246,7 @@ void kbench_run(const struct boot_info *bi)
 	kb_run_workloads(bi);
 	vm_provider_unregister(KB_IMAGE_SEL);
 	kb_run_smp_throughput();
+	kb_run_frame_throughput();
 	kprintf("kbench,meta,kernel,run_cycles,%lu,cycles\n", rdtsc() - t0);
 	kb_finish(true);
 }

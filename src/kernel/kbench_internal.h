@@ -51,8 +51,12 @@ struct kb_workload {
 /* Start a phase; end it as name with ops operations. */
 /* Ends the benchmark run: the closing line, then the emulator exits. */
 __attribute__((noreturn)) void kb_finish(bool pass);
+uint64_t kb_median3(uint64_t a, uint64_t b, uint64_t c);
 /* Fault and reserve throughput against threads (kbench_smp.c). */
 void kb_run_smp_throughput(void);
+/* Frame allocator throughput against CPUs, caches on and off
+ * (kbench_frames.c). */
+void kb_run_frame_throughput(void);
 void kb_begin(struct kb_run *r);
 void kb_end(struct kb_run *r, const char *name, uint64_t ops);
 

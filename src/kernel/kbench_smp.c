@@ -9,6 +9,7 @@
  * a slow phase of the host hits both alike.
  */
 #include "abi/rdos_abi.h"
+#include "kernel/frame_cache.h"
 #include "kernel/kbench_internal.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
@@ -38,6 +39,7 @@ void kb_run_smp_throughput(void)
 	unsigned cpus = cpus_online();
 
 	kprintf("kbench,meta,kernel,cpus,%u,cpus\n", cpus);
+	kprintf("kbench,meta,kernel,frame_cache,%u,flag\n", frame_cache_enabled());
 	for (unsigned threads = 1; threads <= cpus; threads *= 2) {
 		run_one(threads, RDOS_SPAWN_RDOS, "rdos");
 		run_one(threads, RDOS_SPAWN_CARD1, "card1");

@@ -16,10 +16,11 @@
 #include "arch/x86_64/trap.h"
 #include "kernel/address_space.h"
 #include "kernel/kernel_lock.h"
-#include "kernel/tlb.h"
+#include "kernel/kmalloc.h"
 #include "kernel/percpu.h"
 #include "kernel/process.h"
 #include "kernel/thread.h"
+#include "kernel/tlb.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 
@@ -72,8 +73,13 @@ static void finish_switch(void)
 	struct cpu *c = this_cpu();
 
 	if (c->dead) {
-		stack_free(c->dead);
-		process_thread_freed(c->dead);
+		struct thread *t = c->dead;
+
+		stack_free(t);
+		if (t->process)
+			process_thread_freed(t);
+		else
+			kfree(t); /* kernel thread; the boot and idle threads never die */
 		c->dead = NULL;
 	}
 }
@@ -172,6 +178,15 @@ static void stack_prepare(struct thread *t, const struct trap_frame *frame)
 	stack_push_switch_frame(t, sp, thread_start_trampoline);
 }
 
+/* A kernel thread's first switch "returns" into start, which never returns. */
+static void stack_prepare_kernel(struct thread *t, __attribute__((noreturn)) void (*start)(void))
+{
+	uint64_t *sp = (uint64_t *)(uintptr_t)stack_top(t);
+
+	*--sp = 0; /* start's return address: the backtrace ends here */
+	stack_push_switch_frame(t, sp, start);
+}
+
 struct thread *thread_create_user_frame(struct process *p, const struct trap_frame *frame)
 {
 	struct thread *t = process_thread_slot(p);
@@ -196,6 +211,33 @@ struct thread *thread_create_user(struct process *p, vaddr_t entry, vaddr_t user
 	};
 
 	return thread_create_user_frame(p, &frame);
+}
+
+/* A kernel thread's first switch "returns" here, with the kernel lock. */
+static __attribute__((noreturn)) void kernel_thread_start(void)
+{
+	struct thread *self;
+
+	finish_switch();
+	self = this_cpu()->current;
+	self->entry(self->entry_arg);
+	thread_exit();
+}
+
+struct thread *thread_create_kernel(void (*entry)(void *), void *arg)
+{
+	struct thread *t = kmalloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	*t = (struct thread){ .state = THREAD_BLOCKED, .entry = entry, .entry_arg = arg };
+	if (!stack_alloc(t)) {
+		kfree(t);
+		return NULL;
+	}
+	stack_prepare_kernel(t, kernel_thread_start);
+	thread_wake(t);
+	return t;
 }
 
 /* Unlinks the sleeper at *link (so that thread_wake need not look). */
@@ -270,11 +312,9 @@ void sched_init(void)
 {
 	struct cpu *c = this_cpu();
 	struct thread *idle = idle_create(c);
-	uint64_t *sp = (uint64_t *)(uintptr_t)stack_top(idle);
 
 	c->current = &boot_thread;
-	*--sp = 0; /* idle_loop's return address: the backtrace ends here */
-	stack_push_switch_frame(idle, sp, (void (*)(void))idle_loop);
+	stack_prepare_kernel(idle, idle_loop);
 	trap_set_handler(VEC_LAPIC_TIMER, timer_tick);
 	trap_set_lockless_handler(VEC_RESCHEDULE, wake_from_halt);
 }

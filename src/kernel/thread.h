@@ -33,6 +33,8 @@ struct thread {
 	uint64_t wake_tick;      /* sleeping: when to wake */
 	bool sleeping;           /* on the sleep list (linked through next) */
 	struct thread *wait_next; /* on its process's queue of child waiters */
+	void (*entry)(void *);   /* kernel threads: what they run */
+	void *entry_arg;
 };
 
 /* The boot CPU's scheduler state (the boot thread becomes its current
@@ -50,6 +52,10 @@ struct thread *thread_current(void);
 struct thread *thread_create_user(struct process *p, vaddr_t entry, vaddr_t user_rsp);
 /* The same, resuming in ring 3 with every register as in *frame (fork). */
 struct thread *thread_create_user_frame(struct process *p, const struct trap_frame *frame);
+/* A kernel thread (kmalloc'd; freed with its stack after it exits) that
+ * runs entry(arg) with the kernel lock held, as all kernel code, then
+ * exits.  NULL when out of memory. */
+struct thread *thread_create_kernel(void (*entry)(void *), void *arg);
 /* Marks the running thread blocked and runs others until thread_wake(). */
 void thread_block(void);
 /* Makes a blocked thread runnable (a sleeping one before its time). */

@@ -436,9 +436,7 @@ enum pmm_status pmm_alloc_contig(struct pmm *p, uint64_t count, uint64_t align,
 
 /* ---- freeing */
 
-/* Why the run [addr, addr + count frames) cannot be freed, or PMM_OK. */
-static enum pmm_status run_check_used(const struct pmm *p, paddr_t addr,
-				      uint64_t count)
+enum pmm_status pmm_free_check(const struct pmm *p, paddr_t addr, uint64_t count)
 {
 	uint64_t first = addr >> PAGE_SHIFT;
 
@@ -458,7 +456,7 @@ static enum pmm_status run_check_used(const struct pmm *p, paddr_t addr,
 
 enum pmm_status pmm_free_contig(struct pmm *p, paddr_t first, uint64_t count)
 {
-	enum pmm_status st = run_check_used(p, first, count);
+	enum pmm_status st = pmm_free_check(p, first, count);
 	uint64_t f = first >> PAGE_SHIFT;
 
 	if (st != PMM_OK)

@@ -157,6 +157,13 @@ enum pmm_status pmm_alloc_contig(struct pmm *p, uint64_t count,
  */
 enum pmm_status pmm_free_contig(struct pmm *p, paddr_t first, uint64_t count);
 
+/*
+ * What pmm_free_contig(p, first, count) would return, with nothing changed.
+ * PMM_OK means every frame of the run is used (the kernel's per-CPU frame
+ * caches hold used frames, so a free of one of those is told apart here).
+ */
+enum pmm_status pmm_free_check(const struct pmm *p, paddr_t first, uint64_t count);
+
 struct pmm_counters pmm_counters(const struct pmm *p);
 
 /* "PMM_OK", "PMM_ERR_NOMEM", ...; "PMM_ERR_?" for a value out of the enum. */

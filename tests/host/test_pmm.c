@@ -516,6 +516,13 @@ static void pmm_failed_run_free_frees_nothing(void **state)
 	assert_status(pmm_free_contig(p, 0, UINT64_MAX), PMM_ERR_OUT_OF_RANGE);
 	assert_status(pmm_free_contig(p, 0, 0), PMM_ERR_BAD_ARGUMENT);
 	assert_same_counters(p, before);
+	/* the check alone gives the same answers and changes nothing either */
+	assert_status(pmm_free_check(p, FRAME(60), 40), PMM_ERR_DOUBLE_FREE);
+	assert_status(pmm_free_check(p, FRAME(140), 20), PMM_ERR_NOT_USABLE);
+	assert_status(pmm_free_check(p, FRAME(190), 70), PMM_ERR_OUT_OF_RANGE);
+	assert_status(pmm_free_check(p, FRAME(60), 39), PMM_OK);
+	assert_status(pmm_free_check(p, FRAME(60) + 8, 1), PMM_ERR_MISALIGNED);
+	assert_same_counters(p, before);
 	/* none of those frames was freed: all still allocated */
 	assert_status(pmm_free_contig(p, FRAME(60), 39), PMM_OK);
 	assert_status(pmm_free_contig(p, FRAME(140), 10), PMM_OK);
