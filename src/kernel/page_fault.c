@@ -21,6 +21,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/process.h"
+#include "kernel/tlb.h"
 #include "lib/format.h"
 
 #define STATE_LINE_MAX 96
@@ -85,12 +86,19 @@ static enum vm_fault_result resolve(const struct trap_frame *f, uint64_t addr,
 
 /* First touches from ring 3 (not present, no reserved bit) may be resolved
  * without the kernel lock; everything else, and every failure, goes the
- * ordinary way, which also writes the diagnosis. */
+ * ordinary way, which also writes the diagnosis.  A fault that lost a race
+ * may have invalidated a page here (the core's stale-TLB rung): what that
+ * owes is paid before ring 3, as on every way out of the kernel. */
 static bool page_fault_fast_path(struct trap_frame *frame)
 {
+	bool done;
+
 	if (!trap_from_user(frame) || (frame->error_code & (PF_PRESENT | PF_RESERVED_BIT)))
 		return false;
-	return address_space_fault_lockless(read_cr2(), vm_access_bits(frame->error_code));
+	done = address_space_fault_lockless(read_cr2(), vm_access_bits(frame->error_code));
+	if (done)
+		tlb_shootdown_pending();
+	return done;
 }
 
 static void page_fault_handler(struct trap_frame *frame)
