@@ -45,16 +45,16 @@ static void env_frame_free(void *ctx, paddr_t pa)
 	tlb_free_frame(pa);
 }
 
-static void env_tlb_invalidate(void *ctx, vaddr_t va)
+static void env_tlb_invalidate(void *ctx, paddr_t pml4, vaddr_t va)
 {
 	(void)ctx;
-	tlb_invalidate(va);
+	tlb_invalidate(pml4, va);
 }
 
-static void env_table_unlinked(void *ctx, vaddr_t base)
+static void env_table_unlinked(void *ctx, paddr_t pml4, vaddr_t base)
 {
 	(void)ctx;
-	tlb_invalidate_table(base);
+	tlb_invalidate_table(pml4, base);
 }
 
 static void env_relax(void *ctx)
@@ -300,10 +300,15 @@ bool address_space_fault_lockless(vaddr_t va, unsigned pf)
 					   : mm_fault_first_touch(s, va, pf);
 }
 
+/* loaded_pml4 changes before CR3 does: a shootdown that reads the new
+ * value and passes this CPU by finds it about to flush anyway (tlb.c). */
 void address_space_activate(struct mm_space *space)
 {
+	paddr_t pml4 = space ? mm_space_pml4(space) : paging_kernel_pml4();
+
 	this_cpu()->user_space = space;
-	write_cr3(space ? mm_space_pml4(space) : paging_kernel_pml4());
+	__atomic_store_n(&this_cpu()->loaded_pml4, pml4, __ATOMIC_SEQ_CST);
+	write_cr3(pml4);
 }
 
 struct mm_space *address_space_current(void)

@@ -123,7 +123,7 @@ static void start_aps(const struct acpi_cpus *cpus, uint32_t boot_apic_id)
 	}
 	paging_drop_identity_map();
 	/* The APs may still cache the identity map: a shootdown is owed. */
-	tlb_invalidate(0);
+	tlb_invalidate(paging_kernel_pml4(), 0);
 }
 
 /* Spurious interrupts need no end of interrupt and mean nothing. */

@@ -20,10 +20,13 @@
  * global), cheaper under emulation than a list of pages and never wrong.
  *
  * Who is asked: for a change in the kernel half, every CPU; for a change
- * in a user half, only CPUs that have some user space loaded.  A CPU on
- * the kernel's own tables (idle, kernel threads) reloaded CR3 to get
- * there, which dropped every user translation it had, and it will reload
- * CR3 again before it runs any user space.
+ * in a user half, only the CPUs that have that space's PML4 loaded (all of
+ * them if this CPU owes shootdowns for several spaces at once).  A CPU
+ * with another PML4 loaded reloaded CR3 to get it, which dropped every
+ * translation of the changed space (the kernel maps nothing global and
+ * uses no PCIDs), and it will reload CR3 again before it runs that space.
+ * The set is read once per shootdown: a CPU that loads the space after
+ * the read walks the tables as they are now.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
@@ -37,28 +40,45 @@
  * of IPIs per this many, where each release used to pay one. */
 #define TLB_TABLES_BATCH 32
 
+/* tlb_pending_pml4 when the owed shootdown covers several spaces: no PML4
+ * is at an odd address. */
+#define TLB_ANY_SPACE ((paddr_t)1)
+
 static uint64_t generation; /* atomic */
 static uint64_t frames_waiting_total; /* atomic: sum of frames_waiting */
 
-void tlb_invalidate(vaddr_t va)
+/* Notes that the owed shootdown covers the user half under pml4. */
+static void owe_space(struct cpu *c, paddr_t pml4)
+{
+	if (c->tlb_pending_pml4 == 0)
+		c->tlb_pending_pml4 = pml4;
+	else if (c->tlb_pending_pml4 != pml4)
+		c->tlb_pending_pml4 = TLB_ANY_SPACE;
+}
+
+void tlb_invalidate(paddr_t pml4, vaddr_t va)
 {
 	struct cpu *c = this_cpu();
 
 	invlpg(va);
 	c->tlb_pending = true;
-	c->tlb_pending_kernel |= va >= USER_SPACE_END;
+	if (va >= USER_SPACE_END)
+		c->tlb_pending_kernel = true;
+	else
+		owe_space(c, pml4);
 }
 
-void tlb_invalidate_table(vaddr_t base)
+void tlb_invalidate_table(paddr_t pml4, vaddr_t base)
 {
 	struct cpu *c = this_cpu();
 
 	if (base >= USER_SPACE_END) {
-		tlb_invalidate(base);
+		tlb_invalidate(pml4, base);
 		return;
 	}
 	invlpg(base); /* also drops this CPU's cached upper-level entries */
 	c->tlb_tables_pending = true;
+	owe_space(c, pml4);
 }
 
 void tlb_catch_up(void)
@@ -78,16 +98,24 @@ static bool cpu_has_caught_up(struct cpu *o, uint64_t g)
 }
 
 /* Whether CPU o must flush for a shootdown of self's (kernel: one that
- * includes the kernel half).  A CPU whose user_space turns non-NULL after
- * the load reloaded CR3 to get it, which flushed its user translations. */
-static bool cpu_concerned(const struct cpu *self, const struct cpu *o, bool kernel)
+ * includes the kernel half; pml4: whose user half, or TLB_ANY_SPACE). */
+static bool cpu_concerned(const struct cpu *self, const struct cpu *o, bool kernel,
+			  paddr_t pml4)
 {
-	return o != self && __atomic_load_n(&o->online, __ATOMIC_ACQUIRE) &&
-	       (kernel || __atomic_load_n(&o->user_space, __ATOMIC_RELAXED));
+	paddr_t loaded;
+
+	if (o == self || !__atomic_load_n(&o->online, __ATOMIC_ACQUIRE))
+		return false;
+	if (kernel || pml4 == TLB_ANY_SPACE)
+		return true;
+	loaded = __atomic_load_n(&o->loaded_pml4, __ATOMIC_SEQ_CST);
+	return loaded == pml4 || loaded == 0;
 }
 
-static void shootdown(struct cpu *self, bool kernel)
+static void shootdown(struct cpu *self, bool kernel, paddr_t pml4)
 {
+	bool asked[MAX_CPUS];
+
 	uint64_t before = __atomic_load_n(&self->tlb_generation, __ATOMIC_RELAXED);
 	uint64_t g = __atomic_add_fetch(&generation, 1, __ATOMIC_SEQ_CST);
 
@@ -99,16 +127,13 @@ static void shootdown(struct cpu *self, bool kernel)
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		struct cpu *o = cpu_by_index(i);
 
-		if (cpu_concerned(self, o, kernel) && !cpu_has_caught_up(o, g))
+		asked[i] = cpu_concerned(self, o, kernel, pml4);
+		if (asked[i] && !cpu_has_caught_up(o, g))
 			lapic_send_ipi(o->apic_id, VEC_TLB_SHOOTDOWN);
 	}
-	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		struct cpu *o = cpu_by_index(i);
-
-		if (cpu_concerned(self, o, kernel))
-			while (!cpu_has_caught_up(o, g))
-				tlb_wait_a_moment();
-	}
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		while (asked[i] && !cpu_has_caught_up(cpu_by_index(i), g))
+			tlb_wait_a_moment();
 }
 
 void tlb_wait_a_moment(void)
@@ -153,9 +178,11 @@ static void free_frames_after_shootdown(struct cpu *c)
 static void pay(struct cpu *c)
 {
 	bool kernel = c->tlb_pending_kernel;
+	paddr_t pml4 = c->tlb_pending_pml4;
 
 	c->tlb_pending = c->tlb_pending_kernel = c->tlb_tables_pending = false;
-	shootdown(c, kernel);
+	c->tlb_pending_pml4 = 0;
+	shootdown(c, kernel, pml4);
 	free_frames_after_shootdown(c);
 }
 

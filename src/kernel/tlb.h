@@ -17,15 +17,17 @@
 
 #include "mm/addr.h"
 
-/* Drops va from this CPU's TLB and marks a shootdown as owed. */
-void tlb_invalidate(vaddr_t va);
+/* Drops va (in the space whose PML4 is pml4) from this CPU's TLB and marks
+ * a shootdown as owed: for a user-half va, to the CPUs with that PML4
+ * loaded; for the kernel half, to every CPU. */
+void tlb_invalidate(paddr_t pml4, vaddr_t va);
 /* Drops this CPU's cached walks through the user table that translated
  * base, which is being freed; the other CPUs are told later, in a batch:
  * a stale walk of theirs reaches a frame that is not reused before then
  * and holds no present entry (tlb_free_frame), so at worst it costs them a
  * page fault that finds the page fine and flushes (vm_fault's stale-TLB
  * rung).  A kernel-half table is told at the next deadline, like a page. */
-void tlb_invalidate_table(vaddr_t base);
+void tlb_invalidate_table(paddr_t pml4, vaddr_t base);
 /* Pays the shootdown this CPU owes, if any, then frees the frames that
  * waited for it (tlb_free_frame).  Tables alone are paid for once
  * TLB_TABLES_BATCH frames wait.  Any context with interrupts off. */

@@ -85,7 +85,6 @@ static bool leaf_protect_visit(struct vm_walk *w, const struct vm_span *sp,
 			       pte_t e, int level)
 {
 	struct leaf_protect *p = VM_CONTAINER_OF(w, struct leaf_protect, walk);
-	struct vm_env *env = &p->s->pt.env;
 	pte_t ne;
 
 	if (level != 0 || !pte_is_present(e))
@@ -93,7 +92,7 @@ static bool leaf_protect_visit(struct vm_walk *w, const struct vm_span *sp,
 	ne = pte_with_prot(e, p->prot);
 	if (ne != e) {
 		vm_write(&p->s->pt, vm_leaf_slot(&p->s->pt, sp->va), ne);
-		env->tlb_invalidate(env->ctx, sp->va);
+		vm_tlb_invalidate(&p->s->pt, sp->va);
 	}
 	return true;
 }

@@ -65,13 +65,16 @@ struct vm_env {
 	/* 0 on success; nonzero is out of memory.  The frame is not zeroed. */
 	int (*frame_alloc)(void *ctx, paddr_t *out);
 	void (*frame_free)(void *ctx, paddr_t pa);
-	/* drop every cached translation of va, and cached upper-level entries */
-	void (*tlb_invalidate)(void *ctx, vaddr_t va);
-	/* The table that translated base was unlinked and is freed next: no
-	 * translation went with it (it was empty), only cached upper-level
-	 * entries may still lead to it, so the kernel may put off telling the
-	 * other CPUs as long as the frame is not reused.  NULL: tlb_invalidate. */
-	void (*table_unlinked)(void *ctx, vaddr_t base);
+	/* drop every cached translation of va, and cached upper-level entries,
+	 * in the space whose PML4 is pml4 (so that only the CPUs that have it
+	 * loaded need to hear of it) */
+	void (*tlb_invalidate)(void *ctx, paddr_t pml4, vaddr_t va);
+	/* The table that translated base (under pml4) was unlinked and is freed
+	 * next: no translation went with it (it was empty), only cached
+	 * upper-level entries may still lead to it, so the kernel may put off
+	 * telling the other CPUs as long as the frame is not reused.  NULL:
+	 * tlb_invalidate. */
+	void (*table_unlinked)(void *ctx, paddr_t pml4, vaddr_t base);
 	void *ctx;
 	/* where the core counts its work (mm/mm_work.h); NULL: nowhere */
 	struct mm_work *work;

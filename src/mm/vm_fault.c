@@ -68,7 +68,7 @@ static enum vm_fault_result break_cow(struct vm_space *s, vaddr_t va,
 	if (vm_share_count(s->share, old) == 1) {
 		if (vm_cas(s, slot, e, pte_cow_resolved(e, old)))
 			vm_share_note_cow(s->share, false);
-		s->env.tlb_invalidate(s->env.ctx, va);
+		vm_tlb_invalidate(s, va);
 		return VM_FAULT_HANDLED;
 	}
 	if (vm_frame_alloc(s, &pa) != 0)
@@ -79,7 +79,7 @@ static enum vm_fault_result break_cow(struct vm_space *s, vaddr_t va,
 		vm_frame_free(s, pa); /* another CPU broke it */
 		return VM_FAULT_HANDLED;
 	}
-	s->env.tlb_invalidate(s->env.ctx, va);
+	vm_tlb_invalidate(s, va);
 	if (vm_share_unref(s->share, old))
 		vm_frame_free(s, old);
 	vm_share_note_cow(s->share, true);
@@ -172,7 +172,7 @@ enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
 	if (r != VM_FAULT_HANDLED)
 		return r;
 	if (work == WORK_NONE) {
-		s->env.tlb_invalidate(s->env.ctx, va);
+		vm_tlb_invalidate(s, va);
 		return r;
 	}
 	if (work == WORK_COW)

@@ -37,7 +37,7 @@ static enum vm_status share_leaf(struct vm_space *p, pte_t *slot, vaddr_t va,
 		return VM_OK; /* counted before: a fork of a fork */
 	vm_write(p, slot, *out);
 	if (e & PTE_RW)
-		p->env.tlb_invalidate(p->env.ctx, va);
+		vm_tlb_invalidate(p, va);
 	return VM_OK;
 }
 

@@ -47,6 +47,12 @@ static inline bool vm_is_pinned(int level, vaddr_t base)
 	return level == VM_TOP_LEVEL && vm_is_kernel_half(base);
 }
 
+/* Drop va's cached translations (and upper-level entries) in space s. */
+static inline void vm_tlb_invalidate(const struct vm_space *s, vaddr_t va)
+{
+	s->env.tlb_invalidate(s->env.ctx, s->pml4, va);
+}
+
 static inline pte_t vm_entry_read(const pte_t *slot)
 {
 	return __atomic_load_n(slot, __ATOMIC_ACQUIRE);

@@ -39,7 +39,7 @@ static void change_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,
 			continue;
 		vm_write(s, slot, ne);
 		if (pte_is_present(ne))
-			s->env.tlb_invalidate(s->env.ctx, sp.va);
+			vm_tlb_invalidate(s, sp.va);
 		else if (pte_is_present(e))
 			vm_page_drop(s, e, sp.va, true);
 	}

@@ -80,9 +80,9 @@ void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base)
 		vm_write(s, slot, 0);
 		/* the CPU may cache upper-level entries that lead to it */
 		if (s->env.table_unlinked)
-			s->env.table_unlinked(s->env.ctx, base);
+			s->env.table_unlinked(s->env.ctx, s->pml4, base);
 		else
-			s->env.tlb_invalidate(s->env.ctx, base);
+			vm_tlb_invalidate(s, base);
 		vm_frame_free(s, pte_addr(e));
 		return;
 	}
@@ -146,7 +146,7 @@ void vm_page_drop(struct vm_space *s, pte_t e, vaddr_t va, bool invalidate)
 {
 	ASSERT(pte_is_present(e));
 	if (invalidate)
-		s->env.tlb_invalidate(s->env.ctx, va);
+		vm_tlb_invalidate(s, va);
 	vm_usage_give_present(s);
 	if (e & PTE_SHARED)
 		return;

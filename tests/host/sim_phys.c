@@ -155,10 +155,11 @@ static void env_free(void *ctx, paddr_t pa)
 	sim_phys_free(ctx, pa);
 }
 
-static void env_invalidate(void *ctx, vaddr_t va)
+static void env_invalidate(void *ctx, paddr_t pml4, vaddr_t va)
 {
 	struct sim_phys *p = ctx;
 
+	(void)pml4;
 	sim_lock(p);
 	p->invalidations++;
 	p->last_invalidated = va;

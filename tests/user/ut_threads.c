@@ -13,9 +13,11 @@
  *              its own: an area handed to two threads, or memory that
  *              changes under its owner, shows as a wrong word.
  *   stale      one thread releases a page the other has just read (so its
- *              TLB holds the translation), reserves the same address again
- *              and writes a new value there; the reader must then see the
- *              new value, never the freed frame's old one.
+ *              TLB holds the translation), first-touches a decoy page (so
+ *              that the freed frame, which a CPU's frame cache hands out
+ *              again first, is in use with other contents), reserves the
+ *              same address again and writes a new value there; the reader
+ *              must then see the new value, never the freed frame's.
  *   exit       a child process whose threads spin in ring 3 and sleep in
  *              the kernel ends when its main thread exits: all of them end
  *              and the parent's wait returns.
@@ -57,6 +59,14 @@ static void wait_until(uint64_t *v, uint64_t want)
 		sys_yield();
 }
 
+/* wait_until without entering the kernel: every entry catches up with
+ * the shootdowns this CPU missed, which would hide a missing one. */
+static void spin_until(uint64_t *v, uint64_t want)
+{
+	while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < want)
+		__asm__ volatile("pause");
+}
+
 static void count_on_shared_pages(void)
 {
 	for (unsigned page = 0; page < SHARED_PAGES; page++)
@@ -88,10 +98,23 @@ static void churn(struct worker *w)
 static void stale_reader(struct worker *w)
 {
 	for (uint64_t r = 1; r <= STALE_ROUNDS; r++) {
-		wait_until(&stale_round, r);
+		spin_until(&stale_round, r);
 		w->errors += stale_page[0] != r; /* the new frame, never the old */
 		__atomic_store_n(&stale_seen, r, __ATOMIC_RELEASE);
 	}
+}
+
+#define DECOY_VALUE 0xdec0decull
+
+/* Takes a frame, most likely the one just freed, and fills it with what
+ * the reader must never see; returns the decoy page, or 0. */
+static int64_t take_freed_frame(void)
+{
+	int64_t d = sys_reserve(1, RDOS_PROT_WRITE, 0);
+
+	if (d > 0)
+		*(volatile uint64_t *)(uintptr_t)d = DECOY_VALUE;
+	return d;
 }
 
 static void stale_writer(struct worker *w)
@@ -99,15 +122,21 @@ static void stale_writer(struct worker *w)
 	uint64_t at = (uint64_t)(uintptr_t)stale_page;
 
 	for (uint64_t r = 1; r <= STALE_ROUNDS; r++) {
+		int64_t decoy = 0;
+
 		wait_until(&stale_seen, r - 1);
 		if (r > 1) {
 			w->errors += sys_release(at, 1) != 0;
+			decoy = take_freed_frame();
+			w->errors += decoy <= 0;
 			w->errors += sys_reserve(1, RDOS_PROT_WRITE, at) != (int64_t)at;
 		}
 		stale_page[0] = r;
 		__atomic_store_n(&stale_round, r, __ATOMIC_RELEASE);
+		wait_until(&stale_seen, r);
+		if (decoy > 0)
+			w->errors += sys_release((uint64_t)decoy, 1) != 0;
 	}
-	wait_until(&stale_seen, STALE_ROUNDS);
 }
 
 static void worker_main(void *arg)
