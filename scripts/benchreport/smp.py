@@ -259,9 +259,12 @@ def mixed_text(d, prefix, counts):
                    "for the writer, rdos's only for releases): look at the "
                    "boot's console, and at the coarse timing below.")
     else:
-        verdict = ("both designs' faults keep about the same share of "
-                   "their pace, so this run does not show card1's faults "
-                   "waiting for the writer.")
+        verdict = ("Both designs' faults keep about the same share of "
+                   "their pace. rdos's faults go on beside a reserve, but a "
+                   "release holds them off while it drains them (it may "
+                   "free tables), and the reserving thread releases as "
+                   "often as it reserves; in this run that costs rdos's "
+                   "faults about what waiting for the writer costs card1's.")
     shares = "; ".join(
         f"{x} " + ", ".join(f"{fmt_ratio(v)} at {t}" for t, v in zip(counts, k[x]))
         for x in DESIGNS)
