@@ -218,12 +218,16 @@ enum vm_status kernel_reserve(size_t npages, unsigned prot, vaddr_t *va)
 	return s;
 }
 
+/* Kernel addresses are shared by every CPU, and a CPU that allocates from
+ * the heap need not hold the kernel lock: the shootdown is paid before the
+ * released addresses can be reserved again (tlb.h). */
 enum vm_status kernel_release(vaddr_t va, size_t npages)
 {
 	enum vm_status s;
 
 	spin_lock(&kernel_space_lock);
 	s = vm_release(&kernel_vm, va, npages);
+	tlb_shootdown_pending();
 	spin_unlock(&kernel_space_lock);
 	return s;
 }
@@ -276,13 +280,11 @@ enum vm_fault_result address_space_fault(vaddr_t va, unsigned pf, struct vm_stat
 /* An rdos first touch with no lock at all: see "Lockless faults" above. */
 static bool rdos_first_touch(struct cpu *c, struct mm_space *s, vaddr_t va, unsigned pf)
 {
-	struct vm_state st;
-	bool done = false;
+	bool done;
 
 	__atomic_store_n(&c->faulting_space, &s->rdos, __ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&s->draining, __ATOMIC_SEQ_CST) &&
-	    vm_query(&s->rdos, va, &st) == VM_OK && st.kind == VM_STATE_RESERVED)
-		done = vm_fault(&s->rdos, va, pf, &st) == VM_FAULT_HANDLED;
+	done = !__atomic_load_n(&s->draining, __ATOMIC_SEQ_CST) &&
+	       mm_fault_first_touch_unlocked(s, va, pf);
 	__atomic_store_n(&c->faulting_space, NULL, __ATOMIC_RELEASE);
 	return done;
 }

@@ -249,7 +249,6 @@ static bool take_one(paddr_t *frame)
 
 enum pmm_status frame_alloc(paddr_t *frame)
 {
-	tlb_shootdown_pending(); /* tlb.h: no frame is reused while still reachable */
 	if (!take_one(frame)) {
 		if (!tlb_frames_waiting())
 			return PMM_ERR_NOMEM;
@@ -275,10 +274,8 @@ static enum pmm_status bitmap_alloc_run(uint64_t count, uint64_t align, paddr_t 
  * would otherwise fit, so they are reclaimed before failing. */
 enum pmm_status frame_alloc_run(uint64_t count, uint64_t align, paddr_t *first)
 {
-	enum pmm_status s;
+	enum pmm_status s = bitmap_alloc_run(count, align, first);
 
-	tlb_shootdown_pending();
-	s = bitmap_alloc_run(count, align, first);
 	if (s == PMM_ERR_NOMEM) {
 		frame_cache_reclaim();
 		s = bitmap_alloc_run(count, align, first);

@@ -43,10 +43,8 @@ static void worker_main(void *p)
 
 	kernel_unlock();
 	__atomic_add_fetch(&job->arrived, 1, __ATOMIC_ACQ_REL);
-	while (__atomic_load_n(&job->arrived, __ATOMIC_ACQUIRE) < job->n) {
-		tlb_catch_up(); /* parallel.h: interrupts are off */
-		__builtin_ia32_pause();
-	}
+	while (__atomic_load_n(&job->arrived, __ATOMIC_ACQUIRE) < job->n)
+		tlb_wait_a_moment(); /* parallel.h: interrupts are off */
 	if (!job->cancelled)
 		job->fn(w->index, job->arg);
 	kernel_lock();

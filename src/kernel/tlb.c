@@ -115,7 +115,6 @@ static bool cpu_concerned(const struct cpu *self, const struct cpu *o, bool kern
 static void shootdown(struct cpu *self, bool kernel, paddr_t pml4)
 {
 	bool asked[MAX_CPUS];
-
 	uint64_t before = __atomic_load_n(&self->tlb_generation, __ATOMIC_RELAXED);
 	uint64_t g = __atomic_add_fetch(&generation, 1, __ATOMIC_SEQ_CST);
 

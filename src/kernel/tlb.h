@@ -4,11 +4,13 @@
  *
  * The page-table code invalidates on its own CPU at once (tlb_invalidate)
  * and the other CPUs are told later, in one batch, by a shootdown.  "Later"
- * has two deadlines, and both come before a stale translation could harm
- * anyone: before the kernel lock is given up (so no other thread runs with
- * a translation this CPU already took away), and before any frame is
- * allocated (so a frame freed here is never reused while another CPU can
- * still reach it through its old address).  See docs/smp.md.
+ * comes before a stale translation could harm anyone: before this CPU
+ * returns to ring 3 or gives the kernel lock up (so no other thread runs
+ * with a translation this CPU already took away), and, for the kernel
+ * half, before the released addresses can be reserved again
+ * (kernel_release).  A frame freed meanwhile waits for the shootdown
+ * (tlb_free_frame), so it is never reused while another CPU can still
+ * reach it through its old address.  See docs/smp.md.
  */
 #ifndef KERNEL_TLB_H
 #define KERNEL_TLB_H

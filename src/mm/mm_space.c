@@ -83,6 +83,12 @@ static void change_end(const struct mm_space *s)
 	mm_unlock_write(&lockable(s)->lock);
 }
 
+static void lock_init(struct mm_space *s)
+{
+	s->lock = (struct mm_lock)MM_LOCK_INIT;
+	s->draining = false;
+}
+
 enum vm_status mm_space_init_user(struct mm_space *s, enum mm_design design,
 				  const struct mm_env *env, vaddr_t lo,
 				  vaddr_t hi, const struct vm_space *kernel)
@@ -90,8 +96,7 @@ enum vm_status mm_space_init_user(struct mm_space *s, enum mm_design design,
 	enum vm_status st;
 
 	s->design = design;
-	s->lock = (struct mm_lock)MM_LOCK_INIT;
-	s->draining = false;
+	lock_init(s);
 	if (design == MM_DESIGN_CARD1) {
 		st = card1_space_init_user(&s->card1, &env->vm, &env->nodes,
 					   lo, hi, kernel);
@@ -110,8 +115,7 @@ enum vm_status mm_fork(struct mm_space *parent, struct mm_space *child)
 	enum vm_status st;
 
 	child->design = parent->design;
-	child->lock = (struct mm_lock)MM_LOCK_INIT;
-	child->draining = false;
+	lock_init(child);
 	change_begin(parent, MM_DRAIN);
 	st = parent->design == MM_DESIGN_CARD1 ? card1_fork(&parent->card1, &child->card1)
 					       : vm_fork(&parent->rdos, &child->rdos);
@@ -207,14 +211,20 @@ enum vm_fault_result mm_fault(struct mm_space *s, vaddr_t va, unsigned pf,
 	return MM_DISPATCH_READER(s, fault, va, pf, before);
 }
 
-bool mm_fault_first_touch(struct mm_space *s, vaddr_t va, unsigned pf)
+bool mm_fault_first_touch_unlocked(struct mm_space *s, vaddr_t va, unsigned pf)
 {
 	struct vm_state st;
-	bool done = false;
+
+	return MM_DISPATCH(s, query, va, &st) == VM_OK && st.kind == VM_STATE_RESERVED &&
+	       MM_DISPATCH(s, fault, va, pf, &st) == VM_FAULT_HANDLED;
+}
+
+bool mm_fault_first_touch(struct mm_space *s, vaddr_t va, unsigned pf)
+{
+	bool done;
 
 	reader_begin(s);
-	if (MM_DISPATCH(s, query, va, &st) == VM_OK && st.kind == VM_STATE_RESERVED)
-		done = MM_DISPATCH(s, fault, va, pf, &st) == VM_FAULT_HANDLED;
+	done = mm_fault_first_touch_unlocked(s, va, pf);
 	reader_end(s);
 	return done;
 }

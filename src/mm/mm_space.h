@@ -112,6 +112,10 @@ enum vm_fault_result mm_fault(struct mm_space *s, vaddr_t va, unsigned pf,
  * present; false (nothing changed) for any other state or any failure,
  * which the caller then takes the ordinary way. */
 bool mm_fault_first_touch(struct mm_space *s, vaddr_t va, unsigned pf);
+/* The same without the space's lock: only for a caller that keeps the
+ * space's changes off by other means (the rdos design's lockless faults,
+ * above). */
+bool mm_fault_first_touch_unlocked(struct mm_space *s, vaddr_t va, unsigned pf);
 enum vm_status mm_query(const struct mm_space *s, vaddr_t va,
 			struct vm_state *st);
 
