@@ -36,8 +36,6 @@ struct cpu {
 	bool tlb_tables_pending;   /* user tables unlinked, not yet on other CPUs */
 	paddr_t tlb_pending_pml4;  /* whose user half that was: 0 none yet,
 				      TLB_ANY_SPACE several (tlb.c) */
-	paddr_t frames_after_shootdown; /* freed, wait for it (tlb_free_frame) */
-	unsigned frames_waiting;   /* how many are on that list */
 	/* Read by other CPUs during a shootdown (kernel/tlb.c). */
 	uint64_t tlb_generation;   /* atomic: last shootdown this CPU took */
 	paddr_t loaded_pml4;       /* atomic: what CR3 holds; 0 not yet known */

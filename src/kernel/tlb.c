@@ -14,7 +14,9 @@
  * Frames freed after a local invalidation wait on a per-CPU list until the
  * shootdown is paid (tlb_free_frame): another CPU may still reach them
  * through its TLB until then, and a lockless fault anywhere could take a
- * frame that was freed straight to the allocator.
+ * frame that was freed straight to the allocator.  The list lives in this
+ * file, not in the waiting frames: nothing a stale write can reach is
+ * allocator state.
  *
  * A flush is a whole-TLB flush (CR3 reload: the kernel maps nothing
  * global), cheaper under emulation than a list of pages and never wrong.
@@ -142,36 +144,51 @@ void tlb_wait_a_moment(void)
 }
 
 /*
- * The list is linked through the frames themselves (the direct map): no
- * memory is needed to free memory.  Frame 0 is never allocated, so 0 ends
- * the list.  The link is a frame address, whose low 12 bits (present among
- * them) are clear: a CPU that still walks through a freed table sees only
- * entries that are not present.
+ * The frames that wait are kept here, never in the frames themselves: until
+ * the shootdown is paid another CPU may still write to a waiting frame
+ * through a stale translation (a ring-3 store, or a system call's copy-out
+ * on a thread of the same space), and whatever such a write leaves in the
+ * frame must not be able to steer the allocator.  A CPU whose list is full
+ * pays at once; with TLB_FRAMES_WAITING_MAX well above the largest batch of
+ * tables, that happens only inside releases of many present pages, which
+ * then pay one round of IPIs per TLB_FRAMES_WAITING_MAX frames.
  */
+#define TLB_FRAMES_WAITING_MAX 512
+
+_Static_assert(TLB_TABLES_BATCH < TLB_FRAMES_WAITING_MAX, "a table batch fits the list");
+
+struct frames_waiting {
+	unsigned count;
+	paddr_t frame[TLB_FRAMES_WAITING_MAX];
+};
+
+/* By CPU index; only that CPU touches its own. */
+static struct frames_waiting waiting[MAX_CPUS];
+
+static void pay(struct cpu *c);
+
 void tlb_free_frame(paddr_t frame)
 {
 	struct cpu *c = this_cpu();
+	struct frames_waiting *w = &waiting[c->index];
 
+	if (w->count == TLB_FRAMES_WAITING_MAX)
+		pay(c); /* covers frame too: it was invalidated before this call */
 	if (!c->tlb_pending && !c->tlb_tables_pending) {
 		frame_free(frame);
 		return;
 	}
-	*(paddr_t *)phys_to_virt(frame) = c->frames_after_shootdown;
-	c->frames_after_shootdown = frame;
-	c->frames_waiting++;
+	w->frame[w->count++] = frame;
 	__atomic_add_fetch(&frames_waiting_total, 1, __ATOMIC_RELAXED);
 }
 
 static void free_frames_after_shootdown(struct cpu *c)
 {
-	__atomic_sub_fetch(&frames_waiting_total, c->frames_waiting, __ATOMIC_RELAXED);
-	c->frames_waiting = 0;
-	while (c->frames_after_shootdown) {
-		paddr_t frame = c->frames_after_shootdown;
+	struct frames_waiting *w = &waiting[c->index];
 
-		c->frames_after_shootdown = *(paddr_t *)phys_to_virt(frame);
-		frame_free(frame);
-	}
+	__atomic_sub_fetch(&frames_waiting_total, w->count, __ATOMIC_RELAXED);
+	while (w->count)
+		frame_free(w->frame[--w->count]);
 }
 
 static void pay(struct cpu *c)
@@ -189,7 +206,7 @@ void tlb_shootdown_pending(void)
 {
 	struct cpu *c = this_cpu();
 
-	if (c->tlb_pending || (c->tlb_tables_pending && c->frames_waiting >= TLB_TABLES_BATCH))
+	if (c->tlb_pending || (c->tlb_tables_pending && waiting[c->index].count >= TLB_TABLES_BATCH))
 		pay(c);
 }
 

@@ -65,5 +65,8 @@ USER_PROGRAM_TEST(fork_bomb_hits_the_process_limit_and_frees_everything, "ut_for
 /* Threads of one process on every CPU: lost updates, stale TLB entries. */
 USER_PROGRAM_TEST(smp_threads_fault_reserve_and_release_in_parallel, "ut_threads", "", 0)
 /* The benchmark's program, small: its own checks of every page and call. */
+/* System calls and ring-3 stores into a page another thread releases: no
+ * allocator state may live where a stale translation can write. */
+USER_PROGRAM_TEST(smp_writes_racing_a_release_never_reach_the_allocator, "ut_release_race", "", 0)
 USER_PROGRAM_TEST(smp_throughput_program_checks_its_work, "ut_mt_throughput",
 		  "threads=4 pages=256 rounds=32", 0)
