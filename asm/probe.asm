@@ -73,6 +73,11 @@ probe_fixups:
 	dq probe_copy.access, probe_copy.fixup
 probe_fixups_end:
 
+; The copy's own access, for the page-fault handler's question "is this
+; the kernel copying to or from user memory on purpose?" (probe_in_copy).
+global probe_copy_access
+probe_copy_access: dq probe_copy.access
+
 global probe_exec_returned, probe_exec_fixup
 probe_exec_returned: dq probe_exec.returned
 probe_exec_fixup:    dq probe_exec.fixup

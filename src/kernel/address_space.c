@@ -8,6 +8,7 @@
  * CPU's own business (struct cpu).
  */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_protect.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/address_space.h"
@@ -147,10 +148,14 @@ static void limits_init(void)
 
 void address_space_init(void)
 {
-	enum vm_status s = vm_space_init_kernel(&kernel_vm, &machine_env.vm, paging_kernel_pml4(),
-						KERNEL_SPACE_START, KERNEL_SPACE_END);
+	enum vm_status s;
 	char design[8];
 
+	/* Before the first leaf: without NX, bit 63 of an entry is reserved. */
+	if (!cpu_protections().nx)
+		pte_hw_nx = 0;
+	s = vm_space_init_kernel(&kernel_vm, &machine_env.vm, paging_kernel_pml4(),
+				 KERNEL_SPACE_START, KERNEL_SPACE_END);
 	if (s != VM_OK)
 		panic("address_space_init: kernel space: %s", vm_status_name(s));
 	if (cmdline_value("vm", design, sizeof(design)) && strcmp(design, "card1") == 0)

@@ -45,11 +45,16 @@ static const char *access_name(uint64_t error_code)
 }
 
 /*
- * The kernel faulting on a present user page is SMEP (executing it) or SMAP
- * (touching it outside probe_copy, which sets RFLAGS.AC).  The entry allows
- * the access, so the VM core would call the fault spurious and the kernel
- * would fault again forever: it is a protection violation instead.  The one
- * exception is a copy-on-write write inside probe_copy.
+ * The kernel faulting on a present user page is SMEP (executing it), SMAP
+ * (touching it outside probe_copy) or a write to a page the entry does not
+ * let it write yet.  The entry allows a user access, so the VM core would
+ * call the fault spurious and the kernel would fault again forever: it is
+ * a protection violation instead.  The one exception is a write by
+ * probe_copy itself, a system call's copy-out: a copy-on-write page, or a
+ * stale read-only translation, resolved as a user write would be.  It is
+ * told by the faulting instruction, never by RFLAGS.AC: AC is set for the
+ * copy only where SMAP exists, and on a CPU without SMAP the copy-out
+ * faults on copy-on-write pages all the same (CR0.WP).
  */
 static bool kernel_violates_user_page(const struct trap_frame *f, uint64_t addr,
 				      struct vm_state *st)
@@ -59,7 +64,7 @@ static bool kernel_violates_user_page(const struct trap_frame *f, uint64_t addr,
 	if (trap_from_user(f) || !(f->error_code & PF_PRESENT) || addr >= KERNEL_SPACE_START ||
 	    !space || mm_query(space, addr, st) != VM_OK || !(st->prot & VM_PROT_USER))
 		return false;
-	return !((f->rflags & RFLAGS_AC) && (f->error_code & PF_WRITE) &&
+	return !(probe_in_copy(f->rip) && (f->error_code & PF_WRITE) &&
 		 !(f->error_code & PF_INSTRUCTION));
 }
 

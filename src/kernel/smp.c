@@ -33,8 +33,6 @@
 #define AP_IDENTITY_PD 0xA000
 #define AP_START_TIMEOUT_MS 200
 #define LAPIC_DEFAULT_BASE 0xFEE00000ull
-#define MSR_EFER 0xC0000080
-#define EFER_NXE (1u << 11)
 
 struct ap_trampoline_params {
 	uint32_t cr3;

@@ -13,7 +13,8 @@
  *                   GUARD     always faults (stack guards)
  *                 Above the leaf level a RESERVED or GUARD entry stands for
  *                 every page of its 2 MiB / 1 GiB / 512 GiB range.
- *   leaf          P=1 at level 0: a mapped frame, protection in RW/US/NX
+ *   leaf          P=1 at level 0: a mapped frame, protection in RW/US/NOEXEC
+ *                 (and NX, where the CPU has it)
  *   table         P=1, PS=0 above level 0: points to the next table; FULL
  *                 summarises the subtree
  *
@@ -68,6 +69,17 @@ typedef uint64_t pte_t;
  * A COW leaf is always COUNTED; a COUNTED leaf without COW is read-only.
  */
 #define PTE_COUNTED PTE_BIT(53)
+/*
+ * leaf: not executable.  This bit is what the kernel means; the hardware's
+ * NX bit mirrors it only on a CPU that has NX (pte_hw_nx): without NX, bit
+ * 63 is reserved and every entry with it set would fault, and nothing
+ * stops execution, but the protection the page was given stays the same.
+ */
+#define PTE_NOEXEC PTE_BIT(54)
+
+/* PTE_NX, or 0 on a CPU without NX (EFER.NXE clear): set once at boot by
+ * the kernel, before any leaf is made; the host build keeps PTE_NX. */
+extern pte_t pte_hw_nx;
 
 /* Software fields of a non-present entry (P=0). START is bit 9 here too. */
 #define PTE_NP_USED PTE_BIT(1)            /* not free */
@@ -119,7 +131,7 @@ _Static_assert(PTE_DISJOINT(PTE_NP_KIND_MASK, PTE_NP_OFFSET_MASK),
 _Static_assert(PTE_NP_USED == PTE_RW && !(PTE_NP_USED & PTE_P),
 	       "free must mean bits 0 and 1 both clear");
 _Static_assert(PTE_DISJOINT(PTE_START | PTE_COW | PTE_SHARED | PTE_FULL |
-				    PTE_COUNTED,
+				    PTE_COUNTED | PTE_NOEXEC,
 			    PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD |
 				    PTE_A | PTE_D | PTE_PS | PTE_G | PTE_NX |
 				    PTE_ADDR_MASK | PTE_PKEY_MASK),
@@ -182,7 +194,7 @@ static inline unsigned pte_prot(pte_t e)
 		return (unsigned)((e & PTE_NP_PROT_MASK) >> PTE_NP_PROT_SHIFT);
 	return ((e & (PTE_RW | PTE_COW)) ? VM_PROT_WRITE : 0) |
 	       ((e & PTE_US) ? VM_PROT_USER : 0) |
-	       ((e & PTE_NX) ? 0 : VM_PROT_EXEC);
+	       ((e & PTE_NOEXEC) ? 0 : VM_PROT_EXEC);
 }
 
 /* --- construction ---------------------------------------------------------- */
@@ -207,7 +219,7 @@ static inline pte_t pte_leaf_prot_bits(unsigned prot)
 {
 	return ((prot & VM_PROT_WRITE) ? PTE_RW : 0) |
 	       ((prot & VM_PROT_USER) ? PTE_US : 0) |
-	       ((prot & VM_PROT_EXEC) ? 0 : PTE_NX);
+	       ((prot & VM_PROT_EXEC) ? 0 : PTE_NOEXEC | pte_hw_nx);
 }
 
 static inline pte_t pte_make_leaf(paddr_t frame, unsigned prot, bool start)
@@ -237,7 +249,7 @@ static inline pte_t pte_with_prot(pte_t e, unsigned prot)
 		       ((pte_t)(prot & VM_PROT_ALL) << PTE_NP_PROT_SHIFT);
 	bool shared = (e & (PTE_COUNTED | PTE_COW)) != 0;
 
-	e &= ~(PTE_RW | PTE_US | PTE_NX | PTE_COW);
+	e &= ~(PTE_RW | PTE_US | PTE_NX | PTE_NOEXEC | PTE_COW);
 	if (shared && (prot & VM_PROT_WRITE))
 		return e | PTE_COW | pte_leaf_prot_bits(prot & ~VM_PROT_WRITE);
 	return e | pte_leaf_prot_bits(prot);

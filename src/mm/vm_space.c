@@ -13,6 +13,10 @@
 
 #define VM_HOLE_START ((vaddr_t)0x0000800000000000)
 
+/* pte.h: the hardware NX bit in leaves; the kernel clears it at boot on a
+ * CPU without NX (address_space_init). */
+pte_t pte_hw_nx = PTE_NX;
+
 static void space_setup(struct vm_space *s, const struct vm_env *env,
 			paddr_t pml4, vaddr_t lo, vaddr_t hi)
 {

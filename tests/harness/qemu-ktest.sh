@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# qemu-ktest.sh ISO MEM LABEL [CPUS] - boots the test ISO in QEMU with MEM of
-# RAM and CPUS processors (1 unless given), prints the kernel's KTAP lines
+# qemu-ktest.sh ISO MEM LABEL [CPUS [MODEL]] - boots the test ISO in QEMU with
+# MEM of RAM and CPUS processors (1 unless given) of CPU model MODEL
+# (qemu-common.sh's QEMU_CPU unless given), prints the kernel's KTAP lines
 # and the harness's own verdicts as TAP.
 #
 # A run passes only if QEMU exits with 33 (isa-debug-exit, success), the log
@@ -10,6 +11,7 @@ set -u
 . "$(dirname "$0")/tap-lib.sh"
 . "$(dirname "$0")/../../scripts/qemu-common.sh"
 iso=$1 mem=$2 label=$3 cpus=${4:-1}
+[ -n "${5:-}" ] && QEMU_MACHINE=${QEMU_MACHINE/-cpu $QEMU_CPU/-cpu $5}
 log=build/test-results/$label.serial
 timeout_s=${KTEST_TIMEOUT:-300}
 

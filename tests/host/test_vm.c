@@ -98,8 +98,26 @@ static void vm_pte_leaf_round_trip(void **state)
 		assert_int_equal(pte_prot(e), prot);
 		assert_int_equal(pte_is_start(e), prot & 1);
 		assert_int_equal(!!(e & PTE_NX), !(prot & VM_PROT_EXEC));
+		assert_int_equal(!!(e & PTE_NOEXEC), !(prot & VM_PROT_EXEC));
 		assert_int_equal(e & (PTE_PS | PTE_A | PTE_D | PTE_G), 0);
 	}
+}
+
+/* A CPU without NX: bit 63 is never set (it is reserved there), and the
+ * protection reads back the same all the same. */
+static void vm_pte_leaf_without_nx_keeps_its_protection(void **state)
+{
+	(void)state;
+	pte_hw_nx = 0;
+	for (unsigned prot = 0; prot <= VM_PROT_ALL; prot++) {
+		pte_t e = pte_make_leaf(0x1000, prot, false);
+
+		assert_int_equal(e & PTE_NX, 0);
+		assert_int_equal(pte_prot(e), prot);
+		assert_int_equal(pte_prot(pte_with_prot(e, prot ^ VM_PROT_EXEC)),
+				 prot ^ VM_PROT_EXEC);
+	}
+	pte_hw_nx = PTE_NX;
 }
 
 static void vm_pte_with_prot_keeps_the_rest(void **state)
@@ -569,6 +587,7 @@ int main(void)
 		cmocka_unit_test(vm_pte_pending_round_trip),
 		cmocka_unit_test(vm_pte_image_round_trip),
 		cmocka_unit_test(vm_pte_leaf_round_trip),
+		cmocka_unit_test(vm_pte_leaf_without_nx_keeps_its_protection),
 		cmocka_unit_test(vm_pte_with_prot_keeps_the_rest),
 		cmocka_unit_test(vm_pte_cow_stays_read_only_in_hardware),
 		cmocka_unit_test(vm_reserve_writes_reserved_entries_with_start),

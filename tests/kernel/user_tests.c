@@ -60,6 +60,8 @@ KTEST_MANUAL(user_fuzzer_soak)
 	KT_EXPECT_EQ(user_run("ut_fuzz", args, RDOS_SPAWN_DEFAULT), 0);
 }
 
+/* Regression: without SMAP, copy-outs into copy-on-write pages said EFAULT. */
+USER_PROGRAM_TEST(fork_copy_out_into_copy_on_write_pages_without_smap, "ut_cow_copyout", "", 0)
 USER_PROGRAM_TEST(fork_copy_on_write_from_user_space, "ut_fork", "", 0)
 USER_PROGRAM_TEST(fork_bomb_hits_the_process_limit_and_frees_everything, "ut_forkbomb", "", 0)
 /* Threads of one process on every CPU: lost updates, stale TLB entries. */

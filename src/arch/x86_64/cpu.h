@@ -15,6 +15,8 @@
 #define CR4_SMAP (1ull << 21)
 #define RFLAGS_IF (1ull << 9)
 #define RFLAGS_AC (1ull << 18)
+#define MSR_EFER 0xC0000080u
+#define EFER_NXE (1ull << 11)
 
 static inline void outb(uint16_t port, uint8_t v)
 {

@@ -14,8 +14,6 @@
 #define CPUID_STRUCTURED 7u
 #define CPUID7_EBX_SMEP (1u << 7)
 #define CPUID7_EBX_SMAP (1u << 20)
-#define MSR_EFER 0xC0000080u
-#define EFER_NXE (1ull << 11)
 
 bool smap_enabled;
 static struct cpu_protections active;
@@ -25,7 +23,7 @@ void cpu_protect_init(void)
 	uint32_t r[4];
 
 	cpuid(CPUID_EXT_FEATURES, 0, r);
-	active.nx = (r[3] & CPUID_EXT_NX) && (rdmsr(MSR_EFER) & EFER_NXE);
+	active.nx = r[3] & CPUID_EXT_NX; /* boot.asm turned EFER.NXE on then */
 	cpuid(CPUID_STRUCTURED, 0, r);
 	active.smep = r[1] & CPUID7_EBX_SMEP;
 	active.smap = r[1] & CPUID7_EBX_SMAP;

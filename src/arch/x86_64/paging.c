@@ -63,6 +63,13 @@ static bool gib_has_usable_ram(const struct boot_info *bi, paddr_t gib_start)
 	return false;
 }
 
+/* The NX bit where boot.asm could turn it on (EFER.NXE), else 0: without
+ * NX, bit 63 of an entry is reserved and would make every access fault. */
+static uint64_t nx_bit(void)
+{
+	return (rdmsr(MSR_EFER) & EFER_NXE) ? PTE_NX : 0;
+}
+
 /* Maps one GiB of the direct map with 2 MiB pages, data only (NX). */
 static void map_direct_gib(paddr_t gib_start, paddr_t (*alloc_table)(void))
 {
@@ -74,7 +81,7 @@ static void map_direct_gib(paddr_t gib_start, paddr_t (*alloc_table)(void))
 	pd = new_table(alloc_table, &pdpt[(gib_start / GIB) % 512]);
 	for (unsigned i = 0; i < 512; i++)
 		pd[i] = (gib_start + i * LARGE_PAGE) | PTE_PRESENT | PTE_WRITABLE |
-			PTE_LARGE | PTE_NX;
+			PTE_LARGE | nx_bit();
 }
 
 void paging_identity_map_first_2m(paddr_t pdpt_pa, paddr_t pd_pa)
@@ -121,8 +128,8 @@ static uint64_t image_page_flags(uint64_t va)
 	if (va < (uint64_t)(uintptr_t)__rodata_start)
 		return PTE_PRESENT;
 	if (va < (uint64_t)(uintptr_t)__data_start)
-		return PTE_PRESENT | PTE_NX;
-	return PTE_PRESENT | PTE_WRITABLE | PTE_NX;
+		return PTE_PRESENT | nx_bit();
+	return PTE_PRESENT | PTE_WRITABLE | nx_bit();
 }
 
 void paging_protect_kernel_image(paddr_t (*alloc_table)(void))
@@ -142,6 +149,6 @@ void paging_protect_kernel_image(paddr_t (*alloc_table)(void))
 	boot_pdpt_high[KERNEL_PDPT_SLOT] = pd_entry;
 	/* The direct map is data only: nothing runs from it. */
 	for (unsigned i = 0; i < 4 * PT_ENTRIES; i++)
-		boot_pd[i] |= PTE_NX;
+		boot_pd[i] |= nx_bit();
 	write_cr3(read_cr3());
 }

@@ -8,7 +8,7 @@ struct probe_fixup {
 };
 
 extern const struct probe_fixup probe_fixups[], probe_fixups_end[];
-extern const uint64_t probe_exec_returned, probe_exec_fixup;
+extern const uint64_t probe_exec_returned, probe_exec_fixup, probe_copy_access;
 
 uint64_t probe_fixup_for(uint64_t rip)
 {
@@ -16,6 +16,11 @@ uint64_t probe_fixup_for(uint64_t rip)
 		if (f->access == rip)
 			return f->resume;
 	return 0;
+}
+
+bool probe_in_copy(uint64_t rip)
+{
+	return rip == probe_copy_access;
 }
 
 bool probe_exec_recover(uint64_t *rip, uint64_t *rsp)

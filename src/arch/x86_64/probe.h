@@ -24,6 +24,9 @@ int64_t probe_exec(const void *addr);
 
 /* Where to resume when the instruction at rip faults; 0 if rip is no probe. */
 uint64_t probe_fixup_for(uint64_t rip);
+/* True if rip is probe_copy's access: the kernel touching user memory on
+ * purpose, with or without SMAP (RFLAGS.AC is set there only with it). */
+bool probe_in_copy(uint64_t rip);
 /* For an instruction fetch that faulted at the target of probe_exec: the
  * return address on top of the stack names the probe.  Adjusts rip and rsp
  * to resume at its fixup and returns true, or returns false. */
