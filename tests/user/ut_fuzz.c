@@ -35,6 +35,10 @@
  * shell, which waits for input), LIMITS that lowers a limit (a low present
  * limit kills the next touch): LIMITS only keeps or tries to raise them.
  *
+ * Race round: between the two, count calls that write their output into
+ * a page another thread keeps reserving and releasing
+ * (tests/user/lib/fuzz_race.c): each may succeed or say EFAULT.
+ *
  * Leak check: the round runs twice with the same seed, and only the second
  * is measured; after each, every reservation is released and every child
  * reaped, and the system's free frames after the second must equal those
@@ -290,6 +294,7 @@ int main(int argc, char **argv)
 		(unsigned long long)count);
 
 	fuzz_round(seed, count);
+	fuzz_race_round(count);
 	fuzz_warm_up_children();
 	memset(fz.results, 0, sizeof(fz.results));
 	ut_memstat(&before);

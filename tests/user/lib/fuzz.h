@@ -111,5 +111,8 @@ enum model_verdict fuzz_output(uint64_t *ptr, uint64_t bytes);
  * is no call (fuzz_calls.c). */
 void fuzz_known(uint64_t nr);
 void fuzz_unknown(void);
+/* count calls that write into a page another thread keeps reserving and
+ * releasing (fuzz_race.c); outside the model's rounds. */
+void fuzz_race_round(uint64_t count);
 
 #endif
