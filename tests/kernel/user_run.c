@@ -17,11 +17,25 @@ int64_t user_reap(int64_t pid)
 	return process_wait(pid, &status) == pid ? status : -2000;
 }
 
-int64_t user_run(const char *name, const char *args, uint32_t flags)
+int64_t user_run_cause(const char *name, const char *args, uint32_t flags, uint32_t *cause)
 {
 	int64_t pid = process_spawn(name, args, flags);
+	struct rdos_wait_info info = { .cause = RDOS_KILL_NONE };
 
-	return pid < 0 ? pid - 1000 : user_reap(pid);
+	*cause = RDOS_KILL_NONE;
+	if (pid < 0)
+		return pid - 1000;
+	if (process_wait_info(pid, &info) != pid)
+		return -2000;
+	*cause = info.cause;
+	return info.status;
+}
+
+int64_t user_run(const char *name, const char *args, uint32_t flags)
+{
+	uint32_t cause;
+
+	return user_run_cause(name, args, flags, &cause);
 }
 
 bool user_running(int64_t pid)

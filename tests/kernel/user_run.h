@@ -12,6 +12,9 @@
  * for it.  Returns its exit status; a spawn error e as e - 1000 (so below
  * RDOS_STATUS_KILLED); a failed wait as -2000. */
 int64_t user_run(const char *name, const char *args, uint32_t flags);
+/* user_run, and *cause is why the kernel killed it (enum rdos_kill_cause;
+ * RDOS_KILL_NONE if it exited, or never ran). */
+int64_t user_run_cause(const char *name, const char *args, uint32_t flags, uint32_t *cause);
 
 /* Waits for child pid of the kernel; its exit status, or -2000 if the wait
  * failed. */
