@@ -39,4 +39,11 @@ bool user_running(int64_t pid);
 int64_t user_console_wait(uint64_t lines, uint64_t max_ticks);
 int64_t user_console_type(const char *line, uint64_t max_ticks);
 
+/* user_console_type, and the shell's answer (everything the consoles
+ * printed from the typing until the shell asked for its next line) must
+ * contain each of the strings in want[], a NULL-terminated list; if one is
+ * missing: a note naming it and USER_ANSWER_WRONG. */
+#define USER_ANSWER_WRONG (-2)
+int64_t user_console_answer(const char *line, const char *const *want, uint64_t max_ticks);
+
 #endif
