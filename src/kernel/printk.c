@@ -20,7 +20,8 @@ static bool vga_enabled = true;
 static char console_log[CONSOLE_LOG_SIZE];
 static uint64_t log_end;
 
-_Static_assert((CONSOLE_LOG_SIZE & (CONSOLE_LOG_SIZE - 1)) == 0, "a power of two: n % size is a mask");
+_Static_assert((CONSOLE_LOG_SIZE & (CONSOLE_LOG_SIZE - 1)) == 0,
+	       "CONSOLE_LOG_SIZE is a power of two: n % size is a mask");
 
 static void console_putc(void *ctx, char c)
 {

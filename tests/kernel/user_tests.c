@@ -18,7 +18,7 @@
 		int64_t got = user_run(program, args, RDOS_SPAWN_DEFAULT);     \
 									       \
 		if (got == RDOS_STATUS_SKIP && got != (status))                \
-			ktest_skip(program " skipped itself (its TAP line says why)"); \
+			ktest_skip(program " skipped itself, see its TAP line"); \
 		else                                                           \
 			KT_EXPECT_EQ(got, status);                             \
 	}
