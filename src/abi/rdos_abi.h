@@ -37,6 +37,7 @@ enum rdos_syscall {
 	RDOS_SYS_TICKS = 17,    /* () -> timer ticks since boot, RDOS_TICKS_PER_SECOND a second */
 	RDOS_SYS_THREAD = 18,   /* (uint64 entry, uint64 arg, uint64 stack_top) -> thread number */
 	RDOS_SYS_THREAD_EXIT = 19, /* () -> does not return; the last thread ends the process */
+	RDOS_SYS_WAIT_INFO = 20, /* (int64 pid or -1, struct rdos_wait_info *out) -> pid */
 	RDOS_SYS_COUNT
 };
 
@@ -69,8 +70,43 @@ enum rdos_error {
 			     reserved-page limit (LIMITS) */
 };
 
-/* Exit status of a process killed by the kernel (fault, bad instruction). */
+/* Exit status of a process killed by the kernel (fault, bad instruction);
+ * WAIT_INFO also says why (enum rdos_kill_cause). */
 #define RDOS_STATUS_KILLED (-128)
+
+/*
+ * Why the kernel killed a process: one per page-fault result of the VM
+ * core, and one for every other exception.  The detail that goes with it
+ * (struct rdos_wait_info) is the faulting address for a page fault, the
+ * vector (RDOS_VECTOR_*) for an exception, 0 otherwise.
+ */
+enum rdos_kill_cause {
+	RDOS_KILL_NONE = 0,       /* not killed: the process exited */
+	RDOS_KILL_OUTSIDE = 1,    /* page fault outside user space (a kernel address) */
+	RDOS_KILL_UNRESERVED = 2, /* page fault where nothing is reserved */
+	RDOS_KILL_GUARD = 3,      /* page fault on a guard page (stack overflow) */
+	RDOS_KILL_PROTECTION = 4, /* write to read-only, execute on no-execute */
+	RDOS_KILL_NO_MEMORY = 5,  /* no frame or page table left for the page */
+	RDOS_KILL_IMAGE = 6,      /* an image page could not be loaded */
+	RDOS_KILL_LIMIT = 7,      /* the page would pass the present-page limit (LIMITS) */
+	RDOS_KILL_EXCEPTION = 8,  /* an exception other than a page fault */
+};
+
+/* A test program's exit status for "skipped: this machine cannot run the
+ * test" (automake's 77).  A convention between test programs and their
+ * runners; the kernel gives it no meaning. */
+#define RDOS_STATUS_SKIP 77
+
+/* x86 exception vectors, the detail of RDOS_KILL_EXCEPTION. */
+#define RDOS_VECTOR_DIVIDE 0u
+#define RDOS_VECTOR_INVALID_OPCODE 6u
+#define RDOS_VECTOR_GENERAL_PROTECTION 13u
+
+struct rdos_wait_info {
+	int32_t status;  /* as WAIT's: EXIT's argument or RDOS_STATUS_KILLED */
+	uint32_t cause;  /* enum rdos_kill_cause; RDOS_KILL_NONE unless killed */
+	uint64_t detail; /* see enum rdos_kill_cause */
+};
 
 struct rdos_memstat {
 	uint64_t frames_total;      /* system: usable frames */

@@ -23,6 +23,7 @@
 #include "kernel/process.h"
 #include "kernel/tlb.h"
 #include "lib/format.h"
+#include "lib/panic.h"
 
 #define STATE_LINE_MAX 96
 #define REASON_MAX 64
@@ -81,6 +82,22 @@ static void reason_format(enum vm_fault_result r, char *buf, size_t len)
 		format_buf(buf, len, "%s", vm_fault_result_name(r));
 }
 
+/* What the parent learns from WAIT_INFO about a fault that killed. */
+static enum rdos_kill_cause kill_cause(enum vm_fault_result r)
+{
+	switch (r) {
+	case VM_FAULT_OUTSIDE: return RDOS_KILL_OUTSIDE;
+	case VM_FAULT_FREE: return RDOS_KILL_UNRESERVED;
+	case VM_FAULT_GUARD: return RDOS_KILL_GUARD;
+	case VM_FAULT_PROTECTION: return RDOS_KILL_PROTECTION;
+	case VM_FAULT_NO_MEMORY: return RDOS_KILL_NO_MEMORY;
+	case VM_FAULT_PROVIDER: return RDOS_KILL_IMAGE;
+	case VM_FAULT_LIMIT: return RDOS_KILL_LIMIT;
+	case VM_FAULT_HANDLED: break;
+	}
+	panic("kill_cause: fault result %d kills nothing", (int)r);
+}
+
 static enum vm_fault_result resolve(const struct trap_frame *f, uint64_t addr,
 				    struct vm_state *before)
 {
@@ -130,7 +147,7 @@ static void page_fault_handler(struct trap_frame *frame)
 		   (void *)addr, access_name(frame->error_code),
 		   trap_from_user(frame) ? "user" : "kernel", (void *)frame->rip, reason, state);
 	if (trap_from_user(frame))
-		process_kill_current(line);
+		process_kill_current(kill_cause(r), addr, line);
 	kprintf("\n%s\n", line);
 	trap_fatal(frame);
 }

@@ -15,10 +15,18 @@
 #include "lib/format.h"
 
 static bool vga_enabled = true;
+/* console_log[n % CONSOLE_LOG_SIZE] is character n, for the last
+ * CONSOLE_LOG_SIZE of the log_end printed so far. */
+static char console_log[CONSOLE_LOG_SIZE];
+static uint64_t log_end;
+
+_Static_assert((CONSOLE_LOG_SIZE & (CONSOLE_LOG_SIZE - 1)) == 0,
+	       "CONSOLE_LOG_SIZE is a power of two: n % size is a mask");
 
 static void console_putc(void *ctx, char c)
 {
 	(void)ctx;
+	console_log[__atomic_fetch_add(&log_end, 1, __ATOMIC_RELAXED) % CONSOLE_LOG_SIZE] = c;
 	serial_putc(c);
 	if (vga_enabled)
 		vga_putc(c);
@@ -49,4 +57,26 @@ void kprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);
 	va_end(ap);
+}
+
+uint64_t console_log_mark(void)
+{
+	return __atomic_load_n(&log_end, __ATOMIC_RELAXED);
+}
+
+bool console_log_copy(uint64_t from, char *buf, size_t size)
+{
+	uint64_t end = console_log_mark(), n = 0;
+	bool whole;
+
+	if (from > end)
+		from = end;
+	whole = end - from <= CONSOLE_LOG_SIZE;
+
+	if (!whole)
+		from = end - CONSOLE_LOG_SIZE;
+	for (uint64_t i = from; i < end && n + 1 < size; i++)
+		buf[n++] = console_log[i % CONSOLE_LOG_SIZE];
+	buf[n] = '\0';
+	return whole;
 }

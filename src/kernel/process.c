@@ -45,7 +45,7 @@ static void kill_on_user_exception(struct trap_frame *frame)
 
 	format_buf(line, sizeof(line), "%s (vector %lu) at rip %p", trap_name((unsigned)frame->vector),
 		   frame->vector, (void *)frame->rip);
-	process_kill_current(line);
+	process_kill_current(RDOS_KILL_EXCEPTION, frame->vector, line);
 }
 
 /* Every return to ring 3 passes here: a thread of an exiting process ends
@@ -276,7 +276,9 @@ void process_thread_exit(void)
 	thread_exit();
 }
 
-void process_exit(int32_t status)
+/* The first ending of a process sets its status; the threads end. */
+__attribute__((noreturn)) static void process_end(int32_t status, enum rdos_kill_cause cause,
+						  uint64_t detail)
 {
 	struct process *p = process_current();
 
@@ -284,9 +286,16 @@ void process_exit(int32_t status)
 	if (!p->exiting) {
 		p->exiting = true;
 		p->exit_status = status;
+		p->kill_cause = cause;
+		p->kill_detail = detail;
 		wake_all_threads(p);
 	}
 	process_thread_exit();
+}
+
+void process_exit(int32_t status)
+{
+	process_end(status, RDOS_KILL_NONE, 0);
 }
 
 bool process_exiting(void)
@@ -324,12 +333,12 @@ void process_thread_freed(struct thread *t)
 		p->state = PROCESS_FREE;
 }
 
-void process_kill_current(const char *reason)
+void process_kill_current(enum rdos_kill_cause cause, uint64_t detail, const char *reason)
 {
 	struct process *p = process_current();
 
 	kprintf("pid %ld (%s) killed: %s\n", p->pid, p->name, reason);
-	process_exit(RDOS_STATUS_KILLED);
+	process_end(RDOS_STATUS_KILLED, cause, detail);
 }
 
 static struct process *find_child(struct process *parent, int64_t pid, bool zombie_only)
@@ -345,7 +354,7 @@ static struct process *find_child(struct process *parent, int64_t pid, bool zomb
 	return NULL;
 }
 
-int64_t process_wait(int64_t pid, int32_t *status)
+int64_t process_wait_info(int64_t pid, struct rdos_wait_info *info)
 {
 	struct process *self = process_current(), *child;
 
@@ -363,9 +372,20 @@ int64_t process_wait(int64_t pid, int32_t *status)
 		thread_block();
 		child_waiters_remove(self, me); /* woken to end, not by a child */
 	}
-	*status = child->exit_status;
+	*info = (struct rdos_wait_info){ .status = child->exit_status, .cause = child->kill_cause,
+					 .detail = child->kill_detail };
 	pid = child->pid;
 	child->state = PROCESS_FREE;
+	return pid;
+}
+
+int64_t process_wait(int64_t pid, int32_t *status)
+{
+	struct rdos_wait_info info;
+
+	pid = process_wait_info(pid, &info);
+	if (pid >= 0)
+		*status = info.status;
 	return pid;
 }
 

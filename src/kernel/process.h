@@ -41,6 +41,8 @@ struct process {
 	char args[PROCESS_ARGS_MAX];
 	struct process *parent;
 	int32_t exit_status;
+	uint32_t kill_cause;    /* enum rdos_kill_cause, set with exit_status */
+	uint64_t kill_detail;   /* its detail (rdos_abi.h) */
 	bool exiting;           /* every thread ends before it returns to ring 3 */
 	unsigned live_threads;  /* threads not yet ended */
 	struct thread *child_waiters; /* blocked in process_wait, through wait_next */
@@ -57,8 +59,10 @@ int64_t process_spawn(const char *name, const char *args, uint32_t flags);
  * system call with frame's registers and RAX 0.  Returns the child's pid or
  * -RDOS_E*. */
 int64_t process_fork(const struct trap_frame *frame);
-/* Waits for child pid (or any child with -1); stores its status. */
+/* Waits for child pid (or any child with -1); stores its status (and, in
+ * the _info form, why it was killed).  Returns its pid or -RDOS_ECHILD. */
 int64_t process_wait(int64_t pid, int32_t *status);
+int64_t process_wait_info(int64_t pid, struct rdos_wait_info *info);
 /* Ends the whole process with status: this thread now, the others on
  * their way back to ring 3. */
 __attribute__((noreturn)) void process_exit(int32_t status);
@@ -72,9 +76,12 @@ __attribute__((noreturn)) void process_thread_exit(void);
 /* Whether the running thread should stop what it waits for: its process
  * is exiting. */
 bool process_exiting(void);
-/* Ends the running process after a fault it caused, with a one-line
- * diagnosis that starts with the pid and name. */
-__attribute__((noreturn)) void process_kill_current(const char *reason);
+/* Ends the running process after a fault it caused: status
+ * RDOS_STATUS_KILLED, cause and detail for its parent's WAIT_INFO (the
+ * first ending of a process wins, as for EXIT), and a one-line diagnosis
+ * on the console that starts with the pid and name. */
+__attribute__((noreturn)) void process_kill_current(enum rdos_kill_cause cause, uint64_t detail,
+						    const char *reason);
 
 struct process *process_current(void);
 struct process *process_find(int64_t pid);

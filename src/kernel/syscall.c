@@ -6,6 +6,8 @@
  * (RDOS_E*), never a kernel fault.  One function per call; the table maps
  * numbers to them.
  */
+#include <stddef.h>
+
 #include "abi/rdos_abi.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/layout.h"
@@ -133,18 +135,32 @@ static int64_t sys_spawn(const struct trap_frame *f)
 	return process_spawn(name, args, (uint32_t)f->rdx);
 }
 
-static int64_t sys_wait(const struct trap_frame *f)
+/* WAIT stores the status alone, WAIT_INFO the whole record, whose first
+ * field is the status. */
+static int64_t wait_and_store(const struct trap_frame *f, uint64_t size)
 {
-	int32_t status = 0;
+	struct rdos_wait_info info = { 0 };
 	uint64_t out = f->rsi;
 	int64_t pid;
 
-	if (user_buffer_check(out, sizeof(status), true))
+	if (user_buffer_check(out, size, true))
 		return -RDOS_EFAULT;
-	pid = process_wait((int64_t)f->rdi, &status);
-	if (pid >= 0 && copy_to_user(out, &status, sizeof(status)))
+	pid = process_wait_info((int64_t)f->rdi, &info);
+	if (pid >= 0 && copy_to_user(out, &info, size))
 		return -RDOS_EFAULT;
 	return pid;
+}
+
+_Static_assert(offsetof(struct rdos_wait_info, status) == 0, "WAIT stores a prefix of WAIT_INFO's");
+
+static int64_t sys_wait(const struct trap_frame *f)
+{
+	return wait_and_store(f, sizeof(int32_t));
+}
+
+static int64_t sys_wait_info(const struct trap_frame *f)
+{
+	return wait_and_store(f, sizeof(struct rdos_wait_info));
 }
 
 static int64_t sys_fork(const struct trap_frame *f)
@@ -305,6 +321,7 @@ static const syscall_fn syscall_table[RDOS_SYS_COUNT] = {
 	[RDOS_SYS_TICKS] = sys_ticks,
 	[RDOS_SYS_THREAD] = sys_thread,
 	[RDOS_SYS_THREAD_EXIT] = sys_thread_exit,
+	[RDOS_SYS_WAIT_INFO] = sys_wait_info,
 };
 
 _Static_assert(TIMER_HZ == RDOS_TICKS_PER_SECOND, "TICKS reads the timer the ABI promises");

@@ -12,6 +12,9 @@
  * for it.  Returns its exit status; a spawn error e as e - 1000 (so below
  * RDOS_STATUS_KILLED); a failed wait as -2000. */
 int64_t user_run(const char *name, const char *args, uint32_t flags);
+/* user_run, and *cause is why the kernel killed it (enum rdos_kill_cause;
+ * RDOS_KILL_NONE if it exited, or never ran). */
+int64_t user_run_cause(const char *name, const char *args, uint32_t flags, uint32_t *cause);
 
 /* Waits for child pid of the kernel; its exit status, or -2000 if the wait
  * failed. */
@@ -35,5 +38,12 @@ bool user_running(int64_t pid);
  */
 int64_t user_console_wait(uint64_t lines, uint64_t max_ticks);
 int64_t user_console_type(const char *line, uint64_t max_ticks);
+
+/* user_console_type, and the shell's answer (everything the consoles
+ * printed from the typing until the shell asked for its next line) must
+ * contain each of the strings in want[], a NULL-terminated list; if one is
+ * missing: a note naming it and USER_ANSWER_WRONG. */
+#define USER_ANSWER_WRONG (-2)
+int64_t user_console_answer(const char *line, const char *const *want, uint64_t max_ticks);
 
 #endif

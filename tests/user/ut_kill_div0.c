@@ -2,8 +2,9 @@
  * ut_kill_div0 - must be killed by the kernel: divides by zero (#DE).  In
  * assembly: in C the compiler may assume the division never happens.
  *
- * Pass rule: exit status RDOS_STATUS_KILLED (ut_killers and the kernel's
- * runner check it).  If it lives on, it prints "not ok" and exits 1.
+ * Pass rule: exit status RDOS_STATUS_KILLED with cause RDOS_KILL_EXCEPTION,
+ * detail RDOS_VECTOR_DIVIDE (#DE) (ut_killers checks all three).  If it
+ * lives on, it prints "not ok" and exits 1.
  */
 #include <stdint.h>
 

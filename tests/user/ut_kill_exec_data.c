@@ -4,8 +4,9 @@
  * execute (NX), so the fetch faults.  ut_protect runs the same code from a
  * write+exec page, which must work, so this dies for NX and nothing else.
  *
- * Pass rule: exit status RDOS_STATUS_KILLED (ut_killers and the kernel's
- * runner check it).  If it lives on, it prints "not ok" and exits 1.
+ * Pass rule: exit status RDOS_STATUS_KILLED with cause RDOS_KILL_PROTECTION,
+ * detail the faulting address (ut_killers checks all three).  If it lives
+ * on, it prints "not ok" and exits 1.
  */
 #include <stdint.h>
 

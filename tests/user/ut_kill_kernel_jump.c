@@ -2,8 +2,9 @@
  * ut_kill_kernel_jump - must be killed by the kernel: jumps into the kernel
  * image: mapped, executable for the supervisor, never for user code.
  *
- * Pass rule: exit status RDOS_STATUS_KILLED (ut_killers and the kernel's
- * runner check it).  If it lives on, it prints "not ok" and exits 1.
+ * Pass rule: exit status RDOS_STATUS_KILLED with cause RDOS_KILL_OUTSIDE,
+ * detail the faulting address (ut_killers checks all three).  If it lives
+ * on, it prints "not ok" and exits 1.
  */
 #include <stdint.h>
 

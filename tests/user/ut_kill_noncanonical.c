@@ -4,8 +4,9 @@
  * not a page fault: the kernel's #GP path must kill a user process as its
  * #PF path does.
  *
- * Pass rule: exit status RDOS_STATUS_KILLED (ut_killers and the kernel's
- * runner check it).  If it lives on, it prints "not ok" and exits 1.
+ * Pass rule: exit status RDOS_STATUS_KILLED with cause RDOS_KILL_EXCEPTION,
+ * detail RDOS_VECTOR_GENERAL_PROTECTION (#GP) (ut_killers checks all three).
+ * If it lives on, it prints "not ok" and exits 1.
  */
 #include <stdint.h>
 

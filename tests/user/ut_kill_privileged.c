@@ -3,8 +3,9 @@
  * privileged instruction: #GP in ring 3.  A kernel that ran it would stop
  * the CPU instead.
  *
- * Pass rule: exit status RDOS_STATUS_KILLED (ut_killers and the kernel's
- * runner check it).  If it lives on, it prints "not ok" and exits 1.
+ * Pass rule: exit status RDOS_STATUS_KILLED with cause RDOS_KILL_EXCEPTION,
+ * detail RDOS_VECTOR_GENERAL_PROTECTION (#GP) (ut_killers checks all three).
+ * If it lives on, it prints "not ok" and exits 1.
  */
 #include <stdint.h>
 

@@ -5,8 +5,9 @@
  * pages; this is the one user programs get), else into unreserved memory.
  * Either way a fault on a page that may not be filled.
  *
- * Pass rule: exit status RDOS_STATUS_KILLED (ut_killers and the kernel's
- * runner check it).  If it lives on, it prints "not ok" and exits 1.
+ * Pass rule: exit status RDOS_STATUS_KILLED with cause RDOS_KILL_GUARD,
+ * detail the faulting address (ut_killers checks all three).  If it lives
+ * on, it prints "not ok" and exits 1.
  */
 #include <stdint.h>
 

@@ -4,8 +4,9 @@
  * address is certainly valid user space and certainly free.  The kernel must
  * see a fault on a free page.
  *
- * Pass rule: exit status RDOS_STATUS_KILLED (ut_killers and the kernel's
- * runner check it).  If it lives on, it prints "not ok" and exits 1.
+ * Pass rule: exit status RDOS_STATUS_KILLED with cause RDOS_KILL_UNRESERVED,
+ * detail the faulting address (ut_killers checks all three, the kernel's
+ * runner status and cause).  If it lives on, it prints "not ok" and exits 1.
  */
 #include <stdint.h>
 

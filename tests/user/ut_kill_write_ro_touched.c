@@ -4,8 +4,9 @@
  * the read-only attribute on first touch (its weakness 5 in
  * docs/virtual-memory.md): here the present page must stay read-only.
  *
- * Pass rule: exit status RDOS_STATUS_KILLED (ut_killers and the kernel's
- * runner check it).  If it lives on, it prints "not ok" and exits 1.
+ * Pass rule: exit status RDOS_STATUS_KILLED with cause RDOS_KILL_PROTECTION,
+ * detail the faulting address (ut_killers checks all three).  If it lives
+ * on, it prints "not ok" and exits 1.
  */
 #include <stdint.h>
 

@@ -7,7 +7,8 @@
  *  - a RESERVE past the reserved-page limit, anywhere or at a fixed
  *    address, is ELIMIT and reserves nothing; up to the limit works;
  *  - a forked child that touches pages past the present-page limit is
- *    killed (RDOS_STATUS_KILLED) and the parent goes on, its memory intact;
+ *    killed (RDOS_STATUS_KILLED, cause RDOS_KILL_LIMIT at an address of
+ *    the pages it touched) and the parent goes on, its memory intact;
  *  - children start with the parent's limits: a forked one reads them, a
  *    spawned one ("ut_limits child R P") checks them against R and P;
  *  - a process that lowered its present limit below its usage cannot fork
@@ -102,6 +103,7 @@ static void touch_past_the_limit_kills_the_child(void)
 {
 	int64_t a = sys_reserve(TOUCH_PAGES, RDOS_PROT_WRITE, 0), pid;
 	volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
+	struct rdos_wait_info got = { 0 };
 
 	if (!UT_CHECK(a > 0, "reserve: %s", sys_error_name(a)))
 		return;
@@ -112,7 +114,13 @@ static void touch_past_the_limit_kills_the_child(void)
 			p[i * PAGE] = 1;
 		sys_exit(CHILD_SURVIVED);
 	}
-	UT_EXPECT(reap(pid), RDOS_STATUS_KILLED);
+	if (UT_CHECK(pid > 0, "fork: %s", sys_error_name(pid)) &&
+	    UT_EXPECT(sys_wait_info(pid, &got), pid)) {
+		UT_EXPECT(got.status, RDOS_STATUS_KILLED);
+		UT_EXPECT(got.cause, RDOS_KILL_LIMIT);
+		UT_CHECK(got.detail >= (uint64_t)a && got.detail < (uint64_t)a + TOUCH_PAGES * PAGE,
+			 "killed at 0x%llx, outside the touched pages", (unsigned long long)got.detail);
+	}
 	UT_EXPECT(p[0], 7);
 	UT_EXPECT(sys_release((uint64_t)a, TOUCH_PAGES), 0);
 }

@@ -143,17 +143,20 @@ static void race_ring3_stores(uint64_t children)
 
 	for (uint64_t i = 0; i < children; i++) {
 		int64_t pid = sys_fork();
-		int32_t status = -1;
+		struct rdos_wait_info got = { 0 };
 
 		if (pid == 0)
 			sys_exit(storing_child());
 		if (!UT_CHECK(pid > 0, "fork %llu: %s", (unsigned long long)i, sys_error_name(pid)))
 			return;
-		if (!UT_EXPECT(sys_wait(pid, &status), pid) ||
-		    !UT_CHECK(status == 0 || status == RDOS_STATUS_KILLED,
-			      "child %llu ended with %d", (unsigned long long)i, status))
+		if (!UT_EXPECT(sys_wait_info(pid, &got), pid) ||
+		    !UT_CHECK(got.status == 0 || (got.status == RDOS_STATUS_KILLED &&
+						  got.cause == RDOS_KILL_UNRESERVED &&
+						  got.detail == race_addr),
+			      "child %llu ended with %d, cause %u at 0x%llx", (unsigned long long)i,
+			      (int)got.status, (unsigned)got.cause, (unsigned long long)got.detail))
 			return;
-		killed += status == RDOS_STATUS_KILLED;
+		killed += got.status == RDOS_STATUS_KILLED;
 	}
 	ut_note("%llu of %llu storing children were killed by a store into the released page",
 		(unsigned long long)killed, (unsigned long long)children);

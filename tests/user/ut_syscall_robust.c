@@ -220,6 +220,29 @@ static void robust_long_strings(void)
 	UT_EXPECT(sys_release((uint64_t)a, ARGS_TOO_LONG / PAGE + 1), 0);
 }
 
+/* WAIT_INFO checks its record (16 bytes) as WAIT its status, before
+ * anything is reaped; an exited child's cause is NONE. */
+static void robust_wait_info(void)
+{
+	int64_t child = sys_spawn("ut_hello", "waited for with info", RDOS_SPAWN_DEFAULT);
+	struct rdos_wait_info info = { .status = -1, .cause = 99, .detail = 99 };
+
+	if (!UT_CHECK(child > 0, "spawn ut_hello: %s", sys_error_name(child)))
+		return;
+	for (int i = 0; i < BAD_PTR_COUNT - 1; i++)
+		UT_CHECK(sys_wait_info(child, (struct rdos_wait_info *)(uintptr_t)bad_ptrs[i].addr) ==
+				 -RDOS_EFAULT,
+			 "WAIT_INFO(child, %s) is not EFAULT", bad_ptrs[i].what);
+	UT_EXPECT(sys_wait_info(child, (struct rdos_wait_info *)(uintptr_t)(released - 8)),
+		  -RDOS_EFAULT);
+	UT_EXPECT(sys_wait_info(child, (struct rdos_wait_info *)(uintptr_t)readonly), -RDOS_EFAULT);
+	UT_EXPECT(sys_wait_info(0, &info), -RDOS_ECHILD);
+	UT_EXPECT(sys_wait_info(child, &info), child);
+	UT_EXPECT(info.status, 0);
+	UT_EXPECT(info.cause, RDOS_KILL_NONE);
+	UT_EXPECT(info.detail, 0);
+}
+
 static void robust_spawn_wait(void)
 {
 	int64_t child = sys_spawn("ut_hello", "waited for", RDOS_SPAWN_DEFAULT);
@@ -249,6 +272,7 @@ static void robust_spawn_wait(void)
 	UT_EXPECT(sys_wait(child, &status), child);
 	UT_EXPECT(status, 0);
 	UT_EXPECT(sys_wait(-1, &status), -RDOS_ECHILD);
+	robust_wait_info();
 }
 
 static void robust_reserve_args(void)

@@ -51,6 +51,11 @@ int64_t sys_wait(int64_t pid, int32_t *status)
 	return syscall2(RDOS_SYS_WAIT, (uint64_t)pid, (uintptr_t)status);
 }
 
+int64_t sys_wait_info(int64_t pid, struct rdos_wait_info *out)
+{
+	return syscall2(RDOS_SYS_WAIT_INFO, (uint64_t)pid, (uintptr_t)out);
+}
+
 int64_t sys_getpid(void)
 {
 	return syscall0(RDOS_SYS_GETPID);

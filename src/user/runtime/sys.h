@@ -24,6 +24,8 @@ int64_t sys_release(uint64_t addr, uint64_t npages);
 int64_t sys_protect(uint64_t addr, uint64_t npages, uint32_t prot);
 int64_t sys_spawn(const char *name, const char *args, uint32_t flags);
 int64_t sys_wait(int64_t pid, int32_t *status);
+/* WAIT with the kill cause and its detail (enum rdos_kill_cause). */
+int64_t sys_wait_info(int64_t pid, struct rdos_wait_info *out);
 int64_t sys_getpid(void);
 int64_t sys_yield(void);
 int64_t sys_sleep(uint64_t milliseconds);

@@ -217,15 +217,18 @@ static void fuzz_spawn(void)
 		fuzz_child_set(0, r);
 }
 
-static void fuzz_wait(void)
+/* WAIT, or WAIT_INFO (nr), whose record starts with the same status: the
+ * fuzzer's children exit 0, never killed, so the cause must be NONE. */
+static void fuzz_wait(uint64_t nr)
 {
 	int64_t pid = fuzz_pid();
 	uint64_t status = fuzz_address();
-	enum model_verdict v = fuzz_output(&status, sizeof(int32_t));
+	uint64_t size = nr == RDOS_SYS_WAIT_INFO ? sizeof(struct rdos_wait_info) : sizeof(int32_t);
+	enum model_verdict v = fuzz_output(&status, size);
 	int64_t r;
-	int32_t got;
+	struct rdos_wait_info got = { 0 };
 
-	r = fuzz_do(RDOS_SYS_WAIT, (uint64_t)pid, status, 0, 0, 0);
+	r = fuzz_do(nr, (uint64_t)pid, status, 0, 0, 0);
 	if (!FUZZ_EXPECT_SET(r, v == MODEL_VALID, EBIT(EFAULT) | EBIT(ECHILD)))
 		return;
 	fuzz_judge_buffer(r, v, "WAIT status");
@@ -241,8 +244,9 @@ static void fuzz_wait(void)
 			   fuzz_name(r));
 	if (r <= 0 || !fuzz_is_child(r))
 		return;
-	memcpy(&got, (const void *)(uintptr_t)status, sizeof(got));
-	FUZZ_CHECK(got == 0, "child %lld exited with %d", r, (int)got);
+	memcpy(&got, (const void *)(uintptr_t)status, size);
+	FUZZ_CHECK(got.status == 0 && got.cause == RDOS_KILL_NONE && got.detail == 0,
+		   "child %lld exited with %d, cause %u", r, (int)got.status, (unsigned)got.cause);
 	fuzz_child_set(r, 0);
 	fuzz_check_own_memory();
 }
@@ -457,7 +461,8 @@ void fuzz_known(uint64_t nr)
 	case RDOS_SYS_SPAWN:
 		return fuzz_spawn();
 	case RDOS_SYS_WAIT:
-		return fuzz_wait();
+	case RDOS_SYS_WAIT_INFO:
+		return fuzz_wait(nr);
 	case RDOS_SYS_SLEEP:
 		return fuzz_sleep();
 	case RDOS_SYS_MEMSTAT:

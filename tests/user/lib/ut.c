@@ -70,6 +70,20 @@ int ut_end(void)
 	return 1;
 }
 
+int ut_skip(const char *fmt, ...)
+{
+	char reason[IO_PRINTF_CHUNK];
+	va_list ap;
+
+	if (ut_failures != 0)
+		return ut_end();
+	va_start(ap, fmt);
+	format_buf_v(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	printf("    ok - %s # SKIP %s\n", ut_name, reason);
+	return RDOS_STATUS_SKIP;
+}
+
 bool ut_failed(void)
 {
 	return ut_failures != 0;

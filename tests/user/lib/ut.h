@@ -1,8 +1,8 @@
 /*
  * ut.h - helpers shared by the user-mode test programs (tests/user/ut_*.c).
  *
- * A test program is one process judged by its exit status: 0 passes, any
- * other status fails; the killers (ut_kill_*) pass when the kernel kills
+ * A test program is one process judged by its exit status: 0 passes,
+ * RDOS_STATUS_SKIP (ut_skip) skips, any other status fails; the killers (ut_kill_*) pass when the kernel kills
  * them (RDOS_STATUS_KILLED).  Each also prints one TAP line, indented as a
  * TAP subtest ("    ok - NAME" / "    not ok - NAME") so that it reads as
  * part of the kernel runner's own result for the program rather than being
@@ -32,6 +32,12 @@ bool ut_expect(int64_t got, int64_t want, int line, const char *expr);
 
 /* Prints the TAP line; returns the exit status (0 when nothing failed). */
 int ut_end(void);
+
+/* Ends the test as skipped (this machine cannot run it): prints the TAP
+ * line "ok - NAME # SKIP reason" and returns RDOS_STATUS_SKIP, which the
+ * kernel's runner reports as a skip; after a failed check, ut_end()'s
+ * failure instead. */
+__attribute__((format(gnu_printf, 1, 2))) int ut_skip(const char *fmt, ...);
 
 /* True once a check has failed: for helper processes (a test's forked
  * children, its workers) that exit with a status and leave the TAP line to
