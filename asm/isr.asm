@@ -1,11 +1,16 @@
-; isr.asm - interrupt and exception entry stubs.
+; isr.asm - interrupt and exception entry stubs, the shared way back
+; (trap_return), and the GDT, TSS and IDT loaders.
 ;
-; One stub per vector (256) so the C side learns the vector without reading
-; the APIC.  Every stub leaves the same frame: vectors whose exception pushes
-; no error code get a zero pushed in its place.  The common path saves all
-; general-purpose registers in the order of struct trap_frame (trap.h), calls
-; trap_dispatch(frame) and returns with iretq.  Interrupts from ring 3 swap GS
-; so the kernel always finds its per-CPU data through GS.
+; One stub per vector (256, listed in isr_stub_table for idt.c) so the C side
+; learns the vector without reading the APIC.  Every stub leaves the same
+; frame: vectors whose exception pushes no error code get a zero pushed in
+; its place.  The common path pushes the 15 general-purpose registers so
+; that the stack holds a struct trap_frame (trap.h, whose FRAME_CS offset
+; is checked there), clears DF and AC, calls trap_dispatch(frame) and falls
+; into trap_return, which pops the frame and returns with iretq; a new
+; thread's first run also leaves through trap_return (switch.asm).  Entries
+; from ring 3 swap GS, and so do returns to ring 3, so the kernel always
+; finds its per-CPU data through GS.
 ;
 ; RFLAGS.AC: interrupt and exception delivery in 64-bit mode clears IF
 ; (interrupt gates), TF, NT and RF, but not AC (Intel SDM vol. 2, INT n,

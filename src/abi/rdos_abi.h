@@ -65,9 +65,12 @@ enum rdos_error {
 	RDOS_ECHILD = 7,  /* no child to wait for */
 	RDOS_ENOSYS = 8,  /* no such system call */
 	RDOS_ENOEXEC = 9, /* the program image is malformed */
-	RDOS_ERANGE = 10, /* not a whole reservation (release) */
-	RDOS_ELIMIT = 11, /* a limit: too many processes, or the caller's own
-			     reserved-page limit (LIMITS) */
+	RDOS_ERANGE = 10, /* not a whole reservation (release), or not inside
+			     one (protect) */
+	RDOS_ELIMIT = 11, /* a limit: too many processes (spawn, fork), too
+			     many threads in one process (thread), or the
+			     caller's own memory limits (reserve, spawn, fork;
+			     LIMITS) */
 };
 
 /* Exit status of a process killed by the kernel (fault, bad instruction);
@@ -138,6 +141,10 @@ struct rdos_limits {
 };
 
 #define RDOS_PROC_NAME_MAX 32
+
+/* SPAWN's argument string: at most RDOS_ARGS_MAX - 1 characters and the
+ * NUL (a longer one is -RDOS_EINVAL), so GETARGS's length is below it. */
+#define RDOS_ARGS_MAX 256
 
 struct rdos_procinfo {
 	int64_t pid;

@@ -26,7 +26,6 @@
 #include "mm/mm_space.h"
 
 #define PROCESS_MAX 64
-#define PROCESS_ARGS_MAX 256
 #define PROCESS_THREADS_MAX 16
 /* Kernel-only spawn flag (tests): load the image away from its preferred
  * base, so that its base relocations must be applied. */
@@ -38,7 +37,7 @@ struct process {
 	int64_t pid;
 	enum process_state state;
 	char name[RDOS_PROC_NAME_MAX];
-	char args[PROCESS_ARGS_MAX];
+	char args[RDOS_ARGS_MAX];
 	struct process *parent;
 	int32_t exit_status;
 	uint32_t kill_cause;    /* enum rdos_kill_cause, set with exit_status */

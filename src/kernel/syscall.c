@@ -123,7 +123,7 @@ static int64_t sys_protect(const struct trap_frame *f)
 
 static int64_t sys_spawn(const struct trap_frame *f)
 {
-	char name[RDOS_PROC_NAME_MAX], args[PROCESS_ARGS_MAX];
+	char name[RDOS_PROC_NAME_MAX], args[RDOS_ARGS_MAX];
 	int64_t err = string_from_user(name, f->rdi, sizeof(name));
 
 	if (!err)

@@ -1,8 +1,9 @@
 /*
  * string.h - the few C string and memory functions the kernel provides.
  *
- * The kernel implements them in src/lib/string.c; host builds of portable
- * code get the C library's, whose prototypes are the same.
+ * The kernel implements them in src/arch/x86_64/string.c, which the user
+ * runtime links too (src/user/user.mk); host builds of portable code get
+ * the C library's, whose prototypes are the same.
  */
 #ifndef LIB_STRING_H
 #define LIB_STRING_H

@@ -55,7 +55,8 @@ struct mm_work;
 /*
  * What the portable code needs from its surroundings.  In the kernel:
  * phys_to_virt is the direct map, frame_alloc/frame_free the pmm,
- * tlb_invalidate is invlpg (a shootdown once there is SMP).
+ * tlb_invalidate is invlpg on this CPU plus a shootdown owed to the CPUs
+ * that have the space loaded (src/kernel/tlb.c).
  */
 struct vm_space;
 

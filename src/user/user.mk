@@ -28,8 +28,9 @@ USER_BUILD   := $(BUILD)/user
 USER_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -mgeneral-regs-only \
 	-ffunction-sections -Isrc -Itests/user/lib
-# Image base 0x400000 (the ABI's user space starts at 0x1000; the low 4 MiB
-# stay free to catch small wild pointers).  -lgcc supplies ___chkstk_ms, the
+# Image base 0x400000 (the ABI's user space starts at 0x1000; below the
+# image go the stack, [0x1000, 0x42000) with its guard page, and the first
+# reservations: docs/abi.md, "A process").  -lgcc supplies ___chkstk_ms, the
 # stack probe gcc calls for frames larger than a page; it imports nothing.
 # src/user/user.ld lays out the sections (and says why it exists).
 USER_LDFLAGS := -nostdlib -e _start -T src/user/user.ld -Wl,--subsystem,native \

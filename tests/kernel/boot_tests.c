@@ -93,7 +93,8 @@ KTEST(boot_module_kernel_sym_agrees_on_kmain)
 	KT_EXPECT(found);
 }
 
-/* Harness self-tests: run only by name (see tests/run-kernel-tests.sh). */
+/* Harness self-tests: run only by name, ktest=NAME on the command line;
+ * tests/harness/harness-selftest.sh boots each and expects a failure. */
 KTEST_MANUAL(boot_deliberate_failure)
 {
 	KT_EXPECT_EQ(1 + 1, 3);
