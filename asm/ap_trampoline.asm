@@ -18,7 +18,7 @@ CR0_PE  equ 1 << 0
 CR0_WP  equ 1 << 16
 CR0_PG  equ 1 << 31
 CR4_PAE equ 1 << 5
-MSR_EFER equ 0xC0000080
+MSR_EFER equ 0xC0000080             ; as in src/arch/x86_64/cpu.h
 EFER_LME equ 1 << 8
 
 section .rodata
@@ -60,6 +60,7 @@ protected_mode:
 bits 64
 long_mode:
 	mov rsp, [ABS(param_stack)]
+	xor ebp, ebp                    ; the backtrace stops at a zero frame
 	mov rdi, [ABS(param_cpu_index)]
 	mov rax, [ABS(param_entry)]
 	call rax                        ; never returns

@@ -25,7 +25,7 @@ PTE_LARGE       equ 1 << 7
 CR0_WP          equ 1 << 16
 CR0_PG          equ 1 << 31
 CR4_PAE         equ 1 << 5
-MSR_EFER        equ 0xC0000080
+MSR_EFER        equ 0xC0000080         ; as in src/arch/x86_64/cpu.h
 EFER_LME        equ 1 << 8
 EFER_NXE        equ 1 << 11
 CPUID_EXT_LM    equ 1 << 29

@@ -23,6 +23,13 @@
 #include "lib/panic.h"
 #include "lib/string.h"
 
+/* The core's address map (mm/vm.h) and the machine's (arch layout.h) are
+ * two names for one map: they may never drift apart. */
+_Static_assert(VM_USER_LO == USER_SPACE_START && VM_USER_HI == USER_SPACE_END,
+	       "user half: mm/vm.h and arch/x86_64/layout.h disagree");
+_Static_assert(VM_KERNEL_LO == KERNEL_SPACE_START && VM_KERNEL_HI == KERNEL_SPACE_END,
+	       "kernel space: mm/vm.h and arch/x86_64/layout.h disagree");
+
 static struct vm_space kernel_vm;
 static struct spinlock kernel_space_lock = SPINLOCK_INIT("kernel_vm page tables");
 static enum mm_design default_design = MM_DESIGN_RDOS;

@@ -8,8 +8,6 @@
 #include "kernel/percpu.h"
 #include "lib/panic.h"
 
-#define MSR_GS_BASE 0xC0000101
-#define MSR_KERNEL_GS_BASE 0xC0000102
 
 static struct cpu cpus[MAX_CPUS];
 

@@ -15,7 +15,12 @@
 #define CR4_SMAP (1ull << 21)
 #define RFLAGS_IF (1ull << 9)
 #define RFLAGS_AC (1ull << 18)
+/* Model-specific registers, defined here once (asm/boot.asm and
+ * asm/ap_trampoline.asm repeat MSR_EFER as NASM equ's: NASM cannot read C). */
+#define MSR_APIC_BASE 0x1Bu
 #define MSR_EFER 0xC0000080u
+#define MSR_GS_BASE 0xC0000101u
+#define MSR_KERNEL_GS_BASE 0xC0000102u
 #define EFER_NXE (1ull << 11)
 
 static inline void outb(uint16_t port, uint8_t v)

@@ -15,7 +15,6 @@
 #include "kernel/printk.h"
 #include "lib/panic.h"
 
-#define MSR_APIC_BASE 0x1B
 #define APIC_BASE_ENABLE (1ull << 11)
 
 enum lapic_reg {
