@@ -22,6 +22,7 @@
 #include "kernel/printk.h"
 #include "kernel/process.h"
 #include "kernel/tlb.h"
+#include "kernel/trap_dispatch.h"
 #include "lib/format.h"
 #include "lib/panic.h"
 

@@ -14,6 +14,7 @@
 #include "kernel/address_space.h"
 #include "kernel/printk.h"
 #include "kernel/process.h"
+#include "kernel/trap_dispatch.h"
 #include "lib/format.h"
 #include "lib/panic.h"
 #include "lib/string.h"

@@ -25,6 +25,7 @@
 #include "kernel/smp.h"
 #include "kernel/thread.h"
 #include "kernel/tlb.h"
+#include "kernel/trap_dispatch.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 

@@ -21,6 +21,7 @@
 #include "kernel/process.h"
 #include "kernel/syscall.h"
 #include "kernel/tlb.h"
+#include "kernel/trap_dispatch.h"
 #include "kernel/usercopy.h"
 #include "kernel/vmmap.h"
 #include "lib/panic.h"

@@ -21,6 +21,7 @@
 #include "kernel/process.h"
 #include "kernel/thread.h"
 #include "kernel/tlb.h"
+#include "kernel/trap_dispatch.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 

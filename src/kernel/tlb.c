@@ -37,6 +37,7 @@
 #include "kernel/frames.h"
 #include "kernel/percpu.h"
 #include "kernel/tlb.h"
+#include "kernel/trap_dispatch.h"
 
 /* Freed user tables a CPU lets wait before it shoots them down: one round
  * of IPIs per this many, where each release used to pay one. */

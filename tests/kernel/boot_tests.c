@@ -10,6 +10,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/ktest.h"
 #include "kernel/symbols.h"
+#include "kernel/trap_dispatch.h"
 #include "lib/format.h"
 #include "lib/string.h"
 

@@ -18,6 +18,7 @@
 #include "kernel/ktest.h"
 #include "kernel/kmalloc.h"
 #include "kernel/page_fault.h"
+#include "kernel/trap_dispatch.h"
 #include "mm/pte.h"
 #include "user_run.h"
 

@@ -1,6 +1,7 @@
 /*
- * trap.h - the saved state of an interrupted context and the dispatch of
- * interrupts and exceptions to their handlers.
+ * trap.h - the saved state of an interrupted context, the vectors, and the
+ * report of a trap nobody can handle.  Which handler runs, and under which
+ * lock, is the kernel's policy (kernel/trap_dispatch.h).
  *
  * struct trap_frame's layout is fixed by asm/isr.asm (registers pushed in
  * reverse order, then vector and error code, then what the CPU pushed).
@@ -45,36 +46,12 @@ enum {
 #define PF_RESERVED_BIT (1u << 3)
 #define PF_INSTRUCTION (1u << 4)
 
-typedef void (*trap_handler)(struct trap_frame *frame);
-/* Handles the trap without the kernel lock and returns true, or does
- * nothing and returns false. */
-typedef bool (*trap_fast_path)(struct trap_frame *frame);
-
-void trap_set_handler(unsigned vector, trap_handler handler);
-/* Tries try_first, without the kernel lock, before vector's handler. */
-void trap_set_fast_path(unsigned vector, trap_fast_path try_first);
-/* A handler that runs without the kernel lock (kernel_lock.h): it may only
- * touch its own CPU's state and atomics. */
-void trap_set_lockless_handler(unsigned vector, trap_handler handler);
-/* Who handles an exception raised in ring 3 that has no handler of its own
- * (the process layer: it kills the process, not the kernel). */
-void trap_set_user_exception_handler(trap_handler handler);
-/* Runs (with the kernel lock) before every return to ring 3 from a
- * handler; it may end the thread instead (the process layer's check). */
-void trap_set_user_return_hook(trap_handler hook);
-void trap_dispatch(struct trap_frame *frame);
 const char *trap_name(unsigned vector);
 bool trap_from_user(const struct trap_frame *frame);
 
 /* Reports an exception nobody could handle (vector, error code, CR2, the
  * registers, a backtrace) and stops the kernel. */
 __attribute__((noreturn)) void trap_fatal(struct trap_frame *frame);
-
-/* How many interrupts and exceptions reached their handler with RFLAGS.AC
- * set, since boot: with SMAP on, how often the kernel ran with user pages
- * open to it by accident.  0 unless isr.asm's CLAC is missing (the sec_
- * test); with SMAP off AC is left as it is and means nothing in ring 0. */
-uint64_t trap_entries_with_ac(void);
 
 /* Prints every register of frame and a symbolized backtrace from it. */
 void trap_dump(const struct trap_frame *frame);
