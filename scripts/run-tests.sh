@@ -47,7 +47,10 @@ qemu_tests() {
 	for run in ${KTEST_RUNS:-32M:1:qemu64,-nx 512M:2:max 512M:2:qemu64 4G:4:max 16G:8:max}; do
 		IFS=: read -r mem cpus model <<< "$run"
 		echo "# qemu -m $mem -smp $cpus -cpu $model"
-		tests/harness/qemu-ktest.sh build/test.iso "$mem" "m${mem}_smp${cpus}_$(label_of "$model")" \
+		# 8 vCPUs on a 2-core host under TCG: the 16 GiB boot needs 3-4
+		# minutes alone, more on a loaded machine.
+		KTEST_TIMEOUT=${KTEST_TIMEOUT:-$([ "$cpus" -ge 8 ] && echo 480 || echo 300)} \
+			tests/harness/qemu-ktest.sh build/test.iso "$mem" "m${mem}_smp${cpus}_$(label_of "$model")" \
 			"$cpus" "$model"
 	done
 	# The whole kernel and user suite again, processes on Card 1.

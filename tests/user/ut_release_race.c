@@ -30,8 +30,8 @@
 #include "user/runtime/thread.h"
 
 #define PAGE USER_PAGE_SIZE
-#define RACE_ROUNDS 3000
-#define RACE_CHILDREN 300
+#define RACE_ROUNDS 1000
+#define RACE_CHILDREN 150
 #define CHILD_ROUNDS 2000
 #define STACK_PAGES 4
 #define FRAME_LOOKING_WORD 0x1000ull

@@ -20,7 +20,7 @@
 #define RACER_STACK_PAGES 4
 /* Racing calls per call of an ordinary round: only a call that writes
  * just after a release, before its shootdown, meets the hazard. */
-#define RACE_CALLS_PER_CALL 4
+#define RACE_CALLS_PER_CALL 2
 
 static uint64_t race_page;
 static uint64_t racer_stop, racer_stopped, racer_errors; /* atomics */
