@@ -8,7 +8,8 @@
  * code outside this lock will reach, docs/smp.md.)
  *
  * Rules: a CPU takes it when it enters the kernel from ring 3 or from the
- * idle loop, and gives it up when it returns to ring 3 or halts.  A context
+ * idle loop, and gives it up when it returns to ring 3 or halts (for
+ * traps, trap_dispatch.c does both).  A context
  * switch hands it from one thread to the next on the same CPU, so kernel
  * code still runs to completion as on one CPU: it gives up the CPU only by
  * blocking or exiting.  The kernel runs with interrupts off, and waits for
