@@ -4,8 +4,10 @@
 # and the other emulator targets; safe to run again.
 set -eu
 
-PACKAGES="gcc make nasm binutils grub-pc-bin grub-common xorriso mtools
-qemu-system-x86 bochs bochsbios vgabios bochs-term libcmocka-dev
+# grub-pc-bin and grub-efi-amd64-bin side by side make grub-mkrescue write
+# one ISO that boots under BIOS and UEFI; ovmf is QEMU's UEFI firmware.
+PACKAGES="gcc make nasm binutils grub-pc-bin grub-efi-amd64-bin grub-common
+xorriso mtools qemu-system-x86 ovmf bochs bochsbios vgabios bochs-term libcmocka-dev
 python3 python3-matplotlib gdb gcc-mingw-w64-x86-64 clang lld"
 
 missing=""
