@@ -6,7 +6,14 @@
  * before anything is read, so a corrupt structure produces a message, never
  * a wild read.  Layout: an 8-byte header (total_size, reserved) followed by
  * 8-byte aligned tags {type, size, payload}, ending with a type-0 tag.
+ *
+ * Two tags can describe memory: GRUB's memory map (tag 6, types it already
+ * translated, read before it left the firmware) and, under UEFI, the EFI
+ * memory map (tag 17) as ExitBootServices() returned it.  The EFI map wins
+ * whatever the order of the tags: it is the later one and the kernel
+ * applies the specification's rule to it itself (efi_memory.h).
  */
+#include "boot/efi_memory.h"
 #include "boot/multiboot2.h"
 #include "lib/string.h"
 
@@ -18,11 +25,14 @@
 #define TAG_ELF_SECTIONS 9
 #define TAG_ACPI_OLD_RSDP 14
 #define TAG_ACPI_NEW_RSDP 15
+#define TAG_EFI_MMAP 17
 #define TAG_HEADER_BYTES 8
 #define MMAP_HEADER_BYTES 16 /* tag header + entry_size + entry_version */
 #define MMAP_ENTRY_MIN_BYTES 24
 #define MODULE_HEADER_BYTES 16 /* tag header + mod_start + mod_end */
 #define ELF_HEADER_BYTES 20 /* tag header + num + entsize + shndx */
+#define EFI_MMAP_HEADER_BYTES 16 /* tag header + descr_size + descr_vers */
+#define EFI_DESCRIPTOR_MIN_BYTES 40 /* type, pad, physical, virtual, pages, attribute */
 
 struct tag_view {
 	uint32_t type;
@@ -50,6 +60,25 @@ static const char *tag_string(const struct tag_view *t, uint32_t offset)
 	return NULL;
 }
 
+/* Appends a region; one that continues the previous region with the same
+ * type extends it instead (the EFI map lists RAM in many small pieces). */
+static const char *mmap_add(struct boot_info *out, paddr_t base, uint64_t length,
+			    uint32_t type)
+{
+	struct mb2_memory_region *last = out->mmap_count ? &out->mmap[out->mmap_count - 1] : NULL;
+
+	if (base + length < base)
+		return "memory map entry wraps around";
+	if (last && last->type == type && last->base + last->length == base) {
+		last->length += length;
+		return NULL;
+	}
+	if (out->mmap_count == MB2_MAX_MMAP)
+		return "memory map has too many entries";
+	out->mmap[out->mmap_count++] = (struct mb2_memory_region){ base, length, type };
+	return NULL;
+}
+
 static const char *parse_mmap(const struct tag_view *t, struct boot_info *out)
 {
 	uint32_t entry_size;
@@ -59,17 +88,42 @@ static const char *parse_mmap(const struct tag_view *t, struct boot_info *out)
 	entry_size = read32(t->bytes + 8);
 	if (entry_size < MMAP_ENTRY_MIN_BYTES || entry_size % 8 != 0)
 		return "memory map entry size invalid";
+	if (out->mmap_from_efi)
+		return NULL; /* the EFI map came first and wins */
 	for (uint32_t off = MMAP_HEADER_BYTES; off + entry_size <= t->size; off += entry_size) {
-		struct mb2_memory_region *r;
+		const char *err = mmap_add(out, read64(t->bytes + off), read64(t->bytes + off + 8),
+					   read32(t->bytes + off + 16));
+		if (err)
+			return err;
+	}
+	return NULL;
+}
 
-		if (out->mmap_count == MB2_MAX_MMAP)
-			return "memory map has too many entries";
-		r = &out->mmap[out->mmap_count++];
-		r->base = read64(t->bytes + off);
-		r->length = read64(t->bytes + off + 8);
-		r->type = read32(t->bytes + off + 16);
-		if (r->base + r->length < r->base)
+/* Replaces whatever tag 6 gave with the EFI memory map, translated. */
+static const char *parse_efi_mmap(const struct tag_view *t, struct boot_info *out)
+{
+	uint32_t desc_size;
+
+	if (t->size < EFI_MMAP_HEADER_BYTES)
+		return "EFI memory map tag too short";
+	desc_size = read32(t->bytes + 8);
+	if (desc_size < EFI_DESCRIPTOR_MIN_BYTES || desc_size % 8 != 0)
+		return "EFI memory descriptor size invalid";
+	out->mmap_count = 0;
+	out->mmap_from_efi = true;
+	out->efi_descriptor_count = 0;
+	for (uint32_t off = EFI_MMAP_HEADER_BYTES; off + desc_size <= t->size; off += desc_size) {
+		const uint8_t *d = t->bytes + off;
+		uint64_t pages = read64(d + 24);
+		const char *err;
+
+		if (pages > UINT64_MAX / EFI_PAGE_SIZE)
 			return "memory map entry wraps around";
+		err = mmap_add(out, read64(d + 8), pages * EFI_PAGE_SIZE,
+			       efi_memory_mb2_type(read32(d), read64(d + 32)));
+		if (err)
+			return err;
+		out->efi_descriptor_count++;
 	}
 	return NULL;
 }
@@ -120,6 +174,8 @@ static const char *parse_tag(const struct tag_view *t, struct boot_info *out)
 		return parse_module(t, out);
 	case TAG_MMAP:
 		return parse_mmap(t, out);
+	case TAG_EFI_MMAP:
+		return parse_efi_mmap(t, out);
 	case TAG_ELF_SECTIONS:
 		if (t->size < ELF_HEADER_BYTES)
 			return "ELF sections tag too short";

@@ -42,6 +42,10 @@ struct boot_info {
 	const char *loader_name;
 	struct mb2_memory_region mmap[MB2_MAX_MMAP];
 	unsigned mmap_count;
+	/* mmap is the EFI memory map of efi_descriptor_count descriptors,
+	 * translated (efi_memory.h), not GRUB's map: the boot was UEFI's */
+	bool mmap_from_efi;
+	unsigned efi_descriptor_count;
 	struct mb2_module modules[MB2_MAX_MODULES];
 	unsigned module_count;
 	bool has_elf_sections;
@@ -55,7 +59,9 @@ struct boot_info {
 /*
  * Validates the information structure at info (physical address info_pa)
  * and fills *out.  Returns NULL on success, else a message saying what is
- * malformed.  Required tags: memory map.  Everything else is optional.
+ * malformed.  Required tags: a memory map (GRUB's or the EFI one); regions
+ * that follow each other with the same type come out as one.  Everything
+ * else is optional.
  */
 const char *mb2_parse(const void *info, paddr_t info_pa, struct boot_info *out);
 

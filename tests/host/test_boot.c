@@ -5,11 +5,12 @@
  */
 #include <string.h>
 
+#include "boot/efi_memory.h"
 #include "boot/multiboot2.h"
 #include "host_tap.h"
 #include "lib/format.h"
 
-#define INFO_BYTES 512
+#define INFO_BYTES 1024
 
 /* Builds a Multiboot2 information structure tag by tag. */
 struct mb2_builder {
@@ -33,6 +34,7 @@ static uint32_t builder_tag(struct mb2_builder *b, uint32_t type, const void *pa
 {
 	uint32_t at = b->size;
 
+	assert_true(at + 8 + payload_len + 8 <= INFO_BYTES); /* room for the end tag too */
 	put32(b, at, type);
 	put32(b, at + 4, 8 + payload_len);
 	if (payload_len)
@@ -62,6 +64,46 @@ static void builder_mmap(struct mb2_builder *b, const uint64_t (*regions)[3], un
 	}
 	builder_tag(b, 6, payload, 8 + 24 * n);
 }
+
+/* An EFI memory map tag: descriptors {type, physical start, pages,
+ * attributes}, each desc_size bytes apart (more than the 40 they need, as
+ * firmware may do). */
+static void builder_efi_mmap(struct mb2_builder *b, const uint64_t (*descs)[4], unsigned n,
+			     uint32_t desc_size)
+{
+	uint8_t payload[8 + 48 * 12] = { 0 };
+	uint32_t version = 1;
+
+	assert_true(n <= 12 && desc_size <= 48);
+	memcpy(payload, &desc_size, 4);
+	memcpy(payload + 4, &version, 4);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *d = payload + 8 + desc_size * i;
+		uint32_t type = (uint32_t)descs[i][0];
+
+		memcpy(d, &type, 4);
+		memcpy(d + 8, &descs[i][1], 8);
+		memcpy(d + 24, &descs[i][2], 8);
+		memcpy(d + 32, &descs[i][3], 8);
+	}
+	builder_tag(b, 17, payload, 8 + desc_size * n);
+}
+
+/* Low memory as OVMF leaves it, and one of every other kind. */
+static const uint64_t ovmf_like_map[][4] = {
+	{ EFI_BOOT_SERVICES_DATA, 0x0, 1, 0xf },
+	{ EFI_CONVENTIONAL_MEMORY, 0x1000, 0x9e, 0xf },
+	{ EFI_BOOT_SERVICES_CODE, 0x9f000, 1, 0xf },
+	{ EFI_LOADER_DATA, 0x100000, 0x100, 0xf },
+	{ EFI_RUNTIME_SERVICES_DATA, 0x200000, 0x10, 0xf | EFI_MEMORY_RUNTIME },
+	{ EFI_CONVENTIONAL_MEMORY, 0x210000, 0x10, 0xf | EFI_MEMORY_RUNTIME },
+	{ EFI_ACPI_RECLAIM_MEMORY, 0x220000, 0x10, 0xf },
+	{ EFI_ACPI_MEMORY_NVS, 0x230000, 0x10, 0xf },
+	{ EFI_UNUSABLE_MEMORY, 0x240000, 1, 0xf },
+	{ 11 /* MMIO */, 0xfec00000, 1, 1 },
+	{ 0x70000000 /* OEM */, 0x300000, 1, 0xf },
+	{ EFI_RUNTIME_SERVICES_CODE, 0x301000, 1, 0xf | EFI_MEMORY_RUNTIME },
+};
 
 static const uint64_t qemu_4g_map[][3] = {
 	{ 0x0, 0x9fc00, 1 },
@@ -214,6 +256,63 @@ static void boot_mb2_rejects_module_ending_before_start(void **state)
 	assert_string_equal(mb2_parse(b.bytes, 0x10000, &bi), "module ends before it starts");
 }
 
+/* Boot services', loader and conventional memory are usable and merge;
+ * runtime services' memory, anything marked runtime, MMIO and unknown
+ * types are reserved; the EFI map replaces tag 6 in either order. */
+static void boot_mb2_efi_map_wins_and_is_translated(void **state)
+{
+	static const uint64_t want[][3] = {
+		{ 0x0, 0xa0000, MB2_MEMORY_AVAILABLE },
+		{ 0x100000, 0x100000, MB2_MEMORY_AVAILABLE },
+		{ 0x200000, 0x20000, MB2_MEMORY_RESERVED },
+		{ 0x220000, 0x10000, MB2_MEMORY_ACPI_RECLAIMABLE },
+		{ 0x230000, 0x10000, MB2_MEMORY_NVS },
+		{ 0x240000, 0x1000, MB2_MEMORY_BADRAM },
+		{ 0xfec00000, 0x1000, MB2_MEMORY_RESERVED },
+		{ 0x300000, 0x2000, MB2_MEMORY_RESERVED },
+	};
+	struct mb2_builder b;
+	struct boot_info bi;
+
+	(void)state;
+	for (int efi_first = 0; efi_first < 2; efi_first++) {
+		builder_init(&b);
+		if (efi_first)
+			builder_efi_mmap(&b, ovmf_like_map, 12, 48);
+		builder_mmap(&b, qemu_4g_map, 4);
+		if (!efi_first)
+			builder_efi_mmap(&b, ovmf_like_map, 12, 48);
+		builder_finish(&b);
+		assert_null(mb2_parse(b.bytes, 0x10000, &bi));
+		assert_true(bi.mmap_from_efi);
+		assert_int_equal(bi.efi_descriptor_count, 12);
+		assert_int_equal(bi.mmap_count, 8);
+		for (unsigned i = 0; i < 8; i++) {
+			assert_int_equal(bi.mmap[i].base, want[i][0]);
+			assert_int_equal(bi.mmap[i].length, want[i][1]);
+			assert_int_equal(bi.mmap[i].type, want[i][2]);
+		}
+		assert_int_equal(mb2_highest_usable(&bi), 0x200000);
+	}
+}
+
+static void boot_mb2_rejects_bad_efi_map(void **state)
+{
+	static const uint64_t huge[][4] = { { EFI_CONVENTIONAL_MEMORY, 0x1000, 1ull << 52, 0 } };
+	struct mb2_builder b;
+	struct boot_info bi;
+
+	(void)state;
+	builder_init(&b);
+	builder_efi_mmap(&b, ovmf_like_map, 2, 36);
+	builder_finish(&b);
+	assert_string_equal(mb2_parse(b.bytes, 0x10000, &bi), "EFI memory descriptor size invalid");
+	builder_init(&b);
+	builder_efi_mmap(&b, huge, 1, 40);
+	builder_finish(&b);
+	assert_string_equal(mb2_parse(b.bytes, 0x10000, &bi), "memory map entry wraps around");
+}
+
 static void boot_format_conversions(void **state)
 {
 	char buf[128];
@@ -252,6 +351,8 @@ int main(void)
 		cmocka_unit_test(boot_mb2_rejects_bad_mmap_entry_size),
 		cmocka_unit_test(boot_mb2_requires_memory_map_and_alignment),
 		cmocka_unit_test(boot_mb2_rejects_module_ending_before_start),
+		cmocka_unit_test(boot_mb2_efi_map_wins_and_is_translated),
+		cmocka_unit_test(boot_mb2_rejects_bad_efi_map),
 		cmocka_unit_test(boot_format_conversions),
 		cmocka_unit_test(boot_format_truncates_like_snprintf),
 	};
