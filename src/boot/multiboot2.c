@@ -22,6 +22,7 @@
 #define TAG_LOADER_NAME 2
 #define TAG_MODULE 3
 #define TAG_MMAP 6
+#define TAG_FRAMEBUFFER 8
 #define TAG_ELF_SECTIONS 9
 #define TAG_ACPI_OLD_RSDP 14
 #define TAG_ACPI_NEW_RSDP 15
@@ -31,6 +32,8 @@
 #define MMAP_ENTRY_MIN_BYTES 24
 #define MODULE_HEADER_BYTES 16 /* tag header + mod_start + mod_end */
 #define ELF_HEADER_BYTES 20 /* tag header + num + entsize + shndx */
+#define FRAMEBUFFER_HEADER_BYTES 32 /* tag header + address, pitch, size, bpp, type */
+#define FRAMEBUFFER_RGB_BYTES 38 /* + position and size of red, green, blue */
 #define EFI_MMAP_HEADER_BYTES 16 /* tag header + descr_size + descr_vers */
 #define EFI_DESCRIPTOR_MIN_BYTES 40 /* type, pad, physical, virtual, pages, attribute */
 
@@ -147,6 +150,33 @@ static const char *parse_module(const struct tag_view *t, struct boot_info *out)
 	return NULL;
 }
 
+static const char *parse_framebuffer(const struct tag_view *t, struct boot_info *out)
+{
+	struct mb2_framebuffer *fb = &out->framebuffer;
+	const uint8_t *b = t->bytes;
+
+	if (t->size < FRAMEBUFFER_HEADER_BYTES)
+		return "framebuffer tag too short";
+	*fb = (struct mb2_framebuffer){
+		.addr = read64(b + 8),
+		.type = b[29],
+		.layout = { .pitch = read32(b + 16), .width = read32(b + 20),
+			    .height = read32(b + 24), .bpp = b[28] },
+	};
+	if (fb->type == MB2_FRAMEBUFFER_RGB) {
+		if (t->size < FRAMEBUFFER_RGB_BYTES)
+			return "framebuffer tag too short for its colour fields";
+		fb->layout.red_pos = b[32];
+		fb->layout.red_size = b[33];
+		fb->layout.green_pos = b[34];
+		fb->layout.green_size = b[35];
+		fb->layout.blue_pos = b[36];
+		fb->layout.blue_size = b[37];
+	}
+	out->has_framebuffer = true;
+	return NULL;
+}
+
 /* Keeps the RSDP copy; ACPI 2.0's (tag 15) wins over 1.0's (tag 14). */
 static const char *parse_rsdp(const struct tag_view *t, struct boot_info *out)
 {
@@ -176,6 +206,8 @@ static const char *parse_tag(const struct tag_view *t, struct boot_info *out)
 		return parse_mmap(t, out);
 	case TAG_EFI_MMAP:
 		return parse_efi_mmap(t, out);
+	case TAG_FRAMEBUFFER:
+		return parse_framebuffer(t, out);
 	case TAG_ELF_SECTIONS:
 		if (t->size < ELF_HEADER_BYTES)
 			return "ELF sections tag too short";

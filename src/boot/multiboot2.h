@@ -10,6 +10,7 @@
 #define BOOT_MULTIBOOT2_H
 
 #include "boot/acpi.h"
+#include "lib/fb_text.h"
 #include "mm/addr.h"
 
 #define MB2_BOOTLOADER_MAGIC 0x36D76289u
@@ -31,6 +32,21 @@ struct mb2_memory_region {
 	uint32_t type;
 };
 
+enum mb2_framebuffer_type {
+	MB2_FRAMEBUFFER_INDEXED = 0,
+	MB2_FRAMEBUFFER_RGB = 1,
+	MB2_FRAMEBUFFER_EGA_TEXT = 2, /* layout counts characters; 2 bytes each */
+};
+
+/* The screen GRUB left behind (tag 8).  Colour positions and sizes are
+ * set for MB2_FRAMEBUFFER_RGB only; nothing is checked beyond the tag's
+ * bounds: the console decides what it can draw on. */
+struct mb2_framebuffer {
+	paddr_t addr;
+	uint8_t type;
+	struct fb_layout layout;
+};
+
 struct mb2_module {
 	paddr_t start;
 	paddr_t end; /* exclusive */
@@ -48,6 +64,8 @@ struct boot_info {
 	unsigned efi_descriptor_count;
 	struct mb2_module modules[MB2_MAX_MODULES];
 	unsigned module_count;
+	bool has_framebuffer;
+	struct mb2_framebuffer framebuffer;
 	bool has_elf_sections;
 	uint32_t elf_section_count;
 	paddr_t info_start, info_end;

@@ -1,7 +1,7 @@
 /*
  * test_boot.c - host tests of the portable boot code: the Multiboot2 parser
- * (built from hand-made information structures, well-formed and corrupt)
- * and the printf engine.
+ * (built from hand-made information structures, well-formed and corrupt;
+ * GRUB's and the EFI memory map, the framebuffer) and the printf engine.
  */
 #include <string.h>
 
@@ -313,6 +313,60 @@ static void boot_mb2_rejects_bad_efi_map(void **state)
 	assert_string_equal(mb2_parse(b.bytes, 0x10000, &bi), "memory map entry wraps around");
 }
 
+/* Tag 8: an RGB framebuffer with its colour fields, EGA text without. */
+static void boot_mb2_reads_the_framebuffer(void **state)
+{
+	uint8_t rgb[30] = { 0 }, text[24] = { 0 };
+	uint64_t addr = 0x80000000, text_addr = 0xb8000;
+	uint32_t rgb_geometry[3] = { 800 * 4, 800, 600 }, text_geometry[3] = { 160, 80, 25 };
+	struct mb2_builder b;
+	struct boot_info bi;
+
+	(void)state;
+	memcpy(rgb, &addr, 8);
+	memcpy(rgb + 8, rgb_geometry, 12);
+	rgb[20] = 32;
+	rgb[21] = MB2_FRAMEBUFFER_RGB;
+	memcpy(rgb + 24, (uint8_t[]){ 16, 8, 8, 8, 0, 8 }, 6);
+	builder_init(&b);
+	builder_mmap(&b, qemu_4g_map, 1);
+	builder_tag(&b, 8, rgb, sizeof(rgb));
+	builder_finish(&b);
+	assert_null(mb2_parse(b.bytes, 0x10000, &bi));
+	assert_true(bi.has_framebuffer);
+	assert_int_equal(bi.framebuffer.addr, 0x80000000);
+	assert_int_equal(bi.framebuffer.type, MB2_FRAMEBUFFER_RGB);
+	assert_int_equal(bi.framebuffer.layout.pitch, 3200);
+	assert_int_equal(bi.framebuffer.layout.width, 800);
+	assert_int_equal(bi.framebuffer.layout.height, 600);
+	assert_int_equal(bi.framebuffer.layout.bpp, 32);
+	assert_int_equal(bi.framebuffer.layout.red_pos, 16);
+	assert_int_equal(bi.framebuffer.layout.blue_size, 8);
+
+	memcpy(text, &text_addr, 8);
+	memcpy(text + 8, text_geometry, 12);
+	text[20] = 16;
+	text[21] = MB2_FRAMEBUFFER_EGA_TEXT;
+	builder_init(&b);
+	builder_mmap(&b, qemu_4g_map, 1);
+	builder_tag(&b, 8, text, sizeof(text));
+	builder_finish(&b);
+	assert_null(mb2_parse(b.bytes, 0x10000, &bi));
+	assert_int_equal(bi.framebuffer.type, MB2_FRAMEBUFFER_EGA_TEXT);
+	assert_int_equal(bi.framebuffer.layout.width, 80);
+	assert_int_equal(bi.framebuffer.layout.red_size, 0);
+
+	builder_init(&b);
+	builder_mmap(&b, qemu_4g_map, 1);
+	builder_tag(&b, 8, rgb, 24); /* RGB without its colour fields */
+	builder_finish(&b);
+	assert_string_equal(mb2_parse(b.bytes, 0x10000, &bi),
+			    "framebuffer tag too short for its colour fields");
+	build_typical(&b);
+	assert_null(mb2_parse(b.bytes, 0x10000, &bi));
+	assert_false(bi.has_framebuffer);
+}
+
 static void boot_format_conversions(void **state)
 {
 	char buf[128];
@@ -353,6 +407,7 @@ int main(void)
 		cmocka_unit_test(boot_mb2_rejects_module_ending_before_start),
 		cmocka_unit_test(boot_mb2_efi_map_wins_and_is_translated),
 		cmocka_unit_test(boot_mb2_rejects_bad_efi_map),
+		cmocka_unit_test(boot_mb2_reads_the_framebuffer),
 		cmocka_unit_test(boot_format_conversions),
 		cmocka_unit_test(boot_format_truncates_like_snprintf),
 	};
