@@ -18,6 +18,8 @@ KERNEL_VMA      equ 0xFFFFFFFF80000000
 MB2_MAGIC       equ 0xE85250D6
 MB2_ARCH_I386   equ 0
 MB2_BOOT_MAGIC  equ 0x36D76289
+MB2_TAG_FRAMEBUFFER equ 8
+MB2_FB_EGA_TEXT equ 2
 
 PTE_PRESENT     equ 1 << 0
 PTE_WRITABLE    equ 1 << 1
@@ -52,7 +54,16 @@ mb2_header:
 	dd 6            ; memory map
 	dd 9            ; ELF sections
 .info_req_end:
-	; no framebuffer tag: Bochs's term display needs VGA text mode
+	; A framebuffer, optional (flags bit 0), any size and depth: under UEFI
+	; it is the only screen there is.  The tag alone would make GRUB pick a
+	; graphics mode under BIOS too, where Bochs's term display needs VGA
+	; text: grub.cfg sets gfxpayload=text there after loading the kernel.
+	align 8
+.framebuffer:
+	dw 5, 1
+	dd .framebuffer_end - .framebuffer
+	dd 0, 0, 0      ; width, height, depth: no preference
+.framebuffer_end:
 	align 8
 	dw 0, 0         ; end tag
 	dd 8
@@ -106,29 +117,69 @@ _start:
 	jmp 0x08:long_mode_low          ; .boot32 is linked at physical addresses
 
 .not_multiboot2:
+	xor ebx, ebx                    ; no boot information to find a screen in
 	mov esi, PHYS(msg_not_mb2)
 	jmp boot_fail
 .no_long_mode:
+	mov ebx, esi                    ; the boot information, saved before CPUID
 	mov esi, PHYS(msg_no_lm)
 	jmp boot_fail
 
-; Print the NUL-terminated string at ESI on COM1 and on the VGA text screen,
-; then halt forever: without long mode there is nothing better to do.
+; Print the NUL-terminated string at ESI on COM1, and on the text screen if
+; the boot information at EBX (0 if none) names one, then halt forever:
+; without long mode there is nothing better to do.  Only GRUB's tag says
+; there is text memory: under UEFI there is none at 0xB8000.
 boot_fail:
-	mov edi, 0xB8000
+	call find_text_screen
 .next:
 	lodsb
 	test al, al
 	jz .halt
+	mov dx, COM1
+	out dx, al
+	test edi, edi
+	jz .next
 	mov ah, 0x4F
 	mov [edi], ax
 	add edi, 2
-	mov dx, COM1
-	out dx, al
 	jmp .next
 .halt:
 	hlt
 	jmp .halt
+
+; EDI = the EGA text framebuffer the Multiboot2 information at EBX names
+; (tag 8 of type 2, below 4 GiB), or 0 if EBX is 0 or no tag names one.
+; Stays inside the information's total size; a tag shorter than its
+; header ends the search.
+find_text_screen:
+	xor edi, edi
+	test ebx, ebx
+	jz .done
+	mov edx, ebx
+	add edx, [ebx]                  ; the end of the information
+	lea ecx, [ebx + 8]              ; the first tag
+.tag:
+	lea eax, [ecx + 32]             ; a framebuffer tag's fixed part
+	cmp eax, edx
+	ja .done
+	mov eax, [ecx + 4]              ; tag size
+	cmp eax, 8
+	jb .done                        ; a malformed or end tag
+	cmp dword [ecx], MB2_TAG_FRAMEBUFFER
+	jne .skip
+	cmp byte [ecx + 29], MB2_FB_EGA_TEXT
+	jne .skip
+	cmp dword [ecx + 12], 0
+	jne .skip
+	mov edi, [ecx + 8]
+	ret
+.skip:
+	add eax, 7                      ; tags are 8-byte aligned
+	and eax, ~7
+	add ecx, eax
+	jmp .tag
+.done:
+	ret
 
 ; Zero the seven table pages, then link them as described at the top.
 build_boot_page_tables:

@@ -22,6 +22,7 @@
 #include "kernel/percpu.h"
 #include "kernel/process.h"
 #include "kernel/program.h"
+#include "kernel/screen.h"
 #include "kernel/smp.h"
 #include "kernel/syscall.h"
 #include "kernel/printk.h"
@@ -112,6 +113,7 @@ void kmain(uint32_t magic, paddr_t info_pa)
 		panic("kmain: bad Multiboot2 information: %s", err);
 	paging_drop_identity_map();
 	cmdline_set(boot_info_storage.cmdline);
+	screen_init(&boot_info_storage);
 	print_banner(&boot_info_storage);
 	frames_init(&boot_info_storage);
 	cpu_protect_init();

@@ -2,7 +2,9 @@
  * printk.c - kprintf() over the consoles.
  *
  * Output goes character by character to each console, unbuffered, so that a
- * message printed just before a crash is never lost.  Test runs silence
+ * message printed just before a crash is never lost.  The screen joins in
+ * once screen_init has found one in the boot information (screen.c); until
+ * then, output is on COM1 and port 0xE9 only.  Test runs silence
  * the screen after the banner: Bochs's term display writes every screen
  * change into a pseudo-terminal nobody reads, and blocks once it is full.  SMP: lines from several
  * CPUs may interleave until console output takes a lock (multiprocessor
@@ -10,11 +12,11 @@
  */
 #include "arch/x86_64/emulator.h"
 #include "arch/x86_64/serial.h"
-#include "arch/x86_64/vga.h"
 #include "kernel/printk.h"
+#include "kernel/screen.h"
 #include "lib/format.h"
 
-static bool vga_enabled = true;
+static bool screen_enabled = true;
 /* console_log[n % CONSOLE_LOG_SIZE] is character n, for the last
  * CONSOLE_LOG_SIZE of the log_end printed so far. */
 static char console_log[CONSOLE_LOG_SIZE];
@@ -28,21 +30,20 @@ static void console_putc(void *ctx, char c)
 	(void)ctx;
 	console_log[__atomic_fetch_add(&log_end, 1, __ATOMIC_RELAXED) % CONSOLE_LOG_SIZE] = c;
 	serial_putc(c);
-	if (vga_enabled)
-		vga_putc(c);
+	if (screen_enabled)
+		screen_putc(c);
 	debugcon_putc(c);
 }
 
 void console_quiet_screen(void)
 {
 	kprintf("console: test run, further output on COM1 and port 0xE9 only\n");
-	vga_enabled = false;
+	screen_enabled = false;
 }
 
 void console_init(void)
 {
 	serial_init();
-	vga_init();
 }
 
 void kvprintf(const char *fmt, va_list ap)

@@ -1,6 +1,7 @@
 /*
  * printk.h - the kernel printer: one printf-style call that writes to every
- * console (COM1, VGA text, Bochs's port 0xE9).
+ * console (COM1, the screen if screen.h found one, port 0xE9: Bochs's and
+ * QEMU's debug console).
  */
 #ifndef KERNEL_PRINTK_H
 #define KERNEL_PRINTK_H
@@ -12,8 +13,9 @@
 
 __attribute__((format(printf, 1, 2))) void kprintf(const char *fmt, ...);
 void kvprintf(const char *fmt, va_list ap);
+/* Starts COM1; the screen comes later, from the boot information. */
 void console_init(void);
-/* Stops writing to the VGA screen; serial and port 0xE9 go on. */
+/* Stops writing to the screen; serial and port 0xE9 go on. */
 void console_quiet_screen(void);
 
 /*

@@ -1,22 +1,19 @@
 /*
- * vga.c - VGA text-mode console: writes characters into the text buffer at
- * physical 0xB8000, scrolling when the cursor passes the last row.
+ * vga.c - VGA text-mode console: writes characters into the text buffer
+ * the boot loader reported (on a PC, 80x25 cells at physical 0xB8000),
+ * scrolling when the cursor passes the last row.
  *
- * Invariant: 0 <= row < VGA_ROWS and 0 <= col < VGA_COLS between calls.
+ * Invariant: 0 <= row < rows and 0 <= col < cols between calls.
  */
 #include <stdint.h>
 
-#include "arch/x86_64/layout.h"
 #include "arch/x86_64/vga.h"
 #include "lib/string.h"
 
-#define VGA_TEXT_PHYS 0xB8000
-#define VGA_COLS 80
-#define VGA_ROWS 25
 #define VGA_ATTR_LIGHT_GREY 0x07
 
 static volatile uint16_t *vga_buffer;
-static unsigned vga_row, vga_col;
+static unsigned vga_cols, vga_rows, vga_row, vga_col;
 
 static uint16_t vga_cell(char c)
 {
@@ -25,14 +22,16 @@ static uint16_t vga_cell(char c)
 
 static void vga_clear_row(unsigned row)
 {
-	for (unsigned col = 0; col < VGA_COLS; col++)
-		vga_buffer[row * VGA_COLS + col] = vga_cell(' ');
+	for (unsigned col = 0; col < vga_cols; col++)
+		vga_buffer[row * vga_cols + col] = vga_cell(' ');
 }
 
-void vga_init(void)
+void vga_init(volatile void *cells, unsigned cols, unsigned rows)
 {
-	vga_buffer = phys_to_virt(VGA_TEXT_PHYS);
-	for (unsigned row = 0; row < VGA_ROWS; row++)
+	vga_buffer = cells;
+	vga_cols = cols;
+	vga_rows = rows;
+	for (unsigned row = 0; row < vga_rows; row++)
 		vga_clear_row(row);
 	vga_row = vga_col = 0;
 }
@@ -40,23 +39,26 @@ void vga_init(void)
 static void vga_newline(void)
 {
 	vga_col = 0;
-	if (++vga_row < VGA_ROWS)
+	if (++vga_row < vga_rows)
 		return;
-	memmove((void *)vga_buffer, (const void *)(vga_buffer + VGA_COLS),
-		(VGA_ROWS - 1) * VGA_COLS * sizeof(uint16_t));
-	vga_row = VGA_ROWS - 1;
+	memmove((void *)vga_buffer, (const void *)(vga_buffer + vga_cols),
+		(vga_rows - 1) * vga_cols * sizeof(uint16_t));
+	vga_row = vga_rows - 1;
 	vga_clear_row(vga_row);
 }
 
 void vga_putc(char c)
 {
-	if (!vga_buffer)
-		return;
 	if (c == '\n') {
 		vga_newline();
 		return;
 	}
-	vga_buffer[vga_row * VGA_COLS + vga_col] = vga_cell(c);
-	if (++vga_col == VGA_COLS)
+	if (c == '\b') { /* the shell erases with "\b \b" */
+		if (vga_col > 0)
+			vga_col--;
+		return;
+	}
+	vga_buffer[vga_row * vga_cols + vga_col] = vga_cell(c);
+	if (++vga_col == vga_cols)
 		vga_newline();
 }

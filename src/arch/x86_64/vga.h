@@ -1,11 +1,13 @@
 /*
- * vga.h - the 80x25 VGA text console (the screen under QEMU's window and
- * Bochs's term display).
+ * vga.h - the VGA text console (the screen under SeaBIOS in QEMU's window
+ * and Bochs's term display), on the text buffer GRUB reported.
  */
 #ifndef ARCH_VGA_H
 #define ARCH_VGA_H
 
-void vga_init(void);
+/* Starts writing to cols x rows cells of 2 bytes (character, attribute),
+ * row after row, and clears them. */
+void vga_init(volatile void *cells, unsigned cols, unsigned rows);
 void vga_putc(char c);
 
 #endif
