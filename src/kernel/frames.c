@@ -2,10 +2,16 @@
  * frames.c - brings up the physical memory manager from the boot memory map
  * and serialises access to it.
  *
- * Carve-outs, decided here and nowhere else: the first MiB (BIOS data and,
- * later, the real-mode trampoline for other CPUs), the kernel image, the
+ * Carve-outs, decided here and nowhere else: the first MiB (firmware data,
+ * and the real-mode pages of frames_alloc_low_page), the kernel image, the
  * Multiboot2 information (boot_info's strings point into it), every module,
  * and the allocator's own metadata.  GRUB reports all of these as usable RAM.
+ *
+ * Low pages (below 1 MiB) are given out one at a time by
+ * frames_alloc_low_page, from what the memory map says is usable there and
+ * no other carve-out covers: under UEFI the firmware keeps much of low
+ * memory, and GRUB may put modules there.  low_given[f] is set once page f
+ * is given; they are never taken back.
  *
  * Single frames go through this CPU's frame cache (frame_cache.c) unless
  * the caches are off; runs always go to the bitmap.  A frame is thus free
@@ -47,6 +53,8 @@ static struct spinlock frames_lock = SPINLOCK_INIT("kernel_pmm");
 static paddr_t metadata_start, metadata_end;
 static uint64_t *owned;       /* bit f: frame f is handed out; atomic */
 static uint64_t owned_frames; /* frames the bits name */
+static const struct boot_info *boot; /* what frames_init was given */
+static bool low_given[LOW_MEMORY_END >> PAGE_SHIFT]; /* under frames_lock */
 
 struct carveouts {
 	unsigned count;
@@ -61,9 +69,9 @@ static void carveout_add(struct carveouts *c, paddr_t start, paddr_t end)
 	c->count++;
 }
 
+/* What must survive the boot, wherever it is: not low memory as a whole. */
 static void collect_carveouts(const struct boot_info *bi, struct carveouts *c)
 {
-	carveout_add(c, 0, LOW_MEMORY_END);
 	carveout_add(c, (paddr_t)(uintptr_t)__kernel_phys_start,
 		     (paddr_t)(uintptr_t)__kernel_phys_end);
 	carveout_add(c, bi->info_start, bi->info_end);
@@ -188,7 +196,9 @@ void frames_init(const struct boot_info *bi)
 	paddr_t limit = mb2_highest_usable(bi);
 	size_t pmm_bytes = pmm_metadata_bytes(limit), bytes = pmm_bytes + owned_bytes(limit);
 
+	boot = bi;
 	collect_carveouts(bi, &c);
+	carveout_add(&c, 0, LOW_MEMORY_END);
 	metadata_start = find_metadata_home(bi, &c, bytes);
 	metadata_end = metadata_start + bytes;
 	carveout_add(&c, metadata_start, metadata_end);
@@ -210,6 +220,36 @@ void frames_init(const struct boot_info *bi)
 	paging_protect_kernel_image(alloc_page_table_frame);
 	frame_cache_init();
 	print_summary(pmm_bytes);
+}
+
+/* Whether [pa, pa + PAGE_SIZE) lies in one usable region of the map. */
+static bool usable_page(const struct boot_info *bi, paddr_t pa)
+{
+	for (unsigned i = 0; i < bi->mmap_count; i++) {
+		const struct mb2_memory_region *r = &bi->mmap[i];
+
+		if (r->type == MB2_MEMORY_AVAILABLE && r->base <= pa &&
+		    pa + PAGE_SIZE <= r->base + r->length)
+			return true;
+	}
+	return false;
+}
+
+paddr_t frames_alloc_low_page(void)
+{
+	struct carveouts c = { 0 };
+	paddr_t found = 0;
+
+	collect_carveouts(boot, &c);
+	spin_lock(&frames_lock);
+	for (paddr_t pa = PAGE_SIZE; pa < LOW_MEMORY_END && !found; pa += PAGE_SIZE)
+		if (!low_given[pa >> PAGE_SHIFT] && usable_page(boot, pa) &&
+		    skip_carveouts(&c, pa, PAGE_SIZE) == pa) {
+			low_given[pa >> PAGE_SHIFT] = true;
+			found = pa;
+		}
+	spin_unlock(&frames_lock);
+	return found;
 }
 
 unsigned frames_bitmap_take(paddr_t *out, unsigned n)

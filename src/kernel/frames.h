@@ -23,6 +23,12 @@
  * the boot information, the modules and the allocator's own metadata. */
 void frames_init(const struct boot_info *bi);
 
+/* A page below 1 MiB, for real-mode code (the other CPUs' start-up): one
+ * the memory map says is usable, holding neither the boot information nor
+ * a module, never page 0; each is given once and kept for good.  0 if
+ * low memory has no such page left.  After frames_init. */
+paddr_t frames_alloc_low_page(void);
+
 enum pmm_status frame_alloc(paddr_t *frame);
 enum pmm_status frame_alloc_run(uint64_t count, uint64_t align, paddr_t *first);
 void frame_free(paddr_t frame);

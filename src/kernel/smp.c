@@ -6,8 +6,10 @@
  * are shared, so the next AP is not sent its STARTUP until the previous one
  * says it is online; an AP that does not answer in time stops the bring-up
  * (it might still wake up later and would read the next CPU's parameters).
- * Low memory (below 1 MiB) is never handed out by the frame allocator, so
- * the three pages used here are free for the taking.
+ * The start-up code needs a page below 1 MiB (real mode) and the identity
+ * map two page-table pages below 4 GiB: all three come from
+ * frames_alloc_low_page, pages the memory map says are free, since under
+ * UEFI the firmware owns more of low memory than under BIOS.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_protect.h"
@@ -19,6 +21,7 @@
 #include "arch/x86_64/trap.h"
 #include "boot/acpi.h"
 #include "kernel/cmdline.h"
+#include "kernel/frames.h"
 #include "kernel/kernel_lock.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
@@ -29,9 +32,6 @@
 #include "lib/panic.h"
 #include "lib/string.h"
 
-#define AP_TRAMPOLINE_BASE 0x8000 /* asm/ap_trampoline.asm says the same */
-#define AP_IDENTITY_PDPT 0x9000
-#define AP_IDENTITY_PD 0xA000
 #define AP_START_TIMEOUT_MS 200
 #define LAPIC_DEFAULT_BASE 0xFEE00000ull
 
@@ -46,6 +46,7 @@ struct ap_trampoline_params {
 extern const char ap_trampoline_start[], ap_trampoline_end[], ap_trampoline_params[];
 
 static bool lapics_ready; /* smp_stop_others may send IPIs */
+static paddr_t trampoline_pa; /* the start-up code's page, below 1 MiB */
 
 static const void *acpi_map(void *ctx, paddr_t pa, size_t len)
 {
@@ -71,7 +72,7 @@ static __attribute__((noreturn)) void ap_entry(uint64_t index)
 
 static volatile struct ap_trampoline_params *trampoline_params(void)
 {
-	return phys_to_virt(AP_TRAMPOLINE_BASE + (ap_trampoline_params - ap_trampoline_start));
+	return phys_to_virt(trampoline_pa + (ap_trampoline_params - ap_trampoline_start));
 }
 
 static bool start_ap(unsigned index, uint32_t apic_id)
@@ -86,7 +87,7 @@ static bool start_ap(unsigned index, uint32_t apic_id)
 	p->stack = sched_prepare_cpu(c);
 	p->entry = (uint64_t)(uintptr_t)ap_entry;
 	p->cpu_index = index;
-	lapic_start_cpu(apic_id, AP_TRAMPOLINE_BASE);
+	lapic_start_cpu(apic_id, trampoline_pa);
 	for (unsigned ms = 0; ms < AP_START_TIMEOUT_MS; ms++) {
 		if (__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
 			return true;
@@ -102,14 +103,37 @@ static unsigned cpu_limit(void)
 	return cmdline_u64("cpus", &n) && n >= 1 && n <= MAX_CPUS ? (unsigned)n : MAX_CPUS;
 }
 
+/* Places the start-up code and the identity map's tables; false if low
+ * memory has no room for them. */
+static bool prepare_start_up(void)
+{
+	paddr_t pdpt, pd;
+
+	ASSERT((uint64_t)(ap_trampoline_end - ap_trampoline_start) <= PAGE_SIZE);
+	trampoline_pa = frames_alloc_low_page();
+	pdpt = frames_alloc_low_page();
+	pd = frames_alloc_low_page();
+	if (!trampoline_pa || !pdpt || !pd)
+		return false;
+	memcpy(phys_to_virt(trampoline_pa), ap_trampoline_start,
+	       (size_t)(ap_trampoline_end - ap_trampoline_start));
+	paging_identity_map_first_2m(pdpt, pd);
+	kprintf("smp: start-up code at %lx, identity map tables at %lx and %lx\n",
+		trampoline_pa, pdpt, pd);
+	return true;
+}
+
 static void start_aps(const struct acpi_cpus *cpus, uint32_t boot_apic_id)
 {
 	unsigned next = 1, limit = cpu_limit();
 
-	ASSERT((uint64_t)(ap_trampoline_end - ap_trampoline_start) <= PAGE_SIZE);
-	memcpy(phys_to_virt(AP_TRAMPOLINE_BASE), ap_trampoline_start,
-	       (size_t)(ap_trampoline_end - ap_trampoline_start));
-	paging_identity_map_first_2m(AP_IDENTITY_PDPT, AP_IDENTITY_PD);
+	if (cpus->count < 2 || limit < 2)
+		return;
+	if (!prepare_start_up()) {
+		kprintf("smp: no 3 free pages below 1 MiB for the start-up code;"
+			" running on the boot CPU only\n");
+		return;
+	}
 	for (unsigned i = 0; i < cpus->count && next < limit; i++) {
 		if (cpus->apic_ids[i] == boot_apic_id)
 			continue;
