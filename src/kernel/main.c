@@ -41,9 +41,8 @@ const struct boot_info *boot_info(void)
 static void print_memory_map(const struct boot_info *bi)
 {
 	if (bi->mmap_from_efi)
-		kprintf("memory map (%u entries, from %u EFI descriptors: boot services' memory"
-			" reclaimed, runtime services' kept):\n",
-			bi->mmap_count, bi->efi_descriptor_count);
+		kprintf("memory map (%u entries, from %u EFI descriptors, boot services"
+			" reclaimed):\n", bi->mmap_count, bi->efi_descriptor_count);
 	else
 		kprintf("memory map (%u entries):\n", bi->mmap_count);
 	for (unsigned i = 0; i < bi->mmap_count; i++) {
