@@ -52,6 +52,7 @@ include tests/pe/pe.mk
 
 help:
 	@echo "make run      boot the kernel in QEMU on this terminal (Ctrl-A X quits)"
+	@echo "              UEFI=1: with UEFI firmware (OVMF) instead of the BIOS"
 	@echo "make test     every test: host, QEMU kernel tests, Bochs boot, user programs"
 	@echo "make bochs    boot the same ISO in Bochs with its debugger"
 	@echo "make debug    QEMU waiting for gdb (see scripts/gdbinit)"
@@ -116,8 +117,9 @@ $(BENCH_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TRACES) $(BENCH_PROGRAMS)
 $(BUILD)/selftest-%.iso: $(KERNEL) grub.cfg scripts/make-iso.sh
 	scripts/make-iso.sh $@ $(KERNEL) ktest=$*
 
+# UEFI=1 boots the same ISO with OVMF, QEMU's UEFI firmware.
 run: deps $(ISO)
-	scripts/run-qemu.sh $(ISO)
+	scripts/run-qemu.sh $(if $(filter 1,$(UEFI)),--uefi) $(ISO)
 
 bochs: deps $(ISO)
 	scripts/run-bochs.sh $(ISO)

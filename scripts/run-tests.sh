@@ -58,6 +58,9 @@ qemu_tests() {
 		echo "# qemu -m 512M -smp 3 -cpu $model, Card 1 design"
 		tests/harness/qemu-ktest.sh build/test-card1.iso 512M "card1_m512M_smp3_$model" 3 "$model"
 	done
+	# The same ISO booted by UEFI firmware (OVMF) instead of SeaBIOS.
+	echo "# qemu -m 512M -smp 2 -cpu max, UEFI firmware (OVMF)"
+	tests/harness/qemu-ktest.sh build/test.iso 512M uefi_m512M_smp2 2 max uefi
 }
 
 label_of() { # MODEL: a CPU model as a word for test names (qemu64,-nx -> qemu64_nonx)

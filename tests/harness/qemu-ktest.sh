@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# qemu-ktest.sh ISO MEM LABEL [CPUS [MODEL]] - boots the test ISO in QEMU with
-# MEM of RAM and CPUS processors (1 unless given) of CPU model MODEL
-# (qemu-common.sh's QEMU_CPU unless given), prints the kernel's KTAP lines
-# and the harness's own verdicts as TAP.
+# qemu-ktest.sh ISO MEM LABEL [CPUS [MODEL [FIRMWARE]]] - boots the test ISO
+# in QEMU with MEM of RAM and CPUS processors (1 unless given) of CPU model
+# MODEL (qemu-common.sh's QEMU_CPU unless given or empty), under FIRMWARE
+# `bios` (SeaBIOS, the default) or `uefi` (OVMF, qemu_use_uefi), prints the
+# kernel's KTAP lines and the harness's own verdicts as TAP.
 #
 # A run passes only if QEMU exits with 33 (isa-debug-exit, success), the log
 # ends with "ktest-end: PASS" and no line says "not ok": exit status 0 means a
@@ -10,8 +11,12 @@
 set -u
 . "$(dirname "$0")/tap-lib.sh"
 . "$(dirname "$0")/../../scripts/qemu-common.sh"
-iso=$1 mem=$2 label=$3 cpus=${4:-1}
-[ -n "${5:-}" ] && QEMU_MACHINE=${QEMU_MACHINE/-cpu $QEMU_CPU/-cpu $5}
+iso=$1 mem=$2 label=$3 cpus=${4:-1} firmware=${6:-bios}
+[ -n "${5:-}" ] && QEMU_MACHINE=${QEMU_MACHINE/-cpu $QEMU_CPU/-cpu $5} && QEMU_CPU=$5
+if [ "$firmware" = uefi ] && ! qemu_use_uefi "build/test-results/$label.uefi"; then
+	tap_result "boot_qemu_${label}_verdict" 1 "cannot copy the UEFI firmware $OVMF_CODE"
+	exit 1
+fi
 log=build/test-results/$label.serial
 timeout_s=${KTEST_TIMEOUT:-300}
 
@@ -28,4 +33,5 @@ grep -q '^ktest-end: PASS' <(clean_log "$log") || why="${why:-no 'ktest-end: PAS
 online=$(clean_log "$log" | sed -n 's/^smp: \([0-9]*\) of .*/\1/p')
 [ "$online" = "$cpus" ] || why="${why:-$cpus CPUs given, ${online:-no} CPUs online}"
 tap_result "boot_qemu_${label}_verdict" "$([ -z "$why" ]; echo $?)" "$why"
-python3 "$(dirname "$0")/check-memory-map.py" "$log" "$mem" "boot_qemu_${label}_memory_map"
+python3 "$(dirname "$0")/check-memory-map.py" "$log" "$mem" "boot_qemu_${label}_memory_map" \
+	"$firmware"
