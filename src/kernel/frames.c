@@ -53,7 +53,7 @@ static struct spinlock frames_lock = SPINLOCK_INIT("kernel_pmm");
 static paddr_t metadata_start, metadata_end;
 static uint64_t *owned;       /* bit f: frame f is handed out; atomic */
 static uint64_t owned_frames; /* frames the bits name */
-static const struct boot_info *boot; /* what frames_init was given */
+static const struct boot_info *frames_boot_info; /* what frames_init was given */
 static bool low_given[LOW_MEMORY_END >> PAGE_SHIFT]; /* under frames_lock */
 
 struct carveouts {
@@ -196,7 +196,7 @@ void frames_init(const struct boot_info *bi)
 	paddr_t limit = mb2_highest_usable(bi);
 	size_t pmm_bytes = pmm_metadata_bytes(limit), bytes = pmm_bytes + owned_bytes(limit);
 
-	boot = bi;
+	frames_boot_info = bi;
 	collect_carveouts(bi, &c);
 	carveout_add(&c, 0, LOW_MEMORY_END);
 	metadata_start = find_metadata_home(bi, &c, bytes);
@@ -240,10 +240,10 @@ paddr_t frames_alloc_low_page(void)
 	struct carveouts c = { 0 };
 	paddr_t found = 0;
 
-	collect_carveouts(boot, &c);
+	collect_carveouts(frames_boot_info, &c);
 	spin_lock(&frames_lock);
 	for (paddr_t pa = PAGE_SIZE; pa < LOW_MEMORY_END && !found; pa += PAGE_SIZE)
-		if (!low_given[pa >> PAGE_SHIFT] && usable_page(boot, pa) &&
+		if (!low_given[pa >> PAGE_SHIFT] && usable_page(frames_boot_info, pa) &&
 		    skip_carveouts(&c, pa, PAGE_SIZE) == pa) {
 			low_given[pa >> PAGE_SHIFT] = true;
 			found = pa;

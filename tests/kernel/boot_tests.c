@@ -8,6 +8,7 @@
 #include "arch/x86_64/trap.h"
 #include "kernel/boot_info.h"
 #include "kernel/cmdline.h"
+#include "kernel/frames.h"
 #include "kernel/ktest.h"
 #include "kernel/symbols.h"
 #include "kernel/trap_dispatch.h"
@@ -20,6 +21,37 @@ KTEST(boot_memory_map_has_usable_ram)
 
 	KT_EXPECT(bi->mmap_count > 0);
 	KT_EXPECT(mb2_highest_usable(bi) >= (16ull << 20));
+}
+
+static bool overlaps(paddr_t page, paddr_t start, paddr_t end)
+{
+	return page < end && start < page + PAGE_SIZE;
+}
+
+/* The pages real-mode code gets (the other CPUs' start-up) are below
+ * 1 MiB, usable in the memory map, clear of the boot information and the
+ * modules, and never given twice: under UEFI the firmware keeps parts of
+ * low memory and GRUB puts modules there. */
+KTEST(boot_low_pages_are_free_in_the_memory_map)
+{
+	const struct boot_info *bi = boot_info();
+	paddr_t pages[2] = { frames_alloc_low_page(), frames_alloc_low_page() };
+
+	KT_EXPECT(pages[0] != pages[1]);
+	for (unsigned p = 0; p < 2; p++) {
+		bool usable = false;
+
+		KT_ASSERT(pages[p] != 0);
+		KT_EXPECT(pages[p] < (1ull << 20) && (pages[p] & PAGE_MASK) == 0);
+		for (unsigned i = 0; i < bi->mmap_count; i++)
+			usable |= bi->mmap[i].type == MB2_MEMORY_AVAILABLE &&
+				  bi->mmap[i].base <= pages[p] &&
+				  pages[p] + PAGE_SIZE <= bi->mmap[i].base + bi->mmap[i].length;
+		KT_EXPECT(usable);
+		KT_EXPECT(!overlaps(pages[p], bi->info_start, bi->info_end));
+		for (unsigned i = 0; i < bi->module_count; i++)
+			KT_EXPECT(!overlaps(pages[p], bi->modules[i].start, bi->modules[i].end));
+	}
 }
 
 KTEST(boot_command_line_says_ktest)
