@@ -6,7 +6,7 @@
 #define ARCH_VGA_H
 
 /* Starts writing to cols x rows cells of 2 bytes (character, attribute),
- * row after row, and clears them. */
+ * row after row, clears them and switches the hardware cursor off. */
 void vga_init(volatile void *cells, unsigned cols, unsigned rows);
 void vga_putc(char c);
 
