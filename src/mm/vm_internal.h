@@ -128,14 +128,14 @@ static inline bool vm_is_table(pte_t e, int level)
 }
 
 /*
- * What is wrong with the present leaf e, or NULL: FULL and key bits stay
- * 0; copy-on-write is counted and not writable; a frame is either counted
+ * What is wrong with the present leaf e, or NULL: unused and key bits
+ * stay 0; copy-on-write is counted and not writable; a frame is either counted
  * (fork shared it) or not owned (PTE_SHARED), never both.
  */
 static inline const char *vm_leaf_problem(pte_t e)
 {
-	if (e & (PTE_FULL | PTE_PKEY_MASK))
-		return "present leaf with FULL or key bits";
+	if (e & PTE_LEAF_ZERO_MASK)
+		return "present leaf with unused or key bits";
 	if ((e & PTE_COW) && ((e & PTE_RW) || !(e & PTE_COUNTED)))
 		return "copy-on-write leaf writable or not counted";
 	if ((e & PTE_COUNTED) && (e & PTE_SHARED))
@@ -180,6 +180,83 @@ static inline uint64_t vm_span_pages(const struct vm_span *sp)
 	return (sp->end - sp->va) >> PAGE_SHIFT;
 }
 
+/* --- vm_summary.c ------------------------------------------------------ */
+
+/* A run length's class, the summary's unit: 0 for 0 pages, else
+ * floor(log2 pages) + 1. */
+unsigned vm_run_class(uint64_t pages);
+
+/* The summary of a table whose subtree's longest free run is longest
+ * pages and whose last tail_entries entries are free. */
+unsigned vm_summary_of(uint64_t longest, unsigned tail_entries);
+
+/* The longest free run a subtree with summary sum may hold. */
+uint64_t vm_summary_longest_below(unsigned sum);
+
+/* The free pages at the end of the subtree below the table pointer e at
+ * level, exactly: from its summary, one read per level below. */
+uint64_t vm_table_free_tail(const struct vm_space *s, pte_t e, int level);
+
+/* The free pages at its start, read from the start; the count stops once
+ * it reaches enough. */
+uint64_t vm_table_free_head(const struct vm_space *s, pte_t e, int level,
+			    uint64_t enough);
+
+/* Do the free pages at its start reach need?  Read from the start only
+ * as far as the summaries below allow. */
+bool vm_table_head_reaches(const struct vm_space *s, pte_t e, int level,
+			   uint64_t need);
+
+/*
+ * The free run that touches a change of pages inside one table: left free
+ * pages just before its first page, right just after its last, within the
+ * table; the _edge flags say that they reach the table's first / last
+ * page.  VM_CHAIN_WHOLE is the chain inside an entry changed as a whole.
+ */
+struct vm_chain {
+	uint64_t left, right;
+	bool left_edge, right_edge;
+};
+
+#define VM_CHAIN_WHOLE ((struct vm_chain){ 0, 0, true, true })
+
+/*
+ * What is known of a table before a change: entries [0, head) and
+ * [512 - tail, 512) are free; a free run after the change that stops
+ * before the table's end need not be measured past enough pages.  From its
+ * pointer's summary (vm_known_of, for a reserve or a release), or for a
+ * table the change has just made (VM_KNOWN_FRESH: all free).
+ */
+struct vm_known {
+	unsigned head, tail;
+	uint64_t enough;
+};
+
+#define VM_KNOWN_FRESH ((struct vm_known){ VM_ENTRIES, VM_ENTRIES, UINT64_MAX })
+#define VM_KNOWN_NOTHING ((struct vm_known){ 0, 0, UINT64_MAX })
+
+struct vm_known vm_known_of(pte_t e, bool released);
+
+/*
+ * The chain of the change [va, end) in the table t of level-`level`
+ * entries, from the chains inside its first and last entries (each
+ * VM_CHAIN_WHOLE if changed whole): read outward only past the edges they
+ * reach, and only where known does not tell.
+ */
+struct vm_chain vm_chain_extend(const struct vm_space *s, const pte_t *t,
+				int level, vaddr_t va, vaddr_t end,
+				const struct vm_known *known,
+				struct vm_chain first, struct vm_chain last);
+
+/*
+ * The summary of the table pointer e at level after the pages [va, end)
+ * below it, with chain c, became non-free (a reserve) or free (released);
+ * *empty if a release left no page below non-free.
+ */
+unsigned vm_summary_after(const struct vm_space *s, pte_t e, int level,
+			  vaddr_t va, vaddr_t end, const struct vm_chain *c,
+			  bool released, bool *empty);
+
 /* --- vm_walk.c --------------------------------------------------------- */
 
 /* The table at pa through the direct map, counted as a table visited;
@@ -198,7 +275,8 @@ pte_t vm_lookup(const struct vm_space *s, vaddr_t va, int *level);
  * Read-only walk of [va, end): visit() is called, in address order, for
  * every leaf entry and every upper-level entry that is not a table pointer
  * (free or reservation), with its span clipped to the range; with
- * stop_at_full also for table pointers marked FULL, instead of descending.
+ * stop_at_full also for table pointers whose summary is FULL (no free
+ * page below), instead of descending.
  * Stops when visit() returns false; returns false then.
  */
 struct vm_walk {
@@ -227,12 +305,15 @@ bool vm_table_publish(struct vm_space *s, pte_t *slot, pte_t old, paddr_t pa,
 		      vaddr_t base);
 
 /*
- * After entries below *slot (a table pointer) changed between free and
- * non-free: free the table if it is now empty (and not pinned), otherwise
- * make FULL exact.
+ * After the pages [va, end) below the table pointer *slot (level, covering
+ * base) all became non-free (a reserve) or free (released), c being their
+ * chain inside the table (vm_summary.c): free the table if the release
+ * emptied it, otherwise make its summary exact.  Pinned entries keep
+ * neither.
  */
-void vm_table_settle(struct vm_space *s, pte_t *slot, int level,
-		     vaddr_t base);
+void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base,
+		     vaddr_t va, vaddr_t end, const struct vm_chain *c,
+		     bool released);
 
 /*
  * Replace upper-level reservation entries that contain va by tables of
@@ -253,7 +334,8 @@ pte_t *vm_leaf_slot(const struct vm_space *s, vaddr_t va);
  */
 void vm_page_drop(struct vm_space *s, pte_t e, vaddr_t va, bool invalidate);
 
-/* Make every page of [va, end) free; see vm_release for the contract. */
+/* Make every page of [va, end) free; see vm_release for the contract.
+ * Summaries are kept exact as it goes. */
 void vm_clear_range(struct vm_space *s, vaddr_t va, vaddr_t end,
 		    bool invalidate);
 

@@ -64,7 +64,8 @@ static bool walk_table(struct vm_walk *w, const pte_t *t, int level,
 		sp = vm_span_at(v, end, level);
 		e = vm_read(w->space, &t[sp.index]);
 		if (vm_is_table(e, level) &&
-		    !(w->stop_at_full && (e & PTE_FULL))) {
+		    !(w->stop_at_full && pte_summary(e) == 0 &&
+		      !vm_is_pinned(level, sp.base))) {
 			if (!walk_table(w, vm_table(w->space, pte_addr(e)),
 					level - 1, sp.va, sp.end))
 				return false;
