@@ -332,6 +332,15 @@ struct vm_state {
 enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
 			      struct vm_state *before);
 
+/*
+ * The kernel's lockless first touch: true if the page at va was a
+ * demand-zero (reserved) page that the access pf may touch and this call
+ * or another CPU made it present; false, changing nothing, for any other
+ * page or result (the caller then takes the locked path).  One walk, as
+ * vm_fault.
+ */
+bool vm_fault_first_touch(struct vm_space *s, vaddr_t va, unsigned pf);
+
 /* The state of the page at va; VM_ERR_INVALID if outside the range. */
 enum vm_status vm_query(const struct vm_space *s, vaddr_t va,
 			struct vm_state *st);

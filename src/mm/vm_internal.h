@@ -265,9 +265,30 @@ pte_t *vm_table(const struct vm_space *s, paddr_t pa);
 pte_t *vm_table_peek(const struct vm_space *s, paddr_t pa);
 
 /*
- * The entry that describes the page va, as that page's own entry: for an
- * upper-level entry START is kept only if va is its first page.  *level
- * receives the level the entry was found at.
+ * One walk from the PML4 towards the page va: the slot it read at every
+ * level down to where it stopped, the first entry that is not a table
+ * pointer (free, reservation or leaf).  A fault keeps it, so that it
+ * decides, splits and installs without walking again.
+ */
+struct vm_path {
+	pte_t *slot[VM_TOP_LEVEL + 1]; /* slot[level] .. slot[VM_TOP_LEVEL] */
+	int level;                     /* where the walk stopped */
+	pte_t entry;                   /* *slot[level] as the walk read it */
+};
+
+void vm_path_walk(const struct vm_space *s, vaddr_t va, struct vm_path *p);
+
+/* Continue the walk p down from its entry while that is a table pointer
+ * (after a split replaced it by one, say). */
+void vm_path_down(const struct vm_space *s, vaddr_t va, struct vm_path *p);
+
+/* The path's entry as the page va's own: for an upper-level entry START
+ * is kept only if va is its first page. */
+pte_t vm_path_page_entry(const struct vm_path *p, vaddr_t va);
+
+/*
+ * The entry that describes the page va, as that page's own entry (as
+ * vm_path_page_entry).  *level receives the level the entry was found at.
  */
 pte_t vm_lookup(const struct vm_space *s, vaddr_t va, int *level);
 
@@ -316,6 +337,16 @@ void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base,
 		     bool released);
 
 /*
+ * Replace the reservation entry e in *slot (covering base) by a full table
+ * of entries one level down describing the same pages, published by CAS:
+ * faults run concurrently.  If another CPU changed the entry first, ours
+ * is freed and the caller reads the winner's.  VM_ERR_NO_MEMORY if no
+ * frame (nothing changed).
+ */
+enum vm_status vm_split_entry(struct vm_space *s, pte_t *slot, vaddr_t base,
+			      pte_t e);
+
+/*
  * Replace upper-level reservation entries that contain va by tables of
  * entries describing the same pages: those with va in their interior, or
  * all of them down to the leaf if to_page.  May allocate; on
@@ -356,6 +387,14 @@ void vm_usage_give_present(struct vm_space *s);
 bool vm_usage_within_limits(const struct vm_space *s);
 
 /* --- vm_fault.c -------------------------------------------------------- */
+
+/*
+ * The rungs of a fault on the present leaf e in *slot at va: protection,
+ * then copy-on-write on a write, else a stale TLB entry.  Both designs
+ * decide present pages here.
+ */
+enum vm_fault_result vm_fault_present(struct vm_space *s, vaddr_t va,
+				      unsigned pf, pte_t *slot, pte_t e);
 
 /*
  * A new frame in *pa with the first contents of the not-present page

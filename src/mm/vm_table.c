@@ -79,13 +79,8 @@ void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base,
 		vm_write(s, slot, pte_with_summary(e, sum));
 }
 
-/*
- * Replace the reservation entry e in *slot by a full table of entries one
- * level down describing the same pages.  Runs in the fault path, so it
- * publishes with CAS; if another CPU split first, ours is freed.
- */
-static enum vm_status split_entry(struct vm_space *s, pte_t *slot,
-				  vaddr_t base, pte_t e)
+enum vm_status vm_split_entry(struct vm_space *s, pte_t *slot, vaddr_t base,
+			      pte_t e)
 {
 	pte_t *t;
 	paddr_t pa;
@@ -118,7 +113,7 @@ enum vm_status vm_split_to(struct vm_space *s, vaddr_t va, bool to_page)
 
 			if (!to_page && va == base)
 				return VM_OK; /* already on an entry boundary */
-			st = split_entry(s, slot, base, e);
+			st = vm_split_entry(s, slot, base, e);
 			if (st != VM_OK)
 				return st;
 			e = vm_read(s, slot);
