@@ -38,6 +38,8 @@ enum rdos_syscall {
 	RDOS_SYS_THREAD = 18,   /* (uint64 entry, uint64 arg, uint64 stack_top) -> thread number */
 	RDOS_SYS_THREAD_EXIT = 19, /* () -> does not return; the last thread ends the process */
 	RDOS_SYS_WAIT_INFO = 20, /* (int64 pid or -1, struct rdos_wait_info *out) -> pid */
+	RDOS_SYS_GUARD = 21,    /* (uint64 addr, uint64 npages) -> 0 */
+	RDOS_SYS_WORK = 22,     /* (int64 pid or 0 for self, struct rdos_work *out) -> 0 */
 	RDOS_SYS_COUNT
 };
 
@@ -124,6 +126,21 @@ struct rdos_memstat {
 	uint64_t share_table_bytes; /* system: their reference-count table (0 if none) */
 	uint64_t cow_copies;        /* system: copy-on-write faults that copied */
 	uint64_t cow_in_place;      /* system: ... that made the page writable in place */
+};
+
+/*
+ * WORK: what the VM core has done on a process's address space since it
+ * started, counted by the core itself (src/mm/mm_work.h); read it before
+ * and after a call, or a touch, to see what that cost.  Threads of one
+ * process faulting at once may lose a count.
+ */
+struct rdos_work {
+	uint64_t entries_read;    /* page-table entries read to decide */
+	uint64_t entries_written; /* entries stored */
+	uint64_t tables_visited;  /* page tables entered, the PML4 included */
+	uint64_t nodes_visited;   /* VMA-tree nodes looked at (card1; 0 for rdos) */
+	uint64_t frames_alloc;    /* frames taken: pages and page tables */
+	uint64_t frames_freed;    /* frames given back */
 };
 
 /*

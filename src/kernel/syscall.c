@@ -122,6 +122,13 @@ static int64_t sys_protect(const struct trap_frame *f)
 	return address_space_error(mm_protect(process_space(process_current()), f->rdi, f->rsi, prot));
 }
 
+static int64_t sys_guard(const struct trap_frame *f)
+{
+	if (!pages_ok(f->rdi, f->rsi))
+		return -RDOS_EINVAL;
+	return address_space_error(mm_guard(process_space(process_current()), f->rdi, f->rsi));
+}
+
 static int64_t sys_spawn(const struct trap_frame *f)
 {
 	char name[RDOS_PROC_NAME_MAX], args[RDOS_ARGS_MAX];
@@ -238,6 +245,29 @@ static int64_t sys_memstat(const struct trap_frame *f)
 	return copy_to_user(f->rsi, &st, sizeof(st));
 }
 
+_Static_assert(sizeof(struct rdos_work) == sizeof(struct mm_work),
+	       "WORK reports every count of struct mm_work");
+
+static int64_t sys_work(const struct trap_frame *f)
+{
+	struct process *p = target_process((int64_t)f->rdi);
+	struct rdos_work out;
+
+	if (user_buffer_check(f->rsi, sizeof(out), true))
+		return -RDOS_EFAULT;
+	if (!p)
+		return -RDOS_ENOENT;
+	out = (struct rdos_work){
+		.entries_read = p->work.entries_read,
+		.entries_written = p->work.entries_written,
+		.tables_visited = p->work.tables_visited,
+		.nodes_visited = p->work.nodes_visited,
+		.frames_alloc = p->work.frames_alloc,
+		.frames_freed = p->work.frames_freed,
+	};
+	return copy_to_user(f->rsi, &out, sizeof(out));
+}
+
 static int64_t sys_proclist(const struct trap_frame *f)
 {
 	struct rdos_procinfo list[PROCLIST_MAX];
@@ -323,6 +353,8 @@ static const syscall_fn syscall_table[RDOS_SYS_COUNT] = {
 	[RDOS_SYS_THREAD] = sys_thread,
 	[RDOS_SYS_THREAD_EXIT] = sys_thread_exit,
 	[RDOS_SYS_WAIT_INFO] = sys_wait_info,
+	[RDOS_SYS_GUARD] = sys_guard,
+	[RDOS_SYS_WORK] = sys_work,
 };
 
 _Static_assert(TIMER_HZ == RDOS_TICKS_PER_SECOND, "TICKS reads the timer the ABI promises");

@@ -87,6 +87,12 @@ static int64_t call_memstat(uint64_t p, uint64_t n)
 	return syscall2(RDOS_SYS_MEMSTAT, 0, p);
 }
 
+static int64_t call_work(uint64_t p, uint64_t n)
+{
+	(void)n;
+	return syscall2(RDOS_SYS_WORK, 0, p);
+}
+
 static int64_t call_proclist(uint64_t p, uint64_t n)
 {
 	return syscall2(RDOS_SYS_PROCLIST, p, n);
@@ -114,6 +120,7 @@ static const struct buffer_call buffer_calls[] = {
 	{ "READ_LINE", call_read_line, 16, 1, true },
 	{ "GETARGS", call_getargs, 16, 1, true },
 	{ "MEMSTAT", call_memstat, 0, 0, true },
+	{ "WORK", call_work, 0, 0, true },
 	{ "PROCLIST", call_proclist, 1, sizeof(struct rdos_procinfo), true },
 	{ "VMMAP", call_vmmap, 1, sizeof(struct rdos_vmrun), true },
 	{ "SPAWN name", call_spawn_name, 0, 0, false },
@@ -316,15 +323,27 @@ static void robust_range_args(void)
 	UT_EXPECT(sys_protect(valid, 1, 0xFFFFFFFFu), -RDOS_EINVAL);
 	UT_EXPECT(sys_protect(released, 1, RDOS_PROT_READ), -RDOS_ERANGE);
 	UT_EXPECT(sys_protect(valid, 2, RDOS_PROT_READ), -RDOS_ERANGE);
+
+	UT_EXPECT(sys_guard(0, 1), -RDOS_EINVAL);
+	UT_EXPECT(sys_guard(valid + 1, 1), -RDOS_EINVAL);
+	UT_EXPECT(sys_guard(valid, 0), -RDOS_EINVAL);
+	UT_EXPECT(sys_guard(KERNEL_IMAGE, 1), -RDOS_EINVAL);
+	UT_EXPECT(sys_guard(NONCANONICAL, 1), -RDOS_EINVAL);
+	UT_EXPECT(sys_guard(valid, wrap), -RDOS_EINVAL);
+	UT_EXPECT(sys_guard(released, 1), -RDOS_ERANGE);
+	UT_EXPECT(sys_guard(valid, 2), -RDOS_ERANGE);
 }
 
 static void robust_ids(void)
 {
 	struct rdos_memstat ms;
+	struct rdos_work work;
 	struct rdos_vmrun run;
 
 	UT_EXPECT(sys_memstat((int64_t)1 << 40, &ms), -RDOS_ENOENT);
 	UT_EXPECT(sys_memstat(-1, &ms), -RDOS_ENOENT);
+	UT_EXPECT(sys_work((int64_t)1 << 40, &work), -RDOS_ENOENT);
+	UT_EXPECT(sys_work(-1, &work), -RDOS_ENOENT);
 	UT_EXPECT(sys_vmmap((int64_t)1 << 40, 0, &run, 1), -RDOS_ENOENT);
 	UT_EXPECT(sys_vmmap(0, KERNEL_IMAGE, &run, 1), 0);
 	UT_EXPECT(sys_vmmap(0, 0, &run, 0), 0);
