@@ -40,6 +40,7 @@ enum rdos_syscall {
 	RDOS_SYS_WAIT_INFO = 20, /* (int64 pid or -1, struct rdos_wait_info *out) -> pid */
 	RDOS_SYS_GUARD = 21,    /* (uint64 addr, uint64 npages) -> 0 */
 	RDOS_SYS_WORK = 22,     /* (int64 pid or 0 for self, struct rdos_work *out) -> 0 */
+	RDOS_SYS_PAGEINFO = 23, /* (int64 pid or 0, uint64 addr, char *buf, uint64 size) -> length */
 	RDOS_SYS_COUNT
 };
 

@@ -19,6 +19,7 @@
 #include "kernel/kmalloc.h"
 #include "kernel/printk.h"
 #include "kernel/process.h"
+#include "kernel/pte_explain.h"
 #include "kernel/syscall.h"
 #include "kernel/tlb.h"
 #include "kernel/trap_dispatch.h"
@@ -33,6 +34,7 @@
 #define SLEEP_MAX_MS (3600u * 1000u)
 #define PROCLIST_MAX PROCESS_MAX
 #define VMMAP_MAX 128
+#define PAGEINFO_TEXT_MAX 2048 /* a page's explanation takes about 700 */
 
 typedef int64_t (*syscall_fn)(const struct trap_frame *f);
 
@@ -294,6 +296,30 @@ static int64_t sys_vmmap(const struct trap_frame *f)
 	return copy_to_user(f->rdx, runs, n * sizeof(runs[0])) ?: (int64_t)n;
 }
 
+/* GETARGS's rules for the text: a truncated copy, the whole length. */
+static int64_t sys_pageinfo(const struct trap_frame *f)
+{
+	char text[PAGEINFO_TEXT_MAX];
+	struct process *p = target_process((int64_t)f->rdi);
+	uint64_t va = f->rsi, buf = f->rdx, size = f->r10, len, n;
+
+	if (size > 0 && user_buffer_check(buf, size, true))
+		return -RDOS_EFAULT;
+	if (!p)
+		return -RDOS_ENOENT;
+	if (va < USER_SPACE_START || va >= USER_SPACE_END)
+		return -RDOS_EINVAL;
+	len = pte_explain(&p->space, va, text, sizeof(text));
+	if (size == 0)
+		return (int64_t)len;
+	n = len < size - 1 ? len : size - 1;
+	if (n > sizeof(text) - 1)
+		n = sizeof(text) - 1;
+	if (copy_to_user(buf, text, n) || copy_to_user(buf + n, "", 1))
+		return -RDOS_EFAULT;
+	return (int64_t)len;
+}
+
 /* A limit in an argument: the new value, or the old one for KEEP; false if
  * it would raise the limit. */
 static bool lowered(uint64_t arg, uint64_t old, uint64_t *out)
@@ -355,6 +381,7 @@ static const syscall_fn syscall_table[RDOS_SYS_COUNT] = {
 	[RDOS_SYS_WAIT_INFO] = sys_wait_info,
 	[RDOS_SYS_GUARD] = sys_guard,
 	[RDOS_SYS_WORK] = sys_work,
+	[RDOS_SYS_PAGEINFO] = sys_pageinfo,
 };
 
 _Static_assert(TIMER_HZ == RDOS_TICKS_PER_SECOND, "TICKS reads the timer the ABI promises");

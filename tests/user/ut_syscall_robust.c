@@ -93,6 +93,11 @@ static int64_t call_work(uint64_t p, uint64_t n)
 	return syscall2(RDOS_SYS_WORK, 0, p);
 }
 
+static int64_t call_pageinfo(uint64_t p, uint64_t n)
+{
+	return syscall4(RDOS_SYS_PAGEINFO, 0, valid, p, n);
+}
+
 static int64_t call_proclist(uint64_t p, uint64_t n)
 {
 	return syscall2(RDOS_SYS_PROCLIST, p, n);
@@ -121,6 +126,7 @@ static const struct buffer_call buffer_calls[] = {
 	{ "GETARGS", call_getargs, 16, 1, true },
 	{ "MEMSTAT", call_memstat, 0, 0, true },
 	{ "WORK", call_work, 0, 0, true },
+	{ "PAGEINFO", call_pageinfo, 16, 1, true },
 	{ "PROCLIST", call_proclist, 1, sizeof(struct rdos_procinfo), true },
 	{ "VMMAP", call_vmmap, 1, sizeof(struct rdos_vmrun), true },
 	{ "SPAWN name", call_spawn_name, 0, 0, false },
@@ -339,11 +345,20 @@ static void robust_ids(void)
 	struct rdos_memstat ms;
 	struct rdos_work work;
 	struct rdos_vmrun run;
+	char text[16];
+	int64_t n;
 
 	UT_EXPECT(sys_memstat((int64_t)1 << 40, &ms), -RDOS_ENOENT);
 	UT_EXPECT(sys_memstat(-1, &ms), -RDOS_ENOENT);
 	UT_EXPECT(sys_work((int64_t)1 << 40, &work), -RDOS_ENOENT);
 	UT_EXPECT(sys_work(-1, &work), -RDOS_ENOENT);
+	UT_EXPECT(sys_pageinfo((int64_t)1 << 40, valid, text, sizeof(text)), -RDOS_ENOENT);
+	UT_EXPECT(sys_pageinfo(0, 0, text, sizeof(text)), -RDOS_EINVAL);
+	UT_EXPECT(sys_pageinfo(0, KERNEL_IMAGE, text, sizeof(text)), -RDOS_EINVAL);
+	UT_EXPECT(sys_pageinfo(0, BELOW_HOLE, text, sizeof(text)), -RDOS_EINVAL);
+	n = sys_pageinfo(0, valid, NULL, 0);
+	UT_CHECK(n > 0 && sys_pageinfo(0, valid, text, 2) == n && text[1] == '\0',
+		 "PAGEINFO: length %lld, truncated copy '%s'", n, text);
 	UT_EXPECT(sys_vmmap((int64_t)1 << 40, 0, &run, 1), -RDOS_ENOENT);
 	UT_EXPECT(sys_vmmap(0, KERNEL_IMAGE, &run, 1), 0);
 	UT_EXPECT(sys_vmmap(0, 0, &run, 0), 0);

@@ -1,9 +1,11 @@
 /*
- * builtins.c - the shell's built-in commands: help, ps, mem, map.
+ * builtins.c - the shell's built-in commands that look: help, ps, mem,
+ * map, pte.
  *
- * Each prints what one system call reports (PROCLIST, MEMSTAT, VMMAP),
- * laid out for a person; none changes any state.  Sizes are printed in
- * pages and in the largest binary unit that fits.
+ * Each prints what one system call reports (PROCLIST, MEMSTAT and WORK,
+ * VMMAP, PAGEINFO), laid out for a person; none changes any state.  Sizes
+ * are printed in pages and in the largest binary unit that fits.  The
+ * commands that change memory are in memcmds.c.
  */
 #include <stddef.h>
 
@@ -14,6 +16,7 @@
 
 #define SHELL_PS_MAX 64     /* processes listed by ps */
 #define SHELL_MAP_BATCH 32  /* runs fetched per VMMAP call */
+#define SHELL_PTE_TEXT 2048 /* PAGEINFO's text: about 700 characters */
 
 static const char *const proc_states[] = { "runnable", "blocked", "exited" };
 
@@ -104,6 +107,7 @@ static int builtin_ps(const char *args)
 static int builtin_mem(const char *args)
 {
 	struct rdos_memstat m;
+	struct rdos_work w;
 	char total[24], free_[24];
 	int64_t pid, r;
 
@@ -126,6 +130,10 @@ static int builtin_mem(const char *args)
 	       (unsigned long long)m.image_pages_loaded,
 	       m.design == RDOS_SPAWN_CARD1 ? "card1" : "rdos",
 	       (unsigned long long)m.metadata_bytes);
+	if (sys_work(pid, &w) == 0) {
+		printf("work:    since it started, ");
+		shell_print_work(&w);
+	}
 	return 0;
 }
 
@@ -176,11 +184,38 @@ static int builtin_map(const char *args)
 	}
 }
 
+/* The kernel explains the entries (src/kernel/pte_explain.c); the shell
+ * passes the text on in one write. */
+static int builtin_pte(const char *args)
+{
+	char word[24], text[SHELL_PTE_TEXT];
+	uint64_t addr;
+	int64_t pid, n;
+
+	shell_take_word(&args, word, sizeof(word));
+	if (!shell_parse_u64(word, &addr)) {
+		printf("pte: not an address: '%s' (pte ADDR [PID])\n", word);
+		return 1;
+	}
+	if (!parse_pid(args, &pid))
+		return 1;
+	n = sys_pageinfo(pid, addr, text, sizeof(text));
+	if (n < 0) {
+		printf("pte: %s\n", n == -RDOS_EINVAL   ? "not a user-space address"
+				     : n == -RDOS_ENOENT ? "no such process"
+							 : sys_error_name(n));
+		return 1;
+	}
+	sys_write(text, (uint64_t)n < sizeof(text) ? (uint64_t)n : sizeof(text) - 1);
+	return 0;
+}
+
 const struct builtin builtins[] = {
 	{ "help", "", "this list", builtin_help },
 	{ "ps", "", "list processes", builtin_ps },
 	{ "mem", "[PID]", "system and process memory (default: the shell's)", builtin_mem },
 	{ "map", "[PID]", "address space by page state (default: the shell's)",
 	  builtin_map },
+	{ "pte", "ADDR [PID]", "the page's entry at every level, in words", builtin_pte },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -373,6 +373,25 @@ static void fuzz_getargs(void)
 			   fz.args_len);
 }
 
+/* PAGEINFO of any page of anyone: a text, or an error for the buffer
+ * (first), the pid or an address outside user space. */
+static void fuzz_pageinfo(void)
+{
+	uint64_t buf = fuzz_address(), size = fuzz_length(buf, 1), addr = fuzz_address();
+	enum model_verdict v = fuzz_output(&buf, size);
+	int64_t pid = fuzz_pid();
+	int64_t r = fuzz_do(RDOS_SYS_PAGEINFO, (uint64_t)pid, addr, buf, size, 0);
+	bool self = pid == 0 || pid == fz.pid;
+	bool user = addr >= MODEL_USER_START && addr < MODEL_USER_END;
+
+	if (!FUZZ_EXPECT_SET(r, true, EBIT(EFAULT) | EBIT(ENOENT) | EBIT(EINVAL)))
+		return;
+	fuzz_judge_buffer(r, v, "PAGEINFO buffer");
+	if (v == MODEL_VALID && self)
+		FUZZ_CHECK(user ? r > 0 : r == -RDOS_EINVAL, "PAGEINFO(self, 0x%llx) = %lld (%s)",
+			   (unsigned long long)addr, r, fuzz_name(r));
+}
+
 /* The child of a FORK: its memory must be a copy of the parent's as the
  * model describes it (VMMAP, reserved pages); it reads every small page
  * and writes the writable ones (copy-on-write), then exits 0, or 1 if the
@@ -519,6 +538,8 @@ void fuzz_known(uint64_t nr)
 		return fuzz_guard();
 	case RDOS_SYS_WORK:
 		return fuzz_work();
+	case RDOS_SYS_PAGEINFO:
+		return fuzz_pageinfo();
 	default: /* GETPID, YIELD, TICKS */
 		return fuzz_simple(nr);
 	}
