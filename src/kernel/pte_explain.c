@@ -59,22 +59,24 @@ static void say_prot(struct text *t, unsigned prot)
  * no free page anywhere below.  Printed raw so that a richer summary
  * (issue #16) shows up here first; its decoding belongs in this function.
  */
-static void explain_summary_bits(struct text *t, pte_t e)
+static void explain_summary_bits(struct text *t, pte_t e, enum mm_design design)
 {
 	uint64_t bits = (e & SUMMARY_MASK) >> SUMMARY_SHIFT;
 
 	say(t, ", summary bits 52-62 = 0x%03lx", bits);
-	if (e & PTE_FULL)
+	if (design == MM_DESIGN_CARD1)
+		say(t, " (Card 1 keeps no summary)");
+	else if (e & PTE_FULL)
 		say(t, " (FULL: no free page below)");
 	else
 		say(t, " (not FULL)");
 }
 
-static void explain_table_pointer(struct text *t, pte_t e)
+static void explain_table_pointer(struct text *t, pte_t e, enum mm_design design)
 {
 	say(t, "present: table at 0x%lx, %s%s", pte_addr(e), e & PTE_US ? "user" : "kernel",
 	    e & PTE_A ? ", accessed" : "");
-	explain_summary_bits(t, e);
+	explain_summary_bits(t, e, design);
 }
 
 static void explain_leaf(struct text *t, pte_t e)
@@ -114,10 +116,14 @@ static void explain_pending(struct text *t, pte_t e, int level)
 		say(t, "; stands for every page of its %s", covers[level]);
 }
 
-static void explain_entry(struct text *t, pte_t e, int level, unsigned index)
+static void explain_entry(struct text *t, pte_t e, int level, unsigned index,
+			  enum mm_design design)
 {
 	say(t, "  %-5s [%3u] 0x%016lx  ", entry_names[level], index, e);
-	if (pte_is_free(e))
+	if (pte_is_free(e) && design == MM_DESIGN_CARD1)
+		say(t, "0: nothing present in its %s (Card 1 keeps reservations in VMAs)",
+		    covers[level]);
+	else if (pte_is_free(e))
 		say(t, "free: nothing reserved in its %s", covers[level]);
 	else if (!pte_is_present(e))
 		explain_pending(t, e, level);
@@ -126,7 +132,7 @@ static void explain_entry(struct text *t, pte_t e, int level, unsigned index)
 	else if (e & PTE_PS)
 		say(t, "present: a large page (never made for user space)");
 	else
-		explain_table_pointer(t, e);
+		explain_table_pointer(t, e, design);
 	say(t, "\n");
 }
 
@@ -139,7 +145,7 @@ static void explain_walk(struct text *t, const struct mm_space *s, vaddr_t va)
 		unsigned index = (va >> (PAGE_SHIFT + LEVEL_BITS * level)) % ENTRIES_PER_TABLE;
 		pte_t e = __atomic_load_n(&table[index], __ATOMIC_ACQUIRE);
 
-		explain_entry(t, e, level, index);
+		explain_entry(t, e, level, index, s->design);
 		if (level == 0 || !pte_is_present(e) || (e & PTE_PS))
 			return;
 		table = phys_to_virt(pte_addr(e));
@@ -163,8 +169,8 @@ static void explain_vma(struct text *t, const struct card1_space *c, vaddr_t va)
 		say(t, "  VMA: none covers it (the page is free)\n");
 		return;
 	}
-	say(t, "  VMA [0x%lx-0x%lx) %lu pages, %s", v->start, v->end,
-	    (v->end - v->start) / PAGE_SIZE, v->kind <= PTE_KIND_GUARD ? vma_kinds[v->kind] : "?");
+	say(t, "  VMA [0x%lx-0x%lx) %lu page%s, %s", v->start, v->end,
+	    (v->end - v->start) / PAGE_SIZE, v->end - v->start == PAGE_SIZE ? "" : "s", v->kind <= PTE_KIND_GUARD ? vma_kinds[v->kind] : "?");
 	if (v->kind != PTE_KIND_GUARD) {
 		say(t, " ");
 		say_prot(t, v->prot);

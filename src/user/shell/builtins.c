@@ -70,12 +70,12 @@ static int builtin_help(const char *args)
 	printf("Commands (separate several with ';'):\n");
 	for (const struct builtin *b = builtins; b->name != NULL; b++) {
 		snprintf(usage, sizeof(usage), "%s %s", b->name, b->usage);
-		printf("  %-22s %s\n", usage, b->help);
+		printf("  %-24s %s\n", usage, b->help);
 	}
-	printf("  %-22s %s\n", "exit [STATUS]", "leave the shell");
-	printf("  %-22s %s\n", "NAME [ARGS]", "run program NAME, wait for it");
-	printf("  %-22s %s\n", "rdos NAME [ARGS]", "... in an rdos-design address space");
-	printf("  %-22s %s\n", "card1 NAME [ARGS]", "... in a card1 (VMA tree) address space");
+	printf("  %-24s %s\n", "exit [STATUS]", "leave the shell");
+	printf("  %-24s %s\n", "NAME [ARGS]", "run program NAME, wait for it");
+	printf("  %-24s %s\n", "rdos NAME [ARGS]", "... in an rdos-design address space");
+	printf("  %-24s %s\n", "card1 NAME [ARGS]", "... in a card1 (VMA tree) address space");
 	return 0;
 }
 
@@ -217,5 +217,13 @@ const struct builtin builtins[] = {
 	{ "map", "[PID]", "address space by page state (default: the shell's)",
 	  builtin_map },
 	{ "pte", "ADDR [PID]", "the page's entry at every level, in words", builtin_pte },
+	{ "reserve", "N [ADDR] [PROT]", "reserve N pages (PROT r, rw, rx, rwx; default rw)",
+	  shell_cmd_reserve },
+	{ "release", "ADDR N", "release a whole reservation", shell_cmd_release },
+	{ "protect", "ADDR N PROT", "new protection inside one reservation", shell_cmd_protect },
+	{ "guard", "ADDR N", "guard pages inside one reservation", shell_cmd_guard },
+	{ "touch", "ADDR [N]", "write a byte in each page", shell_cmd_touch },
+	{ "read", "ADDR [N]", "read a byte in each page", shell_cmd_read },
+	{ "fork", "[ADDR [N]]", "fork; the child writes N pages at ADDR", shell_cmd_fork },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -32,6 +32,16 @@ bool shell_parse_u64(const char *s, uint64_t *out);
  * advances *line past it and the blanks after it; "" if there is none. */
 void shell_take_word(const char **line, char *word, size_t size);
 
+/* The commands that change memory (memcmds.c), each printing what its
+ * call returned and cost. */
+int shell_cmd_reserve(const char *args);
+int shell_cmd_release(const char *args);
+int shell_cmd_protect(const char *args);
+int shell_cmd_guard(const char *args);
+int shell_cmd_touch(const char *args);
+int shell_cmd_read(const char *args);
+int shell_cmd_fork(const char *args);
+
 /* "12 entries read, 3 written, 4 tables, 0 VMA nodes, 1 frame taken,
  * 0 given back" and a newline. */
 struct rdos_work;
