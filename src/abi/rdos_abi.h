@@ -41,6 +41,7 @@ enum rdos_syscall {
 	RDOS_SYS_GUARD = 21,    /* (uint64 addr, uint64 npages) -> 0 */
 	RDOS_SYS_WORK = 22,     /* (int64 pid or 0 for self, struct rdos_work *out) -> 0 */
 	RDOS_SYS_PAGEINFO = 23, /* (int64 pid or 0, uint64 addr, char *buf, uint64 size) -> length */
+	RDOS_SYS_REPLAY = 24,   /* (const char *trace, struct rdos_replay *out) -> 0 */
 	RDOS_SYS_COUNT
 };
 
@@ -142,6 +143,37 @@ struct rdos_work {
 	uint64_t nodes_visited;   /* VMA-tree nodes looked at (card1; 0 for rdos) */
 	uint64_t frames_alloc;    /* frames taken: pages and page tables */
 	uint64_t frames_freed;    /* frames given back */
+};
+
+/*
+ * REPLAY: one address-space trace (a GRUB module "trace:NAME") replayed by
+ * the kernel on a fresh space of each design: its areas reserved, their
+ * resident pages touched, all released; per phase the operations, the
+ * TSC cycles (rdtsc: under Bochs they count instructions, not time) and
+ * the work the core counted.
+ */
+#define RDOS_REPLAY_NAME_MAX 48
+enum rdos_replay_phase_id { RDOS_REPLAY_RESERVE, RDOS_REPLAY_TOUCH, RDOS_REPLAY_RELEASE,
+			    RDOS_REPLAY_PHASES };
+
+struct rdos_replay_phase {
+	uint64_t ops;    /* areas reserved or released, pages touched */
+	uint64_t cycles; /* rdtsc */
+	struct rdos_work work;
+};
+
+struct rdos_replay_design {
+	uint64_t design; /* RDOS_SPAWN_RDOS or RDOS_SPAWN_CARD1 */
+	struct rdos_replay_phase phase[RDOS_REPLAY_PHASES];
+	uint64_t table_bytes; /* page tables once every page is touched */
+	uint64_t vma_bytes;   /* VMA-tree nodes then (card1) */
+};
+
+struct rdos_replay {
+	uint64_t areas;   /* areas replayed: those that fit user space */
+	uint64_t pages;   /* pages they reserve */
+	uint64_t touched; /* pages touched */
+	struct rdos_replay_design design[2]; /* rdos, then card1 */
 };
 
 /*

@@ -22,6 +22,7 @@
 #include "kernel/pte_explain.h"
 #include "kernel/syscall.h"
 #include "kernel/tlb.h"
+#include "kernel/trace_replay.h"
 #include "kernel/trap_dispatch.h"
 #include "kernel/usercopy.h"
 #include "kernel/vmmap.h"
@@ -320,6 +321,22 @@ static int64_t sys_pageinfo(const struct trap_frame *f)
 	return (int64_t)len;
 }
 
+/* Long: both designs replay the whole trace while this thread holds the
+ * kernel lock (docs/abi.md says so). */
+static int64_t sys_replay(const struct trap_frame *f)
+{
+	char name[RDOS_REPLAY_NAME_MAX];
+	struct rdos_replay out;
+	int64_t err = string_from_user(name, f->rdi, sizeof(name));
+
+	if (err)
+		return err;
+	if (user_buffer_check(f->rsi, sizeof(out), true))
+		return -RDOS_EFAULT;
+	err = trace_compare(name, &out);
+	return err ?: copy_to_user(f->rsi, &out, sizeof(out));
+}
+
 /* A limit in an argument: the new value, or the old one for KEEP; false if
  * it would raise the limit. */
 static bool lowered(uint64_t arg, uint64_t old, uint64_t *out)
@@ -382,6 +399,7 @@ static const syscall_fn syscall_table[RDOS_SYS_COUNT] = {
 	[RDOS_SYS_GUARD] = sys_guard,
 	[RDOS_SYS_WORK] = sys_work,
 	[RDOS_SYS_PAGEINFO] = sys_pageinfo,
+	[RDOS_SYS_REPLAY] = sys_replay,
 };
 
 _Static_assert(TIMER_HZ == RDOS_TICKS_PER_SECOND, "TICKS reads the timer the ABI promises");

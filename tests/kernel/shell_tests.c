@@ -4,7 +4,8 @@
  * design: `pte` must explain a free, a reserved, an image, a present, a
  * copy-on-write and a guard page in words, and the commands that make
  * those states (reserve, touch, fork, guard, release) must say what they
- * returned and what they cost.  Each answer must contain the strings
+ * returned and what they cost; `replay` must compare the designs on a
+ * trace module.  Each answer must contain the strings
  * listed with its command (user_console_answer); none of them is in the
  * echo of the typed line.
  *
@@ -145,4 +146,26 @@ KTEST(user_shell_pte_explains_each_page_state_rdos)
 KTEST(user_shell_pte_explains_each_page_state_card1)
 {
 	shell_walk(RDOS_SPAWN_CARD1);
+}
+
+/* `replay`: the kernel replays a trace module in both designs and the
+ * shell prints every phase of each; an unknown trace is refused. */
+KTEST(user_shell_replay_compares_both_designs)
+{
+	static const struct typed replay = {
+		"replay gdb",
+		{ "replay gdb: 346 areas, ", "reserve  rdos ", "touch    card1 ", "release  card1 ",
+		  "cycles card1/rdos: reserve ", " of VMA nodes\n", NULL }
+	};
+	static const struct typed unknown = { "replay no-such-trace",
+					      { "replay: no such trace module", NULL } };
+	uint64_t lines = console_in_lines_wanted();
+	int64_t pid = process_spawn("shell", "", RDOS_SPAWN_DEFAULT);
+
+	KT_ASSERT(pid > 0);
+	KT_ASSERT(user_console_wait(lines, SHELL_ANSWER_TICKS) >= 0);
+	KT_EXPECT(type_and_check(&replay) >= 0);
+	KT_EXPECT(type_and_check(&unknown) >= 0);
+	KT_EXPECT(console_in_feed(SHELL_EXIT_LINE));
+	KT_EXPECT_EQ(user_reap(pid), SHELL_EXIT_STATUS);
 }

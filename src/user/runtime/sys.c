@@ -56,6 +56,11 @@ int64_t sys_pageinfo(int64_t pid, uint64_t addr, char *buf, uint64_t size)
 	return syscall4(RDOS_SYS_PAGEINFO, (uint64_t)pid, addr, (uintptr_t)buf, size);
 }
 
+int64_t sys_replay(const char *trace, struct rdos_replay *out)
+{
+	return syscall2(RDOS_SYS_REPLAY, (uintptr_t)trace, (uintptr_t)out);
+}
+
 int64_t sys_spawn(const char *name, const char *args, uint32_t flags)
 {
 	return syscall3(RDOS_SYS_SPAWN, (uintptr_t)name, (uintptr_t)args, flags);

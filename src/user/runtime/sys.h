@@ -29,6 +29,8 @@ int64_t sys_work(int64_t pid, struct rdos_work *out);
 /* The page-table entries of the page at addr in process pid (0: the
  * caller), explained in text; the text's whole length, like GETARGS. */
 int64_t sys_pageinfo(int64_t pid, uint64_t addr, char *buf, uint64_t size);
+/* Trace module "trace:NAME" replayed by the kernel in both designs. */
+int64_t sys_replay(const char *trace, struct rdos_replay *out);
 int64_t sys_spawn(const char *name, const char *args, uint32_t flags);
 int64_t sys_wait(int64_t pid, int32_t *status);
 /* WAIT with the kill cause and its detail (enum rdos_kill_cause). */

@@ -1,9 +1,9 @@
 /*
  * builtins.c - the shell's built-in commands that look: help, ps, mem,
- * map, pte.
+ * map, pte, replay.
  *
  * Each prints what one system call reports (PROCLIST, MEMSTAT and WORK,
- * VMMAP, PAGEINFO), laid out for a person; none changes any state.  Sizes
+ * VMMAP, PAGEINFO, REPLAY), laid out for a person; none changes any state.  Sizes
  * are printed in pages and in the largest binary unit that fits.  The
  * commands that change memory are in memcmds.c.
  */
@@ -210,6 +210,70 @@ static int builtin_pte(const char *args)
 	return 0;
 }
 
+static const char *const replay_phases[RDOS_REPLAY_PHASES] = { "reserve", "touch", "release" };
+
+static void replay_row(const char *phase, const char *design, const struct rdos_replay_phase *p)
+{
+	const struct rdos_work *w = &p->work;
+
+	printf("%-8s %-6s %8llu %12llu %10llu %9llu %9llu %8llu %8llu %8llu\n", phase, design,
+	       (unsigned long long)p->ops, (unsigned long long)p->cycles,
+	       (unsigned long long)w->entries_read, (unsigned long long)w->entries_written,
+	       (unsigned long long)w->tables_visited, (unsigned long long)w->nodes_visited,
+	       (unsigned long long)w->frames_alloc, (unsigned long long)w->frames_freed);
+}
+
+/* "1.23x": b / a to two places. */
+static void print_ratio(uint64_t a, uint64_t b)
+{
+	uint64_t r = a ? (b * 100 + a / 2) / a : 0;
+
+	printf("%llu.%02llux", (unsigned long long)(r / 100), (unsigned long long)(r % 100));
+}
+
+/* REPLAY: the kernel runs the trace in both designs; this prints them
+ * side by side, phase by phase. */
+static int builtin_replay(const char *args)
+{
+	struct rdos_replay r;
+	char name[RDOS_REPLAY_NAME_MAX], table[2][24], vma[24];
+	int64_t err;
+
+	shell_take_word(&args, name, sizeof(name));
+	if (name[0] == '\0' || *args != '\0') {
+		printf("replay: which trace? (replay NAME: chromium-browser, firefox-parent, gdb, "
+		       "node, python3, the modules trace:NAME)\n");
+		return 1;
+	}
+	err = sys_replay(name, &r);
+	if (err < 0) {
+		printf("replay: %s\n", err == -RDOS_ENOENT ? "no such trace module"
+					: err == -RDOS_ENOMEM ? "not enough free memory for its pages"
+							      : sys_error_name(err));
+		return 1;
+	}
+	printf("replay %s: %llu areas, %llu pages reserved, %llu touched\n", name,
+	       (unsigned long long)r.areas, (unsigned long long)r.pages,
+	       (unsigned long long)r.touched);
+	printf("%-8s %-6s %8s %12s %10s %9s %9s %8s %8s %8s\n", "PHASE", "DESIGN", "OPS",
+	       "CYCLES", "READ", "WRITTEN", "TABLES", "NODES", "FRAMES+", "FRAMES-");
+	for (int p = 0; p < RDOS_REPLAY_PHASES; p++)
+		for (int d = 0; d < 2; d++)
+			replay_row(replay_phases[p], d ? "card1" : "rdos", &r.design[d].phase[p]);
+	printf("cycles card1/rdos:");
+	for (int p = 0; p < RDOS_REPLAY_PHASES; p++) {
+		printf(" %s ", replay_phases[p]);
+		print_ratio(r.design[0].phase[p].cycles, r.design[1].phase[p].cycles);
+	}
+	format_size(table[0], sizeof(table[0]), r.design[0].table_bytes);
+	format_size(table[1], sizeof(table[1]), r.design[1].table_bytes);
+	format_size(vma, sizeof(vma), r.design[1].vma_bytes);
+	printf("\nonce touched: rdos %s of page tables; card1 %s of page tables and %s of "
+	       "VMA nodes\n(cycles are rdtsc: time under QEMU, instructions under Bochs)\n",
+	       table[0], table[1], vma);
+	return 0;
+}
+
 const struct builtin builtins[] = {
 	{ "help", "", "this list", builtin_help },
 	{ "ps", "", "list processes", builtin_ps },
@@ -217,6 +281,8 @@ const struct builtin builtins[] = {
 	{ "map", "[PID]", "address space by page state (default: the shell's)",
 	  builtin_map },
 	{ "pte", "ADDR [PID]", "the page's entry at every level, in words", builtin_pte },
+	{ "replay", "TRACE", "a trace module replayed in both designs, compared",
+	  builtin_replay },
 	{ "reserve", "N [ADDR] [PROT]", "reserve N pages (PROT r, rw, rx, rwx; default rw)",
 	  shell_cmd_reserve },
 	{ "release", "ADDR N", "release a whole reservation", shell_cmd_release },

@@ -392,6 +392,24 @@ static void fuzz_pageinfo(void)
 			   (unsigned long long)addr, r, fuzz_name(r));
 }
 
+/* REPLAY only of names no trace has, or from bad pointers: a real trace
+ * would take seconds. */
+static void fuzz_replay(void)
+{
+	static const char no_trace[] = "no-such-trace";
+	uint64_t name = fuzz_rnd(2) ? (uintptr_t)no_trace : fuzz_bad_address();
+	uint64_t out = fuzz_address();
+	enum model_verdict v = fuzz_output(&out, sizeof(struct rdos_replay));
+	int64_t r = fuzz_do(RDOS_SYS_REPLAY, name, out, 0, 0, 0);
+
+	if (!FUZZ_EXPECT_SET(r, false, EBIT(EFAULT) | EBIT(ENOENT)))
+		return;
+	if (name == (uintptr_t)no_trace)
+		fuzz_judge_buffer(r, v, "REPLAY out");
+	else
+		FUZZ_CHECK(r == -RDOS_EFAULT, "REPLAY of a bad name pointer: %s", fuzz_name(r));
+}
+
 /* The child of a FORK: its memory must be a copy of the parent's as the
  * model describes it (VMMAP, reserved pages); it reads every small page
  * and writes the writable ones (copy-on-write), then exits 0, or 1 if the
@@ -540,6 +558,8 @@ void fuzz_known(uint64_t nr)
 		return fuzz_work();
 	case RDOS_SYS_PAGEINFO:
 		return fuzz_pageinfo();
+	case RDOS_SYS_REPLAY:
+		return fuzz_replay();
 	default: /* GETPID, YIELD, TICKS */
 		return fuzz_simple(nr);
 	}
