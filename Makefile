@@ -54,6 +54,7 @@ help:
 	@echo "make run      boot the kernel in QEMU on this terminal (Ctrl-A X quits)"
 	@echo "make test     every test: host, QEMU kernel tests, Bochs boot, user programs"
 	@echo "make bochs    boot the same ISO in Bochs with its debugger"
+	@echo "              (BREAK=\"page_fault_handler ...\": breakpoints at kernel functions)"
 	@echo "make debug    QEMU waiting for gdb (see scripts/gdbinit)"
 	@echo "make bench    host benchmarks, results written under docs/"
 	@echo "make soak     the system-call fuzzer for a long time (SOAK_COUNT=N)"
@@ -122,7 +123,7 @@ run: deps $(ISO)
 	scripts/run-qemu.sh $(ISO)
 
 bochs: deps $(ISO)
-	scripts/run-bochs.sh $(ISO)
+	BREAK="$(BREAK)" scripts/run-bochs.sh $(ISO)
 
 debug: deps $(ISO)
 	scripts/run-qemu.sh --gdb $(ISO)
