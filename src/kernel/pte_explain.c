@@ -55,21 +55,16 @@ static void say_prot(struct text *t, unsigned prot)
 
 /*
  * The free-space summary a present table pointer carries in bits 52-62,
- * which the hardware ignores there.  Today only bit 52 is used: PTE_FULL,
- * no free page anywhere below.  Printed raw so that a richer summary
- * (issue #16) shows up here first; its decoding belongs in this function.
+ * which the hardware ignores there: printed raw.  Its meaning belongs to
+ * the rdos core (src/mm/pte.h: before issue #16 only bit 52, FULL; after
+ * it a summary of the free runs below, bits 9-11 included), so decoding
+ * it in words is this function's job once that encoding is settled.
  */
 static void explain_summary_bits(struct text *t, pte_t e, enum mm_design design)
 {
-	uint64_t bits = (e & SUMMARY_MASK) >> SUMMARY_SHIFT;
-
-	say(t, ", summary bits 52-62 = 0x%03lx", bits);
+	say(t, ", summary bits 52-62 = 0x%03lx", (e & SUMMARY_MASK) >> SUMMARY_SHIFT);
 	if (design == MM_DESIGN_CARD1)
 		say(t, " (Card 1 keeps no summary)");
-	else if (e & PTE_FULL)
-		say(t, " (FULL: no free page below)");
-	else
-		say(t, " (not FULL)");
 }
 
 static void explain_table_pointer(struct text *t, pte_t e, enum mm_design design)
