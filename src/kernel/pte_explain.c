@@ -24,8 +24,6 @@
 #define LEVELS 4
 #define LEVEL_BITS 9
 #define ENTRIES_PER_TABLE 512u
-#define SUMMARY_SHIFT 52
-#define SUMMARY_MASK PTE_FIELD(SUMMARY_SHIFT, 11) /* bits 52-62 */
 
 static const char *const entry_names[LEVELS] = { "PTE", "PDE", "PDPTE", "PML4E" };
 static const char *const covers[LEVELS] = { "4 KiB", "2 MiB", "1 GiB", "512 GiB" };
@@ -60,11 +58,21 @@ static void say_prot(struct text *t, unsigned prot)
  * it a summary of the free runs below, bits 9-11 included), so decoding
  * it in words is this function's job once that encoding is settled.
  */
+/* The free-space summary in bits 52-62 and 9-11 (docs/pte-encoding.md). */
 static void explain_summary_bits(struct text *t, pte_t e, enum mm_design design)
 {
-	say(t, ", summary bits 52-62 = 0x%03lx", (e & SUMMARY_MASK) >> SUMMARY_SHIFT);
-	if (design == MM_DESIGN_CARD1)
-		say(t, " (Card 1 keeps no summary)");
+	unsigned sum = pte_summary(e), max = pte_summary_max(sum);
+
+	if (design == MM_DESIGN_CARD1) {
+		say(t, ", no summary (Card 1's tree knows the free space)");
+		return;
+	}
+	if (sum == 0) {
+		say(t, ", summary 0: FULL (no free page below)");
+		return;
+	}
+	say(t, ", summary 0x%x: longest free run below %lu-%lu pages, last %u entries free",
+	    sum, 1ul << (max - 1), (1ul << max) - 1, pte_summary_tail(sum));
 }
 
 static void explain_table_pointer(struct text *t, pte_t e, enum mm_design design)

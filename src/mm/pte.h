@@ -203,6 +203,20 @@ static inline unsigned pte_summary(pte_t e)
 		       << 11;
 }
 
+/* The summary's fields (mm/vm_summary.c): MAX, the class of the longest
+ * free run below (0: none, else floor(log2 pages) + 1), in bits 0-4;
+ * TAIL, the free entries at the end of the table below, in bits 5-13. */
+#define PTE_SUMMARY_MAX_BITS 5
+static inline unsigned pte_summary_max(unsigned sum)
+{
+	return sum & ((1u << PTE_SUMMARY_MAX_BITS) - 1);
+}
+
+static inline unsigned pte_summary_tail(unsigned sum)
+{
+	return sum >> PTE_SUMMARY_MAX_BITS;
+}
+
 /* The table pointer e with the summary sum. */
 static inline pte_t pte_with_summary(pte_t e, unsigned sum)
 {

@@ -38,25 +38,22 @@
  */
 #include "mm/vm_internal.h"
 
-#define MAX_BITS 5u
-#define MAX_MASK ((1u << MAX_BITS) - 1)
-
 static unsigned summary_max(unsigned sum)
 {
-	return sum & MAX_MASK;
+	return pte_summary_max(sum);
 }
 
 static unsigned summary_tail(unsigned sum)
 {
-	return sum >> MAX_BITS;
+	return pte_summary_tail(sum);
 }
 
 static unsigned summary_pack(unsigned max, unsigned tail)
 {
-	return max | tail << MAX_BITS;
+	return max | tail << PTE_SUMMARY_MAX_BITS;
 }
 
-_Static_assert(MAX_BITS + 9 == PTE_SUMMARY_BITS,
+_Static_assert(PTE_SUMMARY_MAX_BITS + 9 == PTE_SUMMARY_BITS,
 	       "summary: 5 bits of MAX, 9 of TAIL");
 
 unsigned vm_run_class(uint64_t pages)
