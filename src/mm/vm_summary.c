@@ -240,12 +240,13 @@ static unsigned table_max_class(const struct vm_space *s, pte_t e, int level,
 }
 
 /*
- * Does the leaf table t hold a run of len free leaves?  Such a run covers
- * an index k = len - 1 (mod len), so only those are probed, and a free one
- * is measured outward until it reaches len: about 512 / len reads.
+ * Does the leaf table t hold a run of len free leaves outside the entries
+ * [skip_lo, skip_hi), which are known to hold none?  Such a run covers an
+ * index k = len - 1 (mod len), so only those are probed, and a free one is
+ * measured outward until it reaches len: about 512 / len reads.
  */
 static bool leaves_have_run(const struct vm_space *s, const pte_t *t,
-			    unsigned len)
+			    unsigned len, unsigned skip_lo, unsigned skip_hi)
 {
 	uint64_t reads = 0;
 	bool found = false;
@@ -253,6 +254,8 @@ static bool leaves_have_run(const struct vm_space *s, const pte_t *t,
 	for (unsigned k = len - 1; k < VM_ENTRIES && !found; k += len) {
 		unsigned lo = k, hi = k + 1;
 
+		if (k >= skip_lo && k < skip_hi)
+			continue; /* non-free on both sides: nothing crosses */
 		reads++;
 		if (!pte_is_free(vm_entry_read(&t[k])))
 			continue;
@@ -283,19 +286,24 @@ static unsigned leaves_longest_class(const struct vm_space *s, const pte_t *t)
 }
 
 /*
- * The MAX class of the leaf table below e, known to lie in [floor, max]:
- * probed class by class from the top (about 1024 / 2^floor reads in all,
- * fewer than reading the table once floor is 2 or more).
+ * The MAX class of the leaf table below e, known to lie in [floor, max]
+ * and not to be reached in the entries [skip_lo, skip_hi): probed class by
+ * class from the top (about 1024 / 2^floor reads in all, fewer than
+ * reading the table once floor is 2 or more).
  */
 static unsigned leaf_max_class(const struct vm_space *s, pte_t e,
-			       unsigned max, unsigned floor)
+			       unsigned max, unsigned floor, unsigned skip_lo,
+			       unsigned skip_hi)
 {
-	const pte_t *t = vm_table(s, pte_addr(e));
+	const pte_t *t;
 
+	if (floor >= max)
+		return max;
+	t = vm_table(s, pte_addr(e));
 	if (floor < 2) /* probes would read more than the table */
 		return leaves_longest_class(s, t);
 	for (unsigned c = max; c > floor; c--)
-		if (leaves_have_run(s, t, 1u << (c - 1)))
+		if (leaves_have_run(s, t, 1u << (c - 1), skip_lo, skip_hi))
 			return c;
 	return floor;
 }
@@ -331,8 +339,14 @@ unsigned vm_summary_after(const struct vm_space *s, pte_t e, int level,
 		tail = VM_ENTRIES - 1 - j; /* entry j holds reserved pages now */
 	if (c->left_edge && c->right_edge) /* the chain is every free page */
 		max = cut;
+	else if (cut < max && vm_run_class(run) == max && level > 1)
+		max = table_max_class(s, e, level, max);
 	else if (cut < max && vm_run_class(run) == max)
-		max = level == 1 ? leaf_max_class(s, e, max, cut)
-				 : table_max_class(s, e, level, max);
+		/* in a leaf table TAIL is the end run's length: a floor too;
+		 * the cut run's entries hold only its two pieces */
+		max = leaf_max_class(s, e, max,
+				     class_max(cut, vm_run_class(tail)),
+				     vm_index(va, 0) - (unsigned)c->left,
+				     j + 1 + (unsigned)c->right);
 	return summary_pack(max, tail);
 }
