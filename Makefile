@@ -55,6 +55,7 @@ help:
 	@echo "              UEFI=1: with UEFI firmware (OVMF) instead of the BIOS"
 	@echo "make test     every test: host, QEMU kernel tests, Bochs boot, user programs"
 	@echo "make bochs    boot the same ISO in Bochs with its debugger"
+	@echo "              (BREAK=\"page_fault_handler ...\": breakpoints at kernel functions)"
 	@echo "make debug    QEMU waiting for gdb (see scripts/gdbinit)"
 	@echo "make bench    host benchmarks, results written under docs/"
 	@echo "make soak     the system-call fuzzer for a long time (SOAK_COUNT=N)"
@@ -94,11 +95,14 @@ iso: all
 
 # Both ISOs carry the same kernel and the top-level grub.cfg; the test ISO
 # adds boot/test.cfg, which grub.cfg sources to put `ktest` on the command line.
-$(ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(USER_PROGRAMS)
-	scripts/make-iso.sh $@ $(KERNEL) "" $(USER_PROGRAMS)
+# Every ISO carries the address-space traces (the shell's `replay`).
+TRACES := $(wildcard tests/data/traces/*.maps.csv)
+
+$(ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(USER_PROGRAMS) $(TRACES)
+	scripts/make-iso.sh $@ $(KERNEL) "" $(USER_PROGRAMS) $(TRACES)
 
 # The test ISOs also carry the PE samples and the malformed images.
-TEST_PROGRAMS := $(USER_PROGRAMS) $(PE_IMAGES) $(PE_BAD_IMAGES)
+TEST_PROGRAMS := $(USER_PROGRAMS) $(PE_IMAGES) $(PE_BAD_IMAGES) $(TRACES)
 
 $(TEST_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TEST_PROGRAMS)
 	scripts/make-iso.sh $@ $(KERNEL) ktest $(TEST_PROGRAMS)
@@ -109,7 +113,6 @@ $(CARD1_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TEST_PROGRAMS)
 # The in-kernel benchmark (`make bench`): the traces the host replays too,
 # and the program the multiprocessor throughput runs.
 BENCH_ISO := $(BUILD)/bench.iso
-TRACES    := $(wildcard tests/data/traces/*.maps.csv)
 BENCH_PROGRAMS := $(USER_BUILD)/ut_mt_throughput.exe
 $(BENCH_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TRACES) $(BENCH_PROGRAMS)
 	scripts/make-iso.sh $@ $(KERNEL) bench $(TRACES) $(BENCH_PROGRAMS)
@@ -122,7 +125,7 @@ run: deps $(ISO)
 	scripts/run-qemu.sh $(if $(filter 1,$(UEFI)),--uefi) $(ISO)
 
 bochs: deps $(ISO)
-	scripts/run-bochs.sh $(ISO)
+	BREAK="$(BREAK)" scripts/run-bochs.sh $(ISO)
 
 debug: deps $(ISO)
 	scripts/run-qemu.sh --gdb $(ISO)

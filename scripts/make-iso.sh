@@ -2,7 +2,7 @@
 # make-iso.sh OUT.iso KERNEL.elf "KERNEL ARGS" [FILE ...] - builds a bootable ISO with
 # grub-mkrescue from the top-level grub.cfg, the kernel, its symbol list
 # (loaded as a module) and the iso/ tree.  Each FILE is a program (.exe)
-# or an address-space trace (.maps.csv, for the in-kernel benchmark).
+# or an address-space trace (.maps.csv, for `replay` and the benchmark).
 # Non-empty KERNEL ARGS go to /boot/test.cfg, which grub.cfg sources.
 set -eu
 out=$1 kernel=$2 args=$3

@@ -267,23 +267,34 @@ def section_frag(d, imgdir):
               for x in DESIGNS}
     tree = {m: d.need("frag/lo", "card1", f"{phases[0]}_{m}")
             for m in ("vma_nodes", "tree_height")}
+    reads = {x: d.per_op_count("frag/lo", x, fail, "entries_read")
+             for x in DESIGNS}
     lines = [
         f"- A search that fails ({fail.split('_')[1]} pages): rdos "
         f"{fmt_ns(d.per_op('frag/lo', 'rdos', fail))}, card1 "
-        f"{fmt_ns(d.per_op('frag/lo', 'card1', fail))}. rdos must walk "
-        "every entry of the space (its FULL summaries skip only tables "
-        "with no free entry, and a fragmented table has some) before it "
-        f"can say no: it entered {fmt_count(visits['rdos'])} page tables "
-        "per failed search; card1 compares the size with the largest gap "
-        f"kept at the root and entered {fmt_count(visits['card1'])}.",
+        f"{fmt_ns(d.per_op('frag/lo', 'card1', fail))} "
+        f"({ratio(d.per_op('frag/lo', 'rdos', fail), d.per_op('frag/lo', 'card1', fail))}). "
+        "rdos reads the free-space summaries of the tables that cover the "
+        "space (the class of each subtree's longest free run says none is "
+        "long enough) and the edge runs where a run could cross two "
+        f"subtrees: {fmt_count(reads['rdos'])} entries and "
+        f"{fmt_count(visits['rdos'])} tables per failed search; card1 "
+        "compares the size with the largest gap kept at its root "
+        f"({fmt_count(visits['card1'])} tables). Without the summaries "
+        "it read every entry of the space (the ablation below).",
         f"- rdos's slowest successful search from the bottom "
         f"({worst_ok.split('_')[1]} pages) takes "
         f"{fmt_ns(d.per_op('frag/lo', 'rdos', worst_ok))} against card1's "
-        f"{fmt_ns(d.per_op('frag/lo', 'card1', worst_ok))}: the walk "
-        "reads entries up to the first hole that fits, so its cost is the "
-        "distance to that hole; card1's gap-augmented descent visits "
+        f"{fmt_ns(d.per_op('frag/lo', 'card1', worst_ok))}: the summaries "
+        "lead the walk into the first table that can hold the hole, but "
+        "there it reads entries from the table's start up to the hole (a "
+        "summary says that a long enough run is there, not where), the "
+        "marking writes an entry per page, and keeping the summaries exact "
+        "reads the hole's extent (and, when the hole was its table's "
+        "longest, probes the table for the next longest); card1's "
+        "gap-augmented descent visits "
         f"O(log n) of its {fmt_count(tree['vma_nodes'])} nodes (height "
-        f"{tree['tree_height']:.0f}).",
+        f"{tree['tree_height']:.0f}) and writes one node.",
         f"- From a random cursor (next fit, as a running process searches) "
         f"the same {worst_ok.split('_')[1]}-page search costs "
         f"{fmt_ns(d.per_op('frag/random', 'rdos', worst_ok))} (rdos) and "
@@ -312,16 +323,54 @@ after the cursor wrapped) and from a random cursor. Time per search.
 
 {chr(10).join(lines)}
 
+{ablation(d, fail)}
+
 {plot_frag(d, imgdir, phases)}
 """
+
+
+ABLATION = (
+    ("rdos-like", "as RDOS does it: leaf entries only, no summary, first "
+     "fit (`VM_SPACE_RDOS_LIKE`)"),
+    ("upper", "+ upper-level entries (areas this small fill no 2 MiB "
+     "entry: the same walk)"),
+    ("full", "+ FULL, the one-bit summary: full tables skipped "
+     "(`VM_SPACE_FULL_ONLY`; this project's search until now)"),
+    ("summaries", "+ the free-space summaries (MAX and TAIL), from the "
+     "bottom"),
+    ("next-fit", "+ next fit: from a random cursor, as a running process "
+     "searches (the design as it ships)"),
+)
+
+
+def ablation(d, fail):
+    """Each technique's share, rdos only, on the space above."""
+    rows = []
+    for name, what in ABLATION:
+        w = f"frag-ablation/{name}"
+        rows.append((what,) + tuple(
+            cell for ph in ("hole_16", fail) for cell in (
+                fmt_ns(d.per_op(w, "rdos", ph)),
+                fmt_count(d.per_op_count(w, "rdos", ph, "entries_read")))))
+    card = tuple(cell for ph in ("hole_16", fail) for cell in (
+        fmt_ns(d.per_op("frag/lo", "card1", ph)), "—"))
+    rows.append(("card1, for reference (from the bottom)",) + card)
+    head = ("rdos search", "16 pages: time", "entries read",
+            f"{fail.split('_')[1]} pages (fails): time", "entries read")
+    return f"""\
+**Ablation** (`frag-ablation/*` rows; the same space, rdos only, each
+line adding one technique; {d.need('frag-ablation/summaries', 'rdos',
+                                    'hole_16_ops'):.0f} probes per size):
+
+{md_table(head, rows)}"""
 
 
 FAULT_HOW = {
     "demand_zero": "rdos finds a reserved entry and installs the frame in "
                    "it; card1 finds the VMA in the tree and builds the path",
-    "present": "rdos walks once to the present leaf; card1 checks the "
-               "leaf, then hands the fault to the rdos core's rung for "
-               "present pages, which walks again (see tables entered)",
+    "present": "both walk once to the present leaf and decide it with "
+               "the page-table layer's present rungs (vm_fault_present); "
+               "card1 looked its walk up the same way",
     "image": "as demand-zero, with the provider filling the frame",
     "unreserved": "both find the page's entry empty; card1 must then "
                   "search its tree for a VMA, rdos knows from the entry",

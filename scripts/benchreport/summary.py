@@ -51,12 +51,15 @@ def headline_items(d):
          "node per area"),
         ("fragmented space, search from the bottom for a hole that exists",
          "time", {x: d.per_op("frag/lo", x, "hole_16") for x in DESIGNS},
-         "rdos walks entries from the bottom, skipping tables whose FULL "
-         "summary says they are full; card1 descends to the lowest gap"),
+         "rdos's summaries lead it into the first table that can hold the "
+         "hole, where it reads entries up to the hole, writes one per page "
+         "and reads the hole's extent to keep the summaries exact; card1 "
+         "descends to the lowest gap and writes one node"),
         ("fragmented space, a search that fails", "time",
          {x: d.per_op("frag/lo", x, frag_failing(d)) for x in DESIGNS},
-         "rdos walks the whole space before it can say no; card1 reads the "
-         "largest gap at the root"),
+         "both answer from summaries near the top: rdos reads the few "
+         "table pointers that cover the space and the edge runs between "
+         "them, card1 the largest gap at its root"),
         (f"demand-zero fault ({fault})", "time",
          {x: d.per_op(fault, x, "demand_zero") for x in DESIGNS},
          "both take a frame and zero it; rdos decides from the page's entry, "

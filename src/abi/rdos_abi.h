@@ -38,6 +38,10 @@ enum rdos_syscall {
 	RDOS_SYS_THREAD = 18,   /* (uint64 entry, uint64 arg, uint64 stack_top) -> thread number */
 	RDOS_SYS_THREAD_EXIT = 19, /* () -> does not return; the last thread ends the process */
 	RDOS_SYS_WAIT_INFO = 20, /* (int64 pid or -1, struct rdos_wait_info *out) -> pid */
+	RDOS_SYS_GUARD = 21,    /* (uint64 addr, uint64 npages) -> 0 */
+	RDOS_SYS_WORK = 22,     /* (int64 pid or 0 for self, struct rdos_work *out) -> 0 */
+	RDOS_SYS_PAGEINFO = 23, /* (int64 pid or 0, uint64 addr, char *buf, uint64 size) -> length */
+	RDOS_SYS_REPLAY = 24,   /* (const char *trace, struct rdos_replay *out) -> 0 */
 	RDOS_SYS_COUNT
 };
 
@@ -124,6 +128,52 @@ struct rdos_memstat {
 	uint64_t share_table_bytes; /* system: their reference-count table (0 if none) */
 	uint64_t cow_copies;        /* system: copy-on-write faults that copied */
 	uint64_t cow_in_place;      /* system: ... that made the page writable in place */
+};
+
+/*
+ * WORK: what the VM core has done on a process's address space since it
+ * started, counted by the core itself (src/mm/mm_work.h); read it before
+ * and after a call, or a touch, to see what that cost.  Threads of one
+ * process faulting at once may lose a count.
+ */
+struct rdos_work {
+	uint64_t entries_read;    /* page-table entries read to decide */
+	uint64_t entries_written; /* entries stored */
+	uint64_t tables_visited;  /* page tables entered, the PML4 included */
+	uint64_t nodes_visited;   /* VMA-tree nodes looked at (card1; 0 for rdos) */
+	uint64_t frames_alloc;    /* frames taken: pages and page tables */
+	uint64_t frames_freed;    /* frames given back */
+};
+
+/*
+ * REPLAY: one address-space trace (a GRUB module "trace:NAME") replayed by
+ * the kernel on a fresh space of each design: its areas reserved, their
+ * resident pages touched, all released; per phase the operations, the
+ * TSC cycles (rdtsc: under Bochs they count instructions, not time) and
+ * the work the core counted.
+ */
+#define RDOS_REPLAY_NAME_MAX 48
+enum rdos_replay_phase_id { RDOS_REPLAY_RESERVE, RDOS_REPLAY_TOUCH, RDOS_REPLAY_RELEASE,
+			    RDOS_REPLAY_PHASES };
+
+struct rdos_replay_phase {
+	uint64_t ops;    /* areas reserved or released, pages touched */
+	uint64_t cycles; /* rdtsc */
+	struct rdos_work work;
+};
+
+struct rdos_replay_design {
+	uint64_t design; /* RDOS_SPAWN_RDOS or RDOS_SPAWN_CARD1 */
+	struct rdos_replay_phase phase[RDOS_REPLAY_PHASES];
+	uint64_t table_bytes; /* page tables once every page is touched */
+	uint64_t vma_bytes;   /* VMA-tree nodes then (card1) */
+};
+
+struct rdos_replay {
+	uint64_t areas;   /* areas replayed: those that fit user space */
+	uint64_t pages;   /* pages they reserve */
+	uint64_t touched; /* pages touched */
+	struct rdos_replay_design design[2]; /* rdos, then card1 */
 };
 
 /*

@@ -211,8 +211,26 @@ int64_t address_space_error(enum vm_status st)
 
 enum vm_status address_space_create(struct mm_space *s, enum mm_design design)
 {
-	return mm_space_init_user(s, design, &machine_env, USER_SPACE_START, USER_SPACE_END,
-				  &kernel_vm);
+	return address_space_create_counted(s, design, NULL);
+}
+
+/* The space keeps its own copy of the environment, work pointer included. */
+enum vm_status address_space_create_counted(struct mm_space *s, enum mm_design design,
+					    struct mm_work *work)
+{
+	struct mm_env env = machine_env;
+
+	env.vm.work = work;
+	return mm_space_init_user(s, design, &env, USER_SPACE_START, USER_SPACE_END, &kernel_vm);
+}
+
+/* Both designs count through the environment of the space that holds
+ * the page tables (mm_space_work reads the same field). */
+void address_space_count_work(struct mm_space *s, struct mm_work *work)
+{
+	struct vm_space *tables = s->design == MM_DESIGN_CARD1 ? &s->card1.pt : &s->rdos;
+
+	tables->env.work = work;
 }
 
 struct vm_space *kernel_space(void)

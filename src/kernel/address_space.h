@@ -33,6 +33,14 @@ struct vm_limits address_space_default_limits(void);
 int64_t address_space_error(enum vm_status st);
 /* A user space of the given design sharing the kernel half. */
 enum vm_status address_space_create(struct mm_space *s, enum mm_design design);
+/* The same, with the VM core counting its work on the space in *work
+ * (mm/mm_work.h; NULL: nowhere): a process's counts, for WORK. */
+enum vm_status address_space_create_counted(struct mm_space *s, enum mm_design design,
+					    struct mm_work *work);
+/* Where s counts its work from now on.  For a fork's child, which starts
+ * counting where its parent does (the environment is copied); call it
+ * before anything else can run on s. */
+void address_space_count_work(struct mm_space *s, struct mm_work *work);
 struct vm_space *kernel_space(void);
 
 /* Reservations in the kernel space, under kernel_space_lock. */

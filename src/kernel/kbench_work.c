@@ -20,13 +20,11 @@
  */
 #include "arch/x86_64/layout.h"
 #include "kernel/kbench_internal.h"
+#include "kernel/trace_replay.h"
 #include "kernel/printk.h"
 #include "lib/format.h"
-#include "lib/maps_trace.h"
 #include "lib/string.h"
 
-#define TRACE_MODULE_PREFIX "trace:"
-#define MAX_TRACE_AREAS 2048
 #define SCALE_AREA_PAGES 4
 #define MAX_SCALE_AREAS 100000
 #define FAULT_PAGES 4096
@@ -36,116 +34,49 @@
 
 static vaddr_t va_of[MAX_SCALE_AREAS]; /* where each area went */
 
-/* --- replay of a trace --------------------------------------------------- */
+/* --- replay of a trace (trace_replay.h) ---------------------------------- */
 
-struct trace {
-	char name[48];
-	struct trace_area area[MAX_TRACE_AREAS];
-	size_t n;
-};
-
-static struct trace trace;
-
-/* The module text [text, end) into trace; false if a line is not an
- * area (the header aside) or there are too many. */
-static bool trace_parse(const char *text, const char *end)
-{
-	trace.n = 0;
-	for (const char *line = text; line < end;) {
-		const char *nl = line;
-		size_t len;
-
-		while (nl < end && *nl != '\n')
-			nl++;
-		len = (size_t)(nl - line);
-		if (len > 0 && line[len - 1] == '\r')
-			len--;
-		if (len > 0 && strncmp(line, "start,", 6) != 0) {
-			if (trace.n == MAX_TRACE_AREAS ||
-			    !trace_area_parse(line, len, &trace.area[trace.n]))
-				return false;
-			trace.n++;
-		}
-		line = nl + 1;
-	}
-	return true;
-}
-
-static enum vm_status reserve_area(struct mm_space *s,
-				   const struct trace_area *a, vaddr_t *va)
-{
-	const unsigned prot = VM_PROT_USER | (a->write ? VM_PROT_WRITE : 0) |
-			      (a->exec ? VM_PROT_EXEC : 0);
-
-	if (!a->file || trace_area_is_guard(a))
-		return mm_reserve(s, a->pages, prot, va);
-	return mm_reserve_image(s, a->pages, prot, KB_IMAGE_SEL, a->file_page,
-				va);
-}
+static struct trace *trace;
 
 static void replay_pass(struct kb_run *r, const void *arg)
 {
-	uint64_t n = 0;
+	enum vm_fault_result fr;
+	uint64_t n;
 
 	(void)arg;
 	kb_begin(r);
-	for (size_t i = 0; i < trace.n; i++) {
-		const struct trace_area *a = &trace.area[i];
-
-		if (!a->in_user)
-			continue;
-		kb_must(reserve_area(&r->space, a, &va_of[i]), "reserve");
-		if (trace_area_is_guard(a))
-			kb_must(mm_guard(&r->space, va_of[i], a->pages),
-				"guard");
-		n++;
-	}
+	kb_must(trace_reserve_all(&r->space, trace, &n), "reserve");
 	kb_end(r, "reserve", n);
-	n = 0;
 	kb_begin(r);
-	for (size_t i = 0; i < trace.n; i++) {
-		const struct trace_area *a = &trace.area[i];
-
-		if (!a->in_user || trace_area_is_guard(a))
-			continue;
-		kb_touch(&r->space, va_of[i], a->touch_pages, 1,
-			 VM_PF_USER | (a->write ? VM_PF_WRITE : 0),
-			 VM_FAULT_HANDLED);
-		n += a->touch_pages;
+	fr = trace_touch_all(&r->space, trace, &n);
+	if (fr != VM_FAULT_HANDLED) {
+		kprintf("kbench: touch: %s\n", vm_fault_result_name(fr));
+		kb_finish(false);
 	}
 	kb_end(r, "touch", n);
-	n = 0;
 	kb_begin(r);
-	for (size_t i = 0; i < trace.n; i++)
-		if (trace.area[i].in_user) {
-			kb_must(mm_release(&r->space, va_of[i],
-					   trace.area[i].pages),
-				"release");
-			n++;
-		}
+	kb_must(trace_release_all(&r->space, trace, &n), "release");
 	kb_end(r, "release", n);
 }
 
 /* Every module named trace:NAME, replayed as replay/NAME/pick. */
 static void replay_modules(const struct boot_info *bi)
 {
-	const size_t plen = strlen(TRACE_MODULE_PREFIX);
+	static char name[64];
 
+	kb_must(trace_provider_register(), "trace provider");
 	for (unsigned i = 0; i < bi->module_count; i++) {
 		const struct mb2_module *m = &bi->modules[i];
-		struct kb_workload w = { .name = trace.name,
-					 .pass = replay_pass };
+		struct kb_workload w = { .name = name, .pass = replay_pass };
 
-		if (strncmp(m->cmdline, TRACE_MODULE_PREFIX, plen) != 0)
+		if (!trace_module_is_trace(m))
 			continue;
-		if (!trace_parse(phys_to_virt(m->start),
-				 (const char *)phys_to_virt(m->end))) {
-			kprintf("kbench: module %s is not a trace\n",
-				m->cmdline);
+		trace = trace_load(m);
+		if (!trace) {
+			kprintf("kbench: module %s is not a trace\n", m->cmdline);
 			kb_must(VM_ERR_INVALID, "trace");
 		}
-		format_buf(trace.name, sizeof(trace.name), "replay/%s/pick",
-			  m->cmdline + plen);
+		format_buf(name, sizeof(name), "replay/%s/pick", trace->name);
 		kb_measure(&w);
 	}
 }

@@ -54,15 +54,23 @@ static void print_memory_map(const struct boot_info *bi)
 	}
 }
 
+/* One line (count and bytes) unless the command line has `modules`, so
+ * that the two dozen programs do not push the prompt off the screen. */
 static void print_modules(const struct boot_info *bi)
 {
-	kprintf("modules (%u):\n", bi->module_count);
+	bool each = cmdline_has_flag("modules");
+	uint64_t bytes = 0;
+
 	for (unsigned i = 0; i < bi->module_count; i++) {
 		const struct mb2_module *m = &bi->modules[i];
 
-		kprintf("  [%016lx-%016lx] %8lu bytes '%s'\n", m->start, m->end,
-			m->end - m->start, m->cmdline);
+		bytes += m->end - m->start;
+		if (each)
+			kprintf("  [%016lx-%016lx] %8lu bytes '%s'\n", m->start, m->end,
+				m->end - m->start, m->cmdline);
 	}
+	kprintf("modules: %u, %lu bytes%s\n", bi->module_count, bytes,
+		each ? "" : " (`modules` on the kernel command line lists them)");
 }
 
 static void print_banner(const struct boot_info *bi)

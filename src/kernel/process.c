@@ -142,7 +142,7 @@ static int64_t process_build(struct process *p, const char *name, uint32_t flags
 	vaddr_t entry, stack_top = 0; /* set when err stays 0 */
 	int64_t err;
 
-	if (address_space_create(&p->space, design_of(flags)) != VM_OK)
+	if (address_space_create_counted(&p->space, design_of(flags), &p->work) != VM_OK)
 		return -RDOS_ENOMEM;
 	mm_set_limits(&p->space, inherited_limits(p->parent));
 	err = program_load(&p->space, name, &p->image, flags & PROCESS_SPAWN_RELOCATE, &entry);
@@ -197,6 +197,8 @@ int64_t process_fork(const struct trap_frame *frame)
 		child->state = PROCESS_FREE;
 		return address_space_error(st);
 	}
+	/* the fork's own work stays the parent's; the child counts its own */
+	address_space_count_work(&child->space, &child->work);
 	child_frame.rax = 0; /* fork returns 0 in the child, in its only thread */
 	if (!thread_create_user_frame(child, &child_frame)) {
 		mm_space_destroy(&child->space);

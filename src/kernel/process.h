@@ -46,6 +46,9 @@ struct process {
 	unsigned live_threads;  /* threads not yet ended */
 	struct thread *child_waiters; /* blocked in process_wait, through wait_next */
 	struct mm_space space;
+	/* What the VM core did on space (mm/mm_work.h), for WORK: plain
+	 * adds, so threads faulting at once may lose a count */
+	struct mm_work work;
 	struct thread threads[PROCESS_THREADS_MAX];
 	struct program_image *image; /* the loaded PE, shared with forked children */
 };

@@ -19,8 +19,10 @@
 #include "kernel/kmalloc.h"
 #include "kernel/printk.h"
 #include "kernel/process.h"
+#include "kernel/pte_explain.h"
 #include "kernel/syscall.h"
 #include "kernel/tlb.h"
+#include "kernel/trace_replay.h"
 #include "kernel/trap_dispatch.h"
 #include "kernel/usercopy.h"
 #include "kernel/vmmap.h"
@@ -33,6 +35,7 @@
 #define SLEEP_MAX_MS (3600u * 1000u)
 #define PROCLIST_MAX PROCESS_MAX
 #define VMMAP_MAX 128
+#define PAGEINFO_TEXT_MAX 2048 /* a page's explanation takes about 700 */
 
 typedef int64_t (*syscall_fn)(const struct trap_frame *f);
 
@@ -120,6 +123,13 @@ static int64_t sys_protect(const struct trap_frame *f)
 	if (!pages_ok(f->rdi, f->rsi) || !prot_from_user(f->rdx, &prot))
 		return -RDOS_EINVAL;
 	return address_space_error(mm_protect(process_space(process_current()), f->rdi, f->rsi, prot));
+}
+
+static int64_t sys_guard(const struct trap_frame *f)
+{
+	if (!pages_ok(f->rdi, f->rsi))
+		return -RDOS_EINVAL;
+	return address_space_error(mm_guard(process_space(process_current()), f->rdi, f->rsi));
 }
 
 static int64_t sys_spawn(const struct trap_frame *f)
@@ -238,6 +248,29 @@ static int64_t sys_memstat(const struct trap_frame *f)
 	return copy_to_user(f->rsi, &st, sizeof(st));
 }
 
+_Static_assert(sizeof(struct rdos_work) == sizeof(struct mm_work),
+	       "WORK reports every count of struct mm_work");
+
+static int64_t sys_work(const struct trap_frame *f)
+{
+	struct process *p = target_process((int64_t)f->rdi);
+	struct rdos_work out;
+
+	if (user_buffer_check(f->rsi, sizeof(out), true))
+		return -RDOS_EFAULT;
+	if (!p)
+		return -RDOS_ENOENT;
+	out = (struct rdos_work){
+		.entries_read = p->work.entries_read,
+		.entries_written = p->work.entries_written,
+		.tables_visited = p->work.tables_visited,
+		.nodes_visited = p->work.nodes_visited,
+		.frames_alloc = p->work.frames_alloc,
+		.frames_freed = p->work.frames_freed,
+	};
+	return copy_to_user(f->rsi, &out, sizeof(out));
+}
+
 static int64_t sys_proclist(const struct trap_frame *f)
 {
 	struct rdos_procinfo list[PROCLIST_MAX];
@@ -262,6 +295,46 @@ static int64_t sys_vmmap(const struct trap_frame *f)
 		return -RDOS_ENOENT;
 	n = vmmap_runs(&p->space, f->rsi, runs, max);
 	return copy_to_user(f->rdx, runs, n * sizeof(runs[0])) ?: (int64_t)n;
+}
+
+/* GETARGS's rules for the text: a truncated copy, the whole length. */
+static int64_t sys_pageinfo(const struct trap_frame *f)
+{
+	char text[PAGEINFO_TEXT_MAX];
+	struct process *p = target_process((int64_t)f->rdi);
+	uint64_t va = f->rsi, buf = f->rdx, size = f->r10, len, n;
+
+	if (size > 0 && user_buffer_check(buf, size, true))
+		return -RDOS_EFAULT;
+	if (!p)
+		return -RDOS_ENOENT;
+	if (va < USER_SPACE_START || va >= USER_SPACE_END)
+		return -RDOS_EINVAL;
+	len = pte_explain(&p->space, va, text, sizeof(text));
+	if (size == 0)
+		return (int64_t)len;
+	n = len < size - 1 ? len : size - 1;
+	if (n > sizeof(text) - 1)
+		n = sizeof(text) - 1;
+	if (copy_to_user(buf, text, n) || copy_to_user(buf + n, "", 1))
+		return -RDOS_EFAULT;
+	return (int64_t)len;
+}
+
+/* Long: both designs replay the whole trace while this thread holds the
+ * kernel lock (docs/abi.md says so). */
+static int64_t sys_replay(const struct trap_frame *f)
+{
+	char name[RDOS_REPLAY_NAME_MAX];
+	struct rdos_replay out;
+	int64_t err = string_from_user(name, f->rdi, sizeof(name));
+
+	if (err)
+		return err;
+	if (user_buffer_check(f->rsi, sizeof(out), true))
+		return -RDOS_EFAULT;
+	err = trace_compare(name, &out);
+	return err ?: copy_to_user(f->rsi, &out, sizeof(out));
 }
 
 /* A limit in an argument: the new value, or the old one for KEEP; false if
@@ -323,6 +396,10 @@ static const syscall_fn syscall_table[RDOS_SYS_COUNT] = {
 	[RDOS_SYS_THREAD] = sys_thread,
 	[RDOS_SYS_THREAD_EXIT] = sys_thread_exit,
 	[RDOS_SYS_WAIT_INFO] = sys_wait_info,
+	[RDOS_SYS_GUARD] = sys_guard,
+	[RDOS_SYS_WORK] = sys_work,
+	[RDOS_SYS_PAGEINFO] = sys_pageinfo,
+	[RDOS_SYS_REPLAY] = sys_replay,
 };
 
 _Static_assert(TIMER_HZ == RDOS_TICKS_PER_SECOND, "TICKS reads the timer the ABI promises");

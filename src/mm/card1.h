@@ -123,6 +123,9 @@ enum vm_status card1_guard(struct card1_space *s, vaddr_t va, size_t npages);
 enum vm_fault_result card1_fault(struct card1_space *s, vaddr_t va,
 				 unsigned pf, struct vm_state *before);
 
+/* vm_fault_first_touch for the classic design: one lookup and one walk. */
+bool card1_fault_first_touch(struct card1_space *s, vaddr_t va, unsigned pf);
+
 /*
  * vm_fork for the classic design: child (uninitialised storage) gets a
  * clone of parent's VMA tree, nodes from parent's node allocator, and a

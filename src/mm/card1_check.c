@@ -159,6 +159,8 @@ static void check_table(struct check *c, const pte_t *t, int level,
 			c->stats->vm.table_pages++;
 			if (!vm_is_pinned(level, sp.base) && table_empty(below))
 				fail(c, sp.base, "empty page table not freed");
+			else if (pte_summary(e) != 0)
+				fail(c, sp.base, "card1 table with a summary");
 			check_table(c, below, level - 1, sp.va, sp.end);
 		} else if (e != 0) {
 			fail(c, sp.va, "non-present entry is not 0");

@@ -5,8 +5,9 @@
  *
  * The ladder is the rdos core's (vm_fault), rung for rung: outside, free,
  * guard, protection, present (copy-on-write or a stale TLB entry), fill.
- * A present page goes to the rdos core's vm_fault, which decides on the
- * leaf; any other page is decided by its VMA, and the fill (counted
+ * A present page is decided on its leaf by the page-table layer's present
+ * rungs (vm_fault_present, the same as the rdos core's); any other page is
+ * decided by its VMA, and the fill (counted
  * against the present limit first) makes the page tables down to the leaf.
  *
  * Faults on one space may run on several CPUs at once (the reader side of
@@ -61,13 +62,17 @@ static int uniform_level(const struct card1_space *s, vaddr_t va,
  * What the page va is: its leaf if present, else *vma's page (*vma is
  * NULL and the result 0 if no VMA holds it); *level as in vm_state.
  * *missing receives how many tables va's path lacks: one for each level
- * from the one where the table walk stopped down to 1.
+ * from the one where the table walk stopped down to 1.  *p is the walk.
  */
 static pte_t page_entry(const struct card1_space *s, vaddr_t va,
-			const struct card1_vma **vma, int *level, int *missing)
+			const struct card1_vma **vma, int *level, int *missing,
+			struct vm_path *p)
 {
-	pte_t e = vm_lookup(&s->pt, va, level);
+	pte_t e;
 
+	vm_path_walk(&s->pt, va, p);
+	e = vm_path_page_entry(p, va);
+	*level = p->level;
 	*vma = NULL;
 	*missing = *level;
 	if (pte_is_present(e))
@@ -183,17 +188,18 @@ enum vm_fault_result card1_fault(struct card1_space *s, vaddr_t va,
 				 unsigned pf, struct vm_state *before)
 {
 	const struct card1_vma *v;
+	struct vm_path p;
 	int level, missing;
 	pte_t e;
 
 	va = PAGE_ROUND_DOWN(va);
 	if (va < s->pt.lo || va >= s->pt.hi)
 		return VM_FAULT_OUTSIDE;
-	e = page_entry(s, va, &v, &level, &missing);
+	e = page_entry(s, va, &v, &level, &missing, &p);
 	if (before)
 		vm_state_decode(e, level, before);
-	if (pte_is_present(e)) /* the leaf decides, as in the rdos core */
-		return vm_fault(&s->pt, va, pf, NULL);
+	if (pte_is_present(e)) /* the leaf decides: the page-table layer's rungs */
+		return vm_fault_present(&s->pt, va, pf, p.slot[0], e);
 	if (!v)
 		return VM_FAULT_FREE;
 	if (v->kind == PTE_KIND_GUARD)
@@ -203,16 +209,31 @@ enum vm_fault_result card1_fault(struct card1_space *s, vaddr_t va,
 	return fill_counted(s, v, va, missing);
 }
 
+bool card1_fault_first_touch(struct card1_space *s, vaddr_t va, unsigned pf)
+{
+	const struct card1_vma *v;
+	struct vm_path p;
+	int level, missing;
+
+	va = PAGE_ROUND_DOWN(va);
+	if (va < s->pt.lo || va >= s->pt.hi ||
+	    pte_is_present(page_entry(s, va, &v, &level, &missing, &p)) || !v ||
+	    v->kind != PTE_KIND_RESERVED || access_denied(v->prot, pf))
+		return false;
+	return fill_counted(s, v, va, missing) == VM_FAULT_HANDLED;
+}
+
 enum vm_status card1_query(const struct card1_space *s, vaddr_t va,
 			   struct vm_state *st)
 {
 	const struct card1_vma *v;
+	struct vm_path p;
 	int level, missing;
 	pte_t e;
 
 	if ((va & PAGE_MASK) != 0 || va < s->pt.lo || va >= s->pt.hi)
 		return VM_ERR_INVALID;
-	e = page_entry(s, va, &v, &level, &missing);
+	e = page_entry(s, va, &v, &level, &missing, &p);
 	vm_state_decode(e, level, st);
 	return VM_OK;
 }

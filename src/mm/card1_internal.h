@@ -1,13 +1,14 @@
 /*
  * card1_internal.h - what the card1_*.c files share: the VMA tree of
  * card1_tree.c and the reservation helpers of card1_space.c.  Not for
- * other code; the page-table side reuses the rdos core's vm_internal.h.
+ * other code; the page-table side is the page-table layer (pt.h) that the
+ * rdos core sits on too, none of the rdos core's internals.
  */
 #ifndef MM_CARD1_INTERNAL_H
 #define MM_CARD1_INTERNAL_H
 
 #include "mm/card1.h"
-#include "mm/vm_internal.h"
+#include "mm/pt.h"
 
 /* --- card1_tree.c ------------------------------------------------------- */
 

@@ -18,7 +18,8 @@ enum vm_status card1_space_init_user(struct card1_space *s,
 	s->root = NULL;
 	s->nodes = 0;
 	s->alloc = *alloc;
-	return vm_space_init_user(&s->pt, env, lo, hi, kernel, 0);
+	return vm_space_init_user(&s->pt, env, lo, hi, kernel,
+				  VM_SPACE_UNSUMMARISED);
 }
 
 void card1_space_destroy(struct card1_space *s)

@@ -213,10 +213,7 @@ enum vm_fault_result mm_fault(struct mm_space *s, vaddr_t va, unsigned pf,
 
 bool mm_fault_first_touch_unlocked(struct mm_space *s, vaddr_t va, unsigned pf)
 {
-	struct vm_state st;
-
-	return MM_DISPATCH(s, query, va, &st) == VM_OK && st.kind == VM_STATE_RESERVED &&
-	       MM_DISPATCH(s, fault, va, pf, &st) == VM_FAULT_HANDLED;
+	return MM_DISPATCH(s, fault_first_touch, va, pf);
 }
 
 bool mm_fault_first_touch(struct mm_space *s, vaddr_t va, unsigned pf)

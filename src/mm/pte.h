@@ -15,8 +15,9 @@
  *                 every page of its 2 MiB / 1 GiB / 512 GiB range.
  *   leaf          P=1 at level 0: a mapped frame, protection in RW/US/NOEXEC
  *                 (and NX, where the CPU has it)
- *   table         P=1, PS=0 above level 0: points to the next table; FULL
- *                 summarises the subtree
+ *   table         P=1, PS=0 above level 0: points to the next table; its
+ *                 SUMMARY (bits 52-62 and 9-11, ignored by the hardware
+ *                 in a table pointer) describes the free runs below
  *
  * START (bit 9, in non-present and leaf form) marks the first page of a
  * reservation; in an upper-level non-present entry it marks the entry's
@@ -62,7 +63,22 @@ typedef uint64_t pte_t;
 #define PTE_START PTE_BIT(9)   /* leaf: first page of a reservation */
 #define PTE_COW PTE_BIT(10)    /* leaf: copy on write; RW is 0, see pte_prot() */
 #define PTE_SHARED PTE_BIT(11) /* leaf: frame not owned, never freed here */
-#define PTE_FULL PTE_BIT(52)   /* table: no free entry anywhere below */
+/*
+ * table: the free-space summary of the subtree (mm/vm_summary.c), 14
+ * bits: its low 11 in bits 52-62, its top 3 in bits 9-11.  These are the
+ * bits the hardware ignores in every table pointer on Intel (SDM vol. 3,
+ * 4.5) and AMD (APM vol. 2, 5.3: "AVL" and "Available") alike; bits 6 and
+ * 8 are not used (bit 8 is must-be-zero in an AMD PML4E).  0 is FULL: no
+ * free page anywhere below.
+ */
+#define PTE_SUMMARY_LO_SHIFT 52
+#define PTE_SUMMARY_LO_MASK PTE_FIELD(52, 11)
+#define PTE_SUMMARY_HI_SHIFT 9
+#define PTE_SUMMARY_HI_MASK PTE_FIELD(9, 3)
+#define PTE_SUMMARY_MASK (PTE_SUMMARY_LO_MASK | PTE_SUMMARY_HI_MASK)
+#define PTE_SUMMARY_BITS 14
+/* leaf: bits that stay 0 (52 and 55-58 unused, 59-62 protection keys) */
+#define PTE_LEAF_ZERO_MASK (PTE_BIT(52) | PTE_FIELD(55, 4) | PTE_PKEY_MASK)
 /*
  * leaf: fork shared the frame; its mappings are counted in the space's
  * frame-share table (mm/vm_share.h), which a release must go through.
@@ -130,12 +146,17 @@ _Static_assert(PTE_DISJOINT(PTE_NP_KIND_MASK, PTE_NP_OFFSET_MASK),
 	       "KIND overlaps OFFSET");
 _Static_assert(PTE_NP_USED == PTE_RW && !(PTE_NP_USED & PTE_P),
 	       "free must mean bits 0 and 1 both clear");
-_Static_assert(PTE_DISJOINT(PTE_START | PTE_COW | PTE_SHARED | PTE_FULL |
-				    PTE_COUNTED | PTE_NOEXEC,
+_Static_assert(PTE_DISJOINT(PTE_START | PTE_COW | PTE_SHARED |
+				    PTE_COUNTED | PTE_NOEXEC | PTE_SUMMARY_MASK,
 			    PTE_P | PTE_RW | PTE_US | PTE_PWT | PTE_PCD |
 				    PTE_A | PTE_D | PTE_PS | PTE_G | PTE_NX |
-				    PTE_ADDR_MASK | PTE_PKEY_MASK),
+				    PTE_ADDR_MASK),
 	       "software bits of present entries overlap hardware bits");
+_Static_assert(PTE_DISJOINT(PTE_START | PTE_COW | PTE_SHARED | PTE_COUNTED |
+				    PTE_NOEXEC,
+			    PTE_LEAF_ZERO_MASK),
+	       "leaf software bits overlap the leaf's zero bits");
+_Static_assert(PTE_SUMMARY_BITS == 11 + 3, "summary: 11 + 3 bits");
 _Static_assert((VM_PROT_ALL << PTE_NP_PROT_SHIFT) == PTE_NP_PROT_MASK,
 	       "VM_PROT_* must fill the PROT field exactly");
 _Static_assert(PTE_OFFSET_MAX == ((uint64_t)1 << 40) - 1 && PTE_SEL_MAX == 255,
@@ -172,6 +193,37 @@ static inline bool pte_is_start(pte_t e)
 static inline paddr_t pte_addr(pte_t e)
 {
 	return e & PTE_ADDR_MASK;
+}
+
+/* The free-space summary of the table pointer e (0: FULL). */
+static inline unsigned pte_summary(pte_t e)
+{
+	return (unsigned)((e & PTE_SUMMARY_LO_MASK) >> PTE_SUMMARY_LO_SHIFT) |
+	       (unsigned)((e & PTE_SUMMARY_HI_MASK) >> PTE_SUMMARY_HI_SHIFT)
+		       << 11;
+}
+
+/* The summary's fields (mm/vm_summary.c): MAX, the class of the longest
+ * free run below (0: none, else floor(log2 pages) + 1), in bits 0-4;
+ * TAIL, the free entries at the end of the table below, in bits 5-13. */
+#define PTE_SUMMARY_MAX_BITS 5
+static inline unsigned pte_summary_max(unsigned sum)
+{
+	return sum & ((1u << PTE_SUMMARY_MAX_BITS) - 1);
+}
+
+static inline unsigned pte_summary_tail(unsigned sum)
+{
+	return sum >> PTE_SUMMARY_MAX_BITS;
+}
+
+/* The table pointer e with the summary sum. */
+static inline pte_t pte_with_summary(pte_t e, unsigned sum)
+{
+	return (e & ~PTE_SUMMARY_MASK) |
+	       (((pte_t)sum << PTE_SUMMARY_LO_SHIFT) & PTE_SUMMARY_LO_MASK) |
+	       (((pte_t)(sum >> 11) << PTE_SUMMARY_HI_SHIFT) &
+		PTE_SUMMARY_HI_MASK);
 }
 
 static inline unsigned pte_image_selector(pte_t e)

@@ -5,8 +5,9 @@
  * its future protection, image page of a provider, guard, present) is its
  * page-table entry, encoded as in mm/pte.h.  A reservation of a whole
  * 2 MiB / 1 GiB / 512 GiB range is one upper-level entry, and present table
- * pointers carry a FULL summary, so searches skip what is known full and a
- * terabyte reservation costs a few page-table pages.  Design and the RDOS
+ * pointers carry a summary of the free runs below them (vm_summary.c), so
+ * searches enter only tables that may hold the hole, and a terabyte
+ * reservation costs a few page-table pages.  Design and the RDOS
  * weaknesses this answers: docs/virtual-memory.md.
  *
  * Address-space map (x86-64, 48-bit):
@@ -107,11 +108,18 @@ const char *vm_status_name(enum vm_status st);
 
 /*
  * Flags of a space, for measuring what the design buys (tests/bench):
- * together they behave like RDOS's page-level first-fit scan.
+ * together they behave like RDOS's page-level first-fit scan.  Summaries
+ * are kept exact whatever the flags; the flags only stop the search from
+ * using them.
  */
 #define VM_SPACE_NO_UPPER 1u   /* reservations only in leaf entries */
-#define VM_SPACE_NO_SUMMARY 2u /* the search ignores FULL summaries */
+#define VM_SPACE_NO_SUMMARY 2u /* the search ignores the summaries */
 #define VM_SPACE_FIRST_FIT 4u  /* every search starts at lo (no cursor) */
+#define VM_SPACE_FULL_ONLY 8u  /* the search skips only FULL tables (the
+				  one-bit summary), not short runs */
+/* The tables keep no summaries at all: Card 1's page tables, whose free
+ * space its VMA tree knows; its faults link tables without one. */
+#define VM_SPACE_UNSUMMARISED 16u
 #define VM_SPACE_RDOS_LIKE                                                    \
 	(VM_SPACE_NO_UPPER | VM_SPACE_NO_SUMMARY | VM_SPACE_FIRST_FIT)
 
@@ -150,7 +158,8 @@ struct vm_limits {
  * range are never written.  Invariants (checked by vm_check_invariants):
  * every table below the range holds at least one non-free entry, except
  * the kernel-half tables named by PML4 entries, which are shared and kept;
- * a table pointer has FULL set exactly when no entry below it is free; an
+ * a table pointer's summary is the one its pages give (mm/vm_summary.c;
+ * 0, FULL, exactly when no page below it is free); an
  * upper-level reservation entry lies wholly inside [lo, hi) and never in a
  * kernel-half PML4 entry; every run of non-free pages begins with START;
  * a present leaf with PTE_COW is PTE_COUNTED and not writable; usage
@@ -322,6 +331,15 @@ struct vm_state {
  */
 enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
 			      struct vm_state *before);
+
+/*
+ * The kernel's lockless first touch: true if the page at va was a
+ * demand-zero (reserved) page that the access pf may touch and this call
+ * or another CPU made it present; false, changing nothing, for any other
+ * page or result (the caller then takes the locked path).  One walk, as
+ * vm_fault.
+ */
+bool vm_fault_first_touch(struct vm_space *s, vaddr_t va, unsigned pf);
 
 /* The state of the page at va; VM_ERR_INVALID if outside the range. */
 enum vm_status vm_query(const struct vm_space *s, vaddr_t va,

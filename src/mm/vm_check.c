@@ -1,8 +1,9 @@
 /*
  * vm_check.c - recompute every invariant of a space from its entries.
  *
- * Independent of the code that maintains them: FULL is recomputed from the
- * leaves up, never read to decide anything, so a stale summary is found;
+ * Independent of the code that maintains them: every free-space summary
+ * is recomputed from the leaves up (exact run lengths, joined table by
+ * table), never read to decide anything, so a stale summary is found;
  * the usage counters are compared with the totals the walk counts.  Used
  * after every step of the host tests and by in-kernel self-tests.
  */
@@ -88,49 +89,83 @@ static void check_entry(struct check *c, pte_t e, int level, vaddr_t b)
 	c->stats->used_pages += vm_level_size(level) >> PAGE_SHIFT;
 }
 
-static bool check_table(struct check *c, const pte_t *t, int level,
-			vaddr_t tbase);
+/* The free runs of a stretch of pages, exactly, and the free entries at
+ * its end: what a summary encodes. */
+struct runs {
+	uint64_t pages, pre, suf, max;
+	unsigned tail_entries;
+};
 
-/* A table pointer over (part of) the range; returns "free page below". */
-static bool check_pointer(struct check *c, pte_t e, int level, vaddr_t b)
+static struct runs runs_of_entry(pte_t e, int level)
 {
-	const pte_t *t = vm_table_peek(c->s, pte_addr(e));
-	bool has_free = check_table(c, t, level - 1, b);
-	bool empty = true;
+	uint64_t n = vm_level_size(level) >> PAGE_SHIFT;
 
-	c->stats->table_pages++;
-	for (unsigned i = 0; i < VM_ENTRIES && empty; i++)
-		empty = pte_is_free(vm_entry_read(&t[i]));
-	if (vm_is_pinned(level, b)) {
-		if (e & PTE_FULL)
-			fail(c, b, "FULL set in a shared kernel-half entry");
-	} else if (empty) {
-		fail(c, b, "empty page table not freed");
-	} else if (!has_free != !!(e & PTE_FULL)) {
-		fail(c, b, "FULL summary does not match the table");
-	}
-	return has_free;
+	return pte_is_free(e) ? (struct runs){ n, n, n, n, 1 }
+			      : (struct runs){ n, 0, 0, 0, 0 };
 }
 
-static bool check_table(struct check *c, const pte_t *t, int level,
-			vaddr_t tbase)
+static uint64_t larger(uint64_t a, uint64_t b)
 {
-	bool has_free = false;
+	return a > b ? a : b;
+}
+
+/* The runs of a followed by b, b one entry. */
+static struct runs runs_join(struct runs a, struct runs b)
+{
+	return (struct runs){
+		.pages = a.pages + b.pages,
+		.pre = a.pre == a.pages ? a.pages + b.pre : a.pre,
+		.suf = b.suf == b.pages ? b.pages + a.suf : b.suf,
+		.max = larger(larger(a.max, b.max), a.suf + b.pre),
+		.tail_entries = b.tail_entries ? a.tail_entries + 1 : 0,
+	};
+}
+
+static struct runs check_table(struct check *c, const pte_t *t, int level,
+			       vaddr_t tbase);
+
+/* A table pointer over (part of) the range: the runs below it. */
+static struct runs check_pointer(struct check *c, pte_t e, int level,
+				 vaddr_t b)
+{
+	struct runs r = check_table(c, vm_table_peek(c->s, pte_addr(e)),
+				    level - 1, b);
+	unsigned want = vm_summary_of(r.max, r.tail_entries);
+
+	c->stats->table_pages++;
+	if (vm_is_pinned(level, b)) {
+		if (pte_summary(e) != 0)
+			fail(c, b, "summary set in a shared kernel-half entry");
+	} else if (r.pre == r.pages) {
+		fail(c, b, "empty page table not freed");
+	} else if (pte_summary(e) != want) {
+		fail(c, b, "free-space summary does not match the table");
+	}
+	return r;
+}
+
+static struct runs check_table(struct check *c, const pte_t *t, int level,
+			       vaddr_t tbase)
+{
+	struct runs all = { 0, 0, 0, 0, 0 };
 
 	for (unsigned i = 0; i < VM_ENTRIES && c->why == NULL; i++) {
 		vaddr_t b = entry_base(tbase, level, i);
 		pte_t e = vm_entry_read(&t[i]);
+		struct runs r = runs_of_entry(e, level);
 
 		if (!overlaps_range(c->s, b, level))
-			has_free |= pte_is_free(e);
-		else if (vm_is_table(e, level))
-			has_free |= check_pointer(c, e, level, b);
+			; /* outside: free, or the kernel half's tables */
+		else if (vm_is_table(e, level)) {
+			r = check_pointer(c, e, level, b);
+			r.tail_entries = 0; /* the entry itself is not free */
+		}
 		else {
 			check_entry(c, e, level, b);
-			has_free |= pte_is_free(e);
 		}
+		all = runs_join(all, r);
 	}
-	return has_free;
+	return all;
 }
 
 const char *vm_check_invariants(const struct vm_space *s,

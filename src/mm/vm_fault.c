@@ -4,7 +4,11 @@
  * An ordered ladder: outside the range, free, guard, protection violation,
  * present (copy-on-write or spurious), and only then the fill of a
  * reserved or image page.  Every rung returns a distinct result; no
- * retries.  Faults on one space may run on several CPUs at once: entries
+ * retries.  One walk per fault: the path it reads (struct vm_path) is kept,
+ * so the fill splits upper-level entries in place and installs the leaf
+ * where the walk found it, without walking again; the lockless first touch
+ * (vm_fault_first_touch) takes the same path.  The present rungs
+ * (vm_fault_present) are the page-table layer's, which Card 1 uses too.  Faults on one space may run on several CPUs at once: entries
  * change only by compare-and-swap, and the loser of a race frees its
  * frame and reports HANDLED, so the access is simply re-executed
  * (RDOS weakness 4: no per-program fault lock).
@@ -27,42 +31,16 @@ static bool prot_allows(unsigned prot, unsigned pf)
 	return true;
 }
 
-/* What an allowed fault still has to do to the page. */
-enum fault_work {
-	WORK_NONE, /* present: a stale TLB entry, e.g. after an upgrade */
-	WORK_COW,  /* write to a copy-on-write page */
-	WORK_FILL, /* reserved or image page: give it a frame */
-};
-
-/* The ladder for entry e; *work says what is left if the access may go. */
-static enum vm_fault_result classify(pte_t e, unsigned pf,
-				     enum fault_work *work)
-{
-	*work = WORK_NONE;
-	if (pte_is_free(e))
-		return VM_FAULT_FREE;
-	if (pte_is_pending(e) && pte_kind(e) == PTE_KIND_GUARD)
-		return VM_FAULT_GUARD;
-	if (!prot_allows(pte_prot(e), pf))
-		return VM_FAULT_PROTECTION;
-	if (!pte_is_present(e))
-		*work = WORK_FILL;
-	else if ((pf & VM_PF_WRITE) && (e & PTE_COW))
-		*work = WORK_COW;
-	return VM_FAULT_HANDLED;
-}
-
 /*
- * A write to the copy-on-write leaf e at va.  If no other leaf maps the
- * frame it just becomes writable: nothing else can start sharing it while
- * this space's faults run (fork excludes them).  Otherwise the frame is
- * copied, the copy installed, and this leaf's count on the old frame
- * dropped, which frees it if the other mappings went meanwhile.
+ * A write to the copy-on-write leaf e in *slot at va.  If no other leaf
+ * maps the frame it just becomes writable: nothing else can start sharing
+ * it while this space's faults run (fork excludes them).  Otherwise the
+ * frame is copied, the copy installed, and this leaf's count on the old
+ * frame dropped, which frees it if the other mappings went meanwhile.
  */
 static enum vm_fault_result break_cow(struct vm_space *s, vaddr_t va,
-				      pte_t e)
+				      pte_t *slot, pte_t e)
 {
-	pte_t *slot = vm_leaf_slot(s, va);
 	paddr_t old = pte_addr(e), pa;
 
 	if (vm_share_count(s->share, old) == 1) {
@@ -83,6 +61,18 @@ static enum vm_fault_result break_cow(struct vm_space *s, vaddr_t va,
 	if (vm_share_unref(s->share, old))
 		vm_frame_free(s, old);
 	vm_share_note_cow(s->share, true);
+	return VM_FAULT_HANDLED;
+}
+
+enum vm_fault_result vm_fault_present(struct vm_space *s, vaddr_t va,
+				      unsigned pf, pte_t *slot, pte_t e)
+{
+	if (!prot_allows(pte_prot(e), pf))
+		return VM_FAULT_PROTECTION;
+	if ((pf & VM_PF_WRITE) && (e & PTE_COW))
+		return break_cow(s, va, slot, e);
+	/* allowed: a stale TLB entry, e.g. after an upgrade */
+	vm_tlb_invalidate(s, va);
 	return VM_FAULT_HANDLED;
 }
 
@@ -115,69 +105,98 @@ bool vm_fill_install(struct vm_space *s, pte_t *slot, pte_t old, pte_t e,
 }
 
 /*
- * Give the reserved or image page at va (with its own leaf slot) a frame;
- * *installed tells whether this call made the page present.
+ * Split the reservations on the path p down to va's own leaf, in place:
+ * the path follows each new table, ours or that of another CPU that split
+ * first.  VM_ERR_NO_MEMORY if a table frame is missing (the pages' states
+ * are unchanged: a split describes the same pages).
  */
-static enum vm_fault_result fill_page(struct vm_space *s, vaddr_t va,
-				      bool *installed)
+static enum vm_status split_down(struct vm_space *s, vaddr_t va,
+				 struct vm_path *p)
 {
-	pte_t *slot = vm_leaf_slot(s, va);
-	pte_t e = vm_read(s, slot);
-	enum vm_fault_result r;
-	paddr_t pa;
+	while (p->level > 0 && pte_is_pending(p->entry)) {
+		vaddr_t base = va & ~(vm_level_size(p->level) - 1);
+		enum vm_status st =
+			vm_split_entry(s, p->slot[p->level], base, p->entry);
 
-	*installed = false;
-	if (!pte_is_pending(e))
-		return VM_FAULT_HANDLED; /* another CPU filled it first */
-	r = vm_fill_frame(s, e, &pa);
-	if (r == VM_FAULT_HANDLED)
-		*installed = vm_fill_install(s, slot, e, e, pa);
-	return r;
+		if (st != VM_OK)
+			return st;
+		p->entry = vm_read(s, p->slot[p->level]);
+		vm_path_down(s, va, p);
+	}
+	return VM_OK;
 }
 
 /*
- * The fill rung: count the page against the present limit first (so that a
- * fault over it splits nothing and takes no frame), then split down to its
- * leaf and fill it; the count goes back unless the page was installed.
+ * The fill rung on the path p: count the page against the present limit
+ * first (so that a fault over it splits nothing and takes no frame), split
+ * down to its leaf, fill it and install it by CAS where the walk found the
+ * entry; the count goes back unless this fault installed the page.  A
+ * leaf another CPU filled first makes it HANDLED: the access re-executes.
  */
-static enum vm_fault_result fill_counted(struct vm_space *s, vaddr_t va)
+static enum vm_fault_result fill_counted(struct vm_space *s, vaddr_t va,
+					 struct vm_path *p)
 {
 	enum vm_fault_result r = VM_FAULT_NO_MEMORY;
 	bool installed = false;
+	paddr_t pa;
 
 	if (!vm_usage_take_present(s))
 		return VM_FAULT_LIMIT;
-	if (vm_split_to(s, va, true) == VM_OK)
-		r = fill_page(s, va, &installed);
+	if (split_down(s, va, p) == VM_OK) {
+		r = VM_FAULT_HANDLED;
+		if (pte_is_pending(p->entry))
+			r = vm_fill_frame(s, p->entry, &pa);
+		if (r == VM_FAULT_HANDLED && pte_is_pending(p->entry))
+			installed = vm_fill_install(s, p->slot[0], p->entry,
+						    p->entry, pa);
+	}
 	if (!installed)
 		vm_usage_give_present(s);
 	return r;
 }
 
+/* The ladder on the path of one walk to va. */
+static enum vm_fault_result fault_on_path(struct vm_space *s, vaddr_t va,
+					  unsigned pf, struct vm_path *p,
+					  struct vm_state *before)
+{
+	pte_t e = vm_path_page_entry(p, va);
+
+	if (before)
+		vm_state_decode(e, p->level, before);
+	if (pte_is_free(e))
+		return VM_FAULT_FREE;
+	if (pte_is_present(e))
+		return vm_fault_present(s, va, pf, p->slot[0], e);
+	if (pte_kind(e) == PTE_KIND_GUARD)
+		return VM_FAULT_GUARD;
+	if (!prot_allows(pte_prot(e), pf))
+		return VM_FAULT_PROTECTION;
+	return fill_counted(s, va, p);
+}
+
 enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
 			      struct vm_state *before)
 {
-	enum vm_fault_result r;
-	enum fault_work work;
-	int level;
-	pte_t e;
+	struct vm_path p;
 
 	va = PAGE_ROUND_DOWN(va);
 	if (va < s->lo || va >= s->hi)
 		return VM_FAULT_OUTSIDE;
-	e = vm_lookup(s, va, &level);
-	if (before)
-		vm_state_decode(e, level, before);
-	r = classify(e, pf, &work);
-	if (r != VM_FAULT_HANDLED)
-		return r;
-	if (work == WORK_NONE) {
-		vm_tlb_invalidate(s, va);
-		return r;
-	}
-	if (work == WORK_COW)
-		return break_cow(s, va, e);
-	return fill_counted(s, va);
+	vm_path_walk(s, va, &p);
+	return fault_on_path(s, va, pf, &p, before);
+}
+
+bool vm_fault_first_touch(struct vm_space *s, vaddr_t va, unsigned pf)
+{
+	struct vm_path p;
+
+	va = PAGE_ROUND_DOWN(va);
+	if (va < s->lo || va >= s->hi)
+		return false;
+	vm_path_walk(s, va, &p);
+	return pte_is_pending(p.entry) && pte_kind(p.entry) == PTE_KIND_RESERVED &&
+	       fault_on_path(s, va, pf, &p, NULL) == VM_FAULT_HANDLED;
 }
 
 const char *vm_fault_result_name(enum vm_fault_result r)

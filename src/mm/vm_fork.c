@@ -56,8 +56,9 @@ static enum vm_status copy_pointer(struct vm_space *p, struct vm_space *c,
 		st = copy_table(p, c, vm_table(p, pte_addr(e)),
 				vm_table(c, pte_addr(vm_read(c, cslot))),
 				level - 1, sp->va, sp->end);
-	if (st == VM_OK && (e & PTE_FULL)) /* same entries below: same FULL */
-		vm_write(c, cslot, vm_read(c, cslot) | PTE_FULL);
+	if (st == VM_OK && pte_summary(e)) /* same entries: same summary */
+		vm_write(c, cslot,
+			 pte_with_summary(vm_read(c, cslot), pte_summary(e)));
 	return st;
 }
 

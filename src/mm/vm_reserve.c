@@ -43,48 +43,88 @@ static bool fill_fits_upper(const struct vm_space *s, const struct vm_fill *f,
 
 static enum vm_status mark_table(struct vm_space *s, pte_t *t, int level,
 				 vaddr_t va, vaddr_t end,
-				 const struct vm_fill *f);
+				 const struct vm_fill *f, struct vm_known known,
+				 struct vm_chain *chain);
 
-/* Mark the span below the upper-level entry *slot, making a table if none. */
+/*
+ * Mark the span below the upper-level entry *slot, making a table if none;
+ * *chain receives the span's chain inside that table.
+ */
 static enum vm_status mark_below(struct vm_space *s, pte_t *slot, int level,
 				 const struct vm_span *sp,
-				 const struct vm_fill *f)
+				 const struct vm_fill *f, struct vm_chain *chain)
 {
+	pte_t e = vm_read(s, slot);
+	struct vm_known known = vm_known_of(e, false);
 	enum vm_status st;
 
-	if (pte_is_free(vm_read(s, slot))) {
+	if (pte_is_free(e)) {
 		st = vm_table_link_new(s, slot, level, sp->base);
 		if (st != VM_OK)
 			return st;
+		known = VM_KNOWN_FRESH;
 	}
 	st = mark_table(s, vm_table(s, pte_addr(vm_read(s, slot))),
-			level - 1, sp->va, sp->end, f);
-	vm_table_settle(s, slot, level, sp->base);
+			level - 1, sp->va, sp->end, f, known, chain);
+	if (st == VM_OK)
+		vm_table_settle(s, slot, level, sp->base, sp->va, sp->end,
+				chain, false);
 	return st;
+}
+
+/*
+ * Write the leaves [va, end) of the leaf table t, one table's run of
+ * entries in one call (counted once): every entry is the same but for
+ * START and, in an image, the page offset.
+ */
+static void mark_leaves(struct vm_space *s, pte_t *t, vaddr_t va, vaddr_t end,
+			const struct vm_fill *f)
+{
+	unsigned first = vm_index(va, 0), n = (unsigned)((end - va) >> PAGE_SHIFT);
+	pte_t step = f->kind == PTE_KIND_IMAGE ? (pte_t)1 << PTE_NP_OFFSET_SHIFT
+					      : 0;
+	pte_t e = fill_entry(f, va);
+
+	for (unsigned i = 0; i < n; i++) {
+		ASSERT(pte_is_free(vm_entry_read(&t[first + i])));
+		vm_entry_write(&t[first + i], e);
+		e = (e & ~PTE_START) + step;
+	}
+	VM_WORK_ADD(s, entries_written, n);
 }
 
 static enum vm_status mark_table(struct vm_space *s, pte_t *t, int level,
 				 vaddr_t va, vaddr_t end,
-				 const struct vm_fill *f)
+				 const struct vm_fill *f, struct vm_known known,
+				 struct vm_chain *chain)
 {
+	struct vm_chain first = VM_CHAIN_WHOLE, cur = VM_CHAIN_WHOLE;
 	struct vm_span sp;
 
-	for (vaddr_t v = va; v < end; v = sp.end) {
+	if (level == 0)
+		mark_leaves(s, t, va, end, f);
+	for (vaddr_t v = va; level > 0 && v < end; v = sp.end) {
 		pte_t *slot;
 
 		sp = vm_span_at(v, end, level);
 		slot = &t[sp.index];
-		if (level == 0 ||
-		    (sp.whole && fill_fits_upper(s, f, level, sp.base))) {
+		cur = VM_CHAIN_WHOLE;
+		if (sp.whole && fill_fits_upper(s, f, level, sp.base)) {
 			ASSERT(pte_is_free(vm_entry_read(slot)));
 			vm_write(s, slot, fill_entry(f, sp.va));
 		} else {
-			enum vm_status st = mark_below(s, slot, level, &sp, f);
+			enum vm_status st =
+				mark_below(s, slot, level, &sp, f, &cur);
 
 			if (st != VM_OK)
 				return st;
 		}
+		if (sp.va == va)
+			first = cur;
 	}
+	if (chain)
+		*chain = vm_chain_extend(s, t, level, va, end, &known, first,
+					 cur);
 	return VM_OK;
 }
 
@@ -130,7 +170,8 @@ static enum vm_status reserve_fill(struct vm_space *s, struct vm_fill *f,
 	if (st != VM_OK)
 		return st;
 	f->start = va;
-	st = mark_table(s, vm_table(s, s->pml4), VM_TOP_LEVEL, va, end, f);
+	st = mark_table(s, vm_table(s, s->pml4), VM_TOP_LEVEL, va, end, f,
+			VM_KNOWN_NOTHING, NULL);
 	if (st != VM_OK) {
 		vm_clear_range(s, va, end, false);
 		return st;

@@ -2,43 +2,24 @@
  * vm_table.c - making, splitting, settling and emptying page tables.
  *
  * Invariants kept here (stated in vm.h at struct vm_space): no empty table
- * below a managed range except the pinned kernel-half ones; FULL exact on
- * every table pointer but pinned ones (their PML4 entries are copied into
- * every user PML4, so a bit changed later would go stale in the copies).
+ * below a managed range except the pinned kernel-half ones; the summary
+ * (vm_summary.c) exact on every table pointer but pinned ones (their PML4
+ * entries are copied into every user PML4, so a bit changed later would go
+ * stale in the copies).
  */
 #include "mm/vm_internal.h"
 
-enum vm_fill {
-	VM_FILL_EMPTY,   /* every entry free */
-	VM_FILL_PARTIAL, /* some page below free, some not */
-	VM_FILL_FULL,    /* no page below free */
-};
-
-/*
- * How full the table t of level-`level` entries is, from its entries.
- * Reservations fill tables from one end, so entries are taken from both
- * ends inwards: a partial table is usually told after two entries.
- */
-static enum vm_fill table_fill(const struct vm_space *s, const pte_t *t,
-			       int level)
+/* Is every entry of t free?  Read from both ends inwards: reservations
+ * fill tables from one end, so a used table is usually told at once. */
+static bool table_is_empty(const struct vm_space *s, const pte_t *t)
 {
-	bool used = false, has_free = false;
-
 	for (unsigned n = 0; n < VM_ENTRIES; n++) {
 		unsigned i = n & 1 ? VM_ENTRIES - 1 - n / 2 : n / 2;
-		pte_t e = vm_read(s, &t[i]);
 
-		if (pte_is_free(e)) {
-			has_free = true;
-		} else {
-			used = true;
-			if (vm_is_table(e, level) && !(e & PTE_FULL))
-				has_free = true;
-		}
-		if (used && has_free)
-			return VM_FILL_PARTIAL;
+		if (!pte_is_free(vm_read(s, &t[i])))
+			return false;
 	}
-	return used ? VM_FILL_FULL : VM_FILL_EMPTY;
+	return true;
 }
 
 bool vm_table_publish(struct vm_space *s, pte_t *slot, pte_t old, paddr_t pa,
@@ -66,17 +47,25 @@ enum vm_status vm_table_link_new(struct vm_space *s, pte_t *slot, int level,
 	return VM_OK;
 }
 
-void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base)
+void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base,
+		     vaddr_t va, vaddr_t end, const struct vm_chain *c,
+		     bool released)
 {
 	pte_t e = vm_read(s, slot);
-	enum vm_fill fill;
-	pte_t want;
+	unsigned sum;
+	bool empty;
 
 	ASSERT(vm_is_table(e, level));
 	if (vm_is_pinned(level, base))
 		return;
-	fill = table_fill(s, vm_table(s, pte_addr(e)), level - 1);
-	if (fill == VM_FILL_EMPTY) {
+	if (s->flags & VM_SPACE_UNSUMMARISED) {
+		sum = 0;
+		empty = released && table_is_empty(s, vm_table(s, pte_addr(e)));
+	} else {
+		sum = vm_summary_after(s, e, level, va, end, c, released,
+				       &empty);
+	}
+	if (empty) {
 		vm_write(s, slot, 0);
 		/* the CPU may cache upper-level entries that lead to it */
 		if (s->env.table_unlinked)
@@ -86,18 +75,12 @@ void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base)
 		vm_frame_free(s, pte_addr(e));
 		return;
 	}
-	want = fill == VM_FILL_FULL ? e | PTE_FULL : e & ~PTE_FULL;
-	if (want != e)
-		vm_write(s, slot, want);
+	if (sum != pte_summary(e))
+		vm_write(s, slot, pte_with_summary(e, sum));
 }
 
-/*
- * Replace the reservation entry e in *slot by a full table of entries one
- * level down describing the same pages.  Runs in the fault path, so it
- * publishes with CAS; if another CPU split first, ours is freed.
- */
-static enum vm_status split_entry(struct vm_space *s, pte_t *slot,
-				  vaddr_t base, pte_t e)
+enum vm_status vm_split_entry(struct vm_space *s, pte_t *slot, vaddr_t base,
+			      pte_t e)
 {
 	pte_t *t;
 	paddr_t pa;
@@ -110,8 +93,8 @@ static enum vm_status split_entry(struct vm_space *s, pte_t *slot,
 	for (unsigned i = 1; i < VM_ENTRIES; i++)
 		t[i] = e & ~PTE_START;
 	VM_WORK_ADD(s, entries_written, VM_ENTRIES);
-	if (!vm_cas(s, slot, e, pte_make_table(pa, !vm_is_kernel_half(base)) |
-					   PTE_FULL))
+	/* summary 0: FULL, as the entry it replaces was */
+	if (!vm_cas(s, slot, e, pte_make_table(pa, !vm_is_kernel_half(base))))
 		vm_frame_free(s, pa);
 	return VM_OK;
 }
@@ -130,7 +113,7 @@ enum vm_status vm_split_to(struct vm_space *s, vaddr_t va, bool to_page)
 
 			if (!to_page && va == base)
 				return VM_OK; /* already on an entry boundary */
-			st = split_entry(s, slot, base, e);
+			st = vm_split_entry(s, slot, base, e);
 			if (st != VM_OK)
 				return st;
 			e = vm_read(s, slot);
@@ -155,37 +138,76 @@ void vm_page_drop(struct vm_space *s, pte_t e, vaddr_t va, bool invalidate)
 	vm_frame_free(s, pte_addr(e));
 }
 
-static void clear_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,
-			vaddr_t end, bool invalidate)
+/*
+ * Free the leaves [va, end) of the leaf table t, one table's run of
+ * entries in one call: its entries read and the non-free ones written
+ * counted once.
+ */
+static void clear_leaves(struct vm_space *s, pte_t *t, vaddr_t va,
+			 vaddr_t end, bool invalidate)
 {
-	struct vm_span sp;
+	unsigned first = vm_index(va, 0), n = (unsigned)((end - va) >> PAGE_SHIFT);
+	uint64_t written = 0;
 
-	for (vaddr_t v = va; v < end; v = sp.end) {
-		pte_t *slot;
-		pte_t e;
+	for (unsigned i = 0; i < n; i++) {
+		pte_t e = vm_entry_read(&t[first + i]);
 
-		sp = vm_span_at(v, end, level);
-		slot = &t[sp.index];
-		e = vm_read(s, slot);
 		if (pte_is_free(e))
 			continue;
-		if (vm_is_table(e, level)) {
-			clear_table(s, vm_table(s, pte_addr(e)), level - 1,
-				    sp.va, sp.end, invalidate);
-			vm_table_settle(s, slot, level, sp.base);
-			continue;
-		}
-		/* an upper-level entry is one reservation's: never cut */
-		ASSERT(level == 0 || sp.whole);
-		vm_write(s, slot, 0);
+		vm_entry_write(&t[first + i], 0);
+		written++;
 		if (pte_is_present(e))
-			vm_page_drop(s, e, sp.va, invalidate);
+			vm_page_drop(s, e, va + ((vaddr_t)i << PAGE_SHIFT),
+				     invalidate);
 	}
+	VM_WORK_ADD(s, entries_read, n);
+	VM_WORK_ADD(s, entries_written, written);
+}
+
+/* Free [va, end) below t (level), known as before; *chain (if not NULL)
+ * receives the chain of the freed range inside t. */
+static void clear_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,
+			vaddr_t end, bool invalidate, struct vm_known known,
+			struct vm_chain *chain)
+{
+	struct vm_chain first = VM_CHAIN_WHOLE, cur = VM_CHAIN_WHOLE;
+	struct vm_span sp;
+
+	if (level == 0) {
+		clear_leaves(s, t, va, end, invalidate);
+	} else {
+		for (vaddr_t v = va; v < end; v = sp.end) {
+			pte_t *slot;
+			pte_t e;
+
+			sp = vm_span_at(v, end, level);
+			slot = &t[sp.index];
+			e = vm_read(s, slot);
+			cur = VM_CHAIN_WHOLE;
+			if (vm_is_table(e, level)) {
+				clear_table(s, vm_table(s, pte_addr(e)),
+					    level - 1, sp.va, sp.end,
+					    invalidate, vm_known_of(e, true), &cur);
+				vm_table_settle(s, slot, level, sp.base, sp.va,
+						sp.end, &cur, true);
+			} else if (!pte_is_free(e)) {
+				/* an upper-level entry is one reservation's:
+				 * never cut */
+				ASSERT(sp.whole);
+				vm_write(s, slot, 0);
+			}
+			if (sp.va == va)
+				first = cur;
+		}
+	}
+	if (chain && !(s->flags & VM_SPACE_UNSUMMARISED))
+		*chain = vm_chain_extend(s, t, level, va, end, &known, first,
+					 cur);
 }
 
 void vm_clear_range(struct vm_space *s, vaddr_t va, vaddr_t end,
 		    bool invalidate)
 {
 	clear_table(s, vm_table(s, s->pml4), VM_TOP_LEVEL, va, end,
-		    invalidate);
+		    invalidate, VM_KNOWN_NOTHING, NULL);
 }

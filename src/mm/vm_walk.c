@@ -18,24 +18,42 @@ pte_t *vm_table(const struct vm_space *s, paddr_t pa)
 	return vm_table_peek(s, pa);
 }
 
+void vm_path_down(const struct vm_space *s, vaddr_t va, struct vm_path *p)
+{
+	while (vm_is_table(p->entry, p->level)) {
+		pte_t *t = vm_table(s, pte_addr(p->entry));
+
+		p->level--;
+		p->slot[p->level] = &t[vm_index(va, p->level)];
+		p->entry = vm_read(s, p->slot[p->level]);
+	}
+}
+
+void vm_path_walk(const struct vm_space *s, vaddr_t va, struct vm_path *p)
+{
+	pte_t *t = vm_table(s, s->pml4);
+
+	p->level = VM_TOP_LEVEL;
+	p->slot[VM_TOP_LEVEL] = &t[vm_index(va, VM_TOP_LEVEL)];
+	p->entry = vm_read(s, p->slot[VM_TOP_LEVEL]);
+	vm_path_down(s, va, p);
+}
+
+pte_t vm_path_page_entry(const struct vm_path *p, vaddr_t va)
+{
+	/* an upper-level entry's START belongs to its first page only */
+	if (p->level > 0 && (va & (vm_level_size(p->level) - 1)) != 0)
+		return p->entry & ~PTE_START;
+	return p->entry;
+}
+
 pte_t vm_lookup(const struct vm_space *s, vaddr_t va, int *level)
 {
-	const pte_t *t = vm_table(s, s->pml4);
-	int l = VM_TOP_LEVEL;
-	pte_t e;
+	struct vm_path p;
 
-	for (;;) {
-		e = vm_read(s, &t[vm_index(va, l)]);
-		if (!vm_is_table(e, l))
-			break;
-		t = vm_table(s, pte_addr(e));
-		l--;
-	}
-	*level = l;
-	/* an upper-level entry's START belongs to its first page only */
-	if (l > 0 && (va & (vm_level_size(l) - 1)) != 0)
-		e &= ~PTE_START;
-	return e;
+	vm_path_walk(s, va, &p);
+	*level = p.level;
+	return vm_path_page_entry(&p, va);
 }
 
 pte_t *vm_leaf_slot(const struct vm_space *s, vaddr_t va)
@@ -64,7 +82,8 @@ static bool walk_table(struct vm_walk *w, const pte_t *t, int level,
 		sp = vm_span_at(v, end, level);
 		e = vm_read(w->space, &t[sp.index]);
 		if (vm_is_table(e, level) &&
-		    !(w->stop_at_full && (e & PTE_FULL))) {
+		    !(w->stop_at_full && pte_summary(e) == 0 &&
+		      !vm_is_pinned(level, sp.base))) {
 			if (!walk_table(w, vm_table(w->space, pte_addr(e)),
 					level - 1, sp.va, sp.end))
 				return false;

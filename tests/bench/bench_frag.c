@@ -14,6 +14,14 @@
  *                shorten; card1 descends its gap-augmented tree
  *   frag/random  every search starts at a random address (next fit)
  * hole_N_found says how many probes found a hole (both designs agree).
+ *   frag-ablation/V  the same space, rdos only switched to the search of
+ *                variant V for the probes (hole_16 and the failing size,
+ *                ABLATION_PROBES each): rdos-like (leaf entries, no
+ *                summaries, first fit: RDOS's scan), upper (+ upper-level
+ *                entries, which areas this small never fill: the same
+ *                walk), full (+ FULL, the one-bit summary), summaries (+
+ *                the free-space summaries), next-fit (+ the cursor: from a
+ *                random address, as frag/random)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +33,7 @@
 #define MAX_AREA_ORDER 8              /* areas of 1..256 pages */
 #define CHURN 100000
 #define PROBES 100
+#define ABLATION_PROBES 20
 #define NSIZES 6
 
 /* The last size is above the largest hole the setup leaves: the cost of
@@ -41,7 +50,10 @@ struct live {
 
 struct frag {
 	bool from_lo;
-	struct live *live; /* scratch of the setup */
+	const char *workload; /* of the probes' rows */
+	int probes;           /* per hole size */
+	bool ablation;        /* only hole_16 and the failing size */
+	struct live *live;    /* scratch of the setup */
 	size_t n;
 };
 
@@ -120,7 +132,7 @@ static void frag_setup(struct bm_run *r, const void *arg)
 			reserve_random(r, f, &pages);
 		else
 			release_random(r, f, &pages);
-	if (f->from_lo) /* both modes set up the same space: describe once */
+	if (f->from_lo && !f->ablation) /* the same space for all: once */
 		describe(r, f);
 }
 
@@ -130,7 +142,7 @@ static void probe_holes(struct bm_run *r, const struct frag *f, size_t n,
 	size_t found = 0;
 	vaddr_t va;
 
-	for (int i = 0; i < PROBES; i++) {
+	for (int i = 0; i < f->probes; i++) {
 		size_t page = bench_rand_below(&r->rng, SPACE_PAGES);
 		enum vm_status st;
 
@@ -146,21 +158,49 @@ static void probe_holes(struct bm_run *r, const struct frag *f, size_t n,
 			bm_must(st, "probe");
 		}
 	}
-	bm_phase_done(r, name, PROBES);
+	bm_phase_done(r, name, f->probes);
 	if (r->probe) {
 		char metric[64];
 
 		snprintf(metric, sizeof(metric), "%s_found", name);
-		bench_row(f->from_lo ? "frag/lo" : "frag/random",
-			  bm_design_name(r->design), metric, (double)found,
-			  "probes");
+		bench_row(f->workload, bm_design_name(r->design), metric,
+			  (double)found, "probes");
 	}
 }
 
 static void frag_pass(struct bm_run *r, const void *arg)
 {
+	const struct frag *f = arg;
+
 	for (int i = 0; i < NSIZES; i++)
-		probe_holes(r, arg, hole_pages[i], hole_names[i]);
+		if (!f->ablation || hole_pages[i] == 16 || i == NSIZES - 1)
+			probe_holes(r, arg, hole_pages[i], hole_names[i]);
+}
+
+/* The search variants of the ablation, each adding one technique. */
+static const struct {
+	const char *name;
+	unsigned flags;
+	bool from_lo;
+} variants[] = {
+	{ "rdos-like", VM_SPACE_RDOS_LIKE, true },
+	{ "upper", VM_SPACE_NO_SUMMARY | VM_SPACE_FIRST_FIT, true },
+	{ "full", VM_SPACE_FULL_ONLY | VM_SPACE_FIRST_FIT, true },
+	{ "summaries", VM_SPACE_FIRST_FIT, true },
+	{ "next-fit", 0, false },
+};
+
+static void measure(struct bm *b, struct frag *f, const char *workload,
+		    unsigned flags)
+{
+	struct bm_spec spec = {
+		.workload = workload, .lo = SPACE_LO,
+		.hi = SPACE_LO + SPACE_PAGES * PAGE_SIZE, .seed = 7,
+		.setup = frag_setup, .pass = frag_pass, .arg = f,
+		.rdos_pass_flags = flags };
+
+	f->workload = workload;
+	bm_measure_both(b, &spec);
 }
 
 int main(void)
@@ -170,15 +210,18 @@ int main(void)
 
 	bm_init(&b, 16384);
 	for (int lo = 1; lo >= 0; lo--) {
-		struct bm_spec spec = {
-			.workload = lo ? "frag/lo" : "frag/random",
-			.lo = SPACE_LO,
-			.hi = SPACE_LO + SPACE_PAGES * PAGE_SIZE,
-			.seed = 7, .setup = frag_setup, .pass = frag_pass,
-			.arg = &f };
-
 		f.from_lo = lo;
-		bm_measure_both(&b, &spec);
+		f.probes = PROBES;
+		measure(&b, &f, lo ? "frag/lo" : "frag/random", 0);
+	}
+	f.ablation = true;
+	f.probes = ABLATION_PROBES;
+	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		char w[64];
+
+		snprintf(w, sizeof(w), "frag-ablation/%s", variants[v].name);
+		f.from_lo = variants[v].from_lo;
+		measure(&b, &f, w, variants[v].flags);
 	}
 	bm_fini(&b);
 	free(f.live);

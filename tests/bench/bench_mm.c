@@ -359,6 +359,8 @@ static void setup_kept_spaces(struct bm *b, const struct bm_spec *spec)
 		bm_space_new(b, r.design, spec->lo, spec->hi);
 		if (spec->setup)
 			spec->setup(&r, spec->arg);
+		if (r.design == MM_DESIGN_RDOS)
+			b->space[d].rdos.flags |= spec->rdos_pass_flags;
 	}
 }
 

@@ -115,6 +115,9 @@ struct bm_spec {
 	void (*setup)(struct bm_run *r, const void *arg); /* untimed; or NULL */
 	void (*pass)(struct bm_run *r, const void *arg);
 	const void *arg;
+	/* VM_SPACE_* flags the rdos space gets after setup, for the passes
+	 * only (the ablation of bench_frag.c); 0 for none */
+	unsigned rdos_pass_flags;
 };
 
 /* Simulated memory of nframes frames (not poisoned), no space yet. */

@@ -554,6 +554,28 @@ static void vm_model_rdos_like_flags(void **state)
 		  2500);
 }
 
+/* The search skipping FULL tables only (the ablation's one-bit summary):
+ * the same addresses as with the whole summaries. */
+static void vm_model_full_only_search(void **state)
+{
+	(void)state;
+	run_model(GIB - 1536 * PAGE_SIZE, 3072, 700, VM_SPACE_FULL_ONLY, 41,
+		  2500);
+}
+
+/*
+ * Many page tables, small areas: a fragmented space whose searches skip
+ * subtrees by their summaries, cross them through their edge runs and
+ * often fail; every summary is recomputed after every step.
+ */
+static void vm_model_summaries_in_a_fragmented_space(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 51; seed <= 52; seed++)
+		run_model(GIB - PAGES(40 * MIB) * PAGE_SIZE, PAGES(80 * MIB),
+			  1200, 0, seed, 4000);
+}
+
 /* Large reservations: 2 MiB and 1 GiB entries, split by touch and protect. */
 static void vm_model_upper_level_entries(void **state)
 {
@@ -569,6 +591,8 @@ int main(void)
 		cmocka_unit_test(vm_model_across_a_pdpte_boundary),
 		cmocka_unit_test(vm_model_across_a_pml4e_boundary),
 		cmocka_unit_test(vm_model_rdos_like_flags),
+		cmocka_unit_test(vm_model_full_only_search),
+		cmocka_unit_test(vm_model_summaries_in_a_fragmented_space),
 		cmocka_unit_test(vm_model_upper_level_entries),
 	};
 

@@ -357,7 +357,7 @@ static void vm_kernel_space_never_marks_or_frees_shared_entries(void **state)
 		      VM_OK);
 	assert_null(vm_check_invariants(&k, &st));
 	assert_int_equal(st.table_pages, 1); /* PDPT: 512 entries of 1 GiB */
-	assert_int_equal(kt[slot] & PTE_FULL, 0);
+	assert_int_equal(pte_summary(kt[slot]), 0); /* pinned: none kept */
 
 	assert_status(vm_space_init_user(&u, &env, VM_USER_LO, VM_USER_HI, &k,
 					 0),
@@ -389,12 +389,12 @@ static void vm_check_finds_a_stale_summary_and_a_missing_start(void **state)
 	pte = vm_leaf_slot(&v->space, GIB + PAGE_SIZE);
 	pde = vm_table(&v->space, pte_addr(vm_table(&v->space, pte_addr(
 		vm_table(&v->space, v->space.pml4)[0]))[1]));
-	assert_true(*pde & PTE_FULL);
-	*pde &= ~PTE_FULL;
+	assert_int_equal(pte_summary(*pde), 0); /* FULL */
+	*pde = pte_with_summary(*pde, vm_summary_of(1, 0));
 	assert_string_equal(vm_check_invariants(&v->space, &st),
-			    "FULL summary does not match the table");
+			    "free-space summary does not match the table");
 	assert_int_equal(st.bad_va, GIB);
-	*pde |= PTE_FULL;
+	*pde = pte_with_summary(*pde, 0);
 	assert_status(vm_release(&v->space, GIB, 1), VM_OK);
 	*pte &= ~PTE_START;
 	assert_string_equal(vm_check_invariants(&v->space, &st),

@@ -12,6 +12,11 @@
  *     partly, is -RDOS_EBUSY; at a free fixed address it gets exactly it;
  *   - a read-only reservation reads as zeros; a write+exec page runs code
  *     (the counterpart of ut_kill_exec_data);
+ *   - GUARD inside one reservation makes guard pages (VMMAP says so), gives
+ *     their frames back and keeps the pages around them and their data;
+ *     PROTECT leaves guards guards; GUARD past the reservation's end or
+ *     over a released page is -RDOS_ERANGE; the release of the whole reservation
+ *     frees the guards with it (touching one is ut_kill_stack_overflow's);
  *   - at the end the process holds exactly the reservations it started with.
  *
  * Pass rule: every check holds; exit 0.
@@ -108,6 +113,46 @@ static void protect_zero_and_exec(void)
 	}
 }
 
+/* The kind and length of the VMMAP run at va (which must start one). */
+static bool run_at(uint64_t va, uint32_t *kind, uint64_t *npages)
+{
+	struct rdos_vmrun run;
+
+	if (sys_vmmap(0, va, &run, 1) != 1 || run.start != va)
+		return false;
+	*kind = run.kind;
+	*npages = run.npages;
+	return true;
+}
+
+static void protect_guard(void)
+{
+	int64_t a = sys_reserve(4, RDOS_PROT_WRITE, 0);
+	struct rdos_memstat written, guarded;
+	uint64_t npages = 0;
+	uint32_t kind = 0;
+
+	if (!UT_CHECK(a > 0, "reserve: %s", sys_error_name(a)))
+		return;
+	fill((uint64_t)a, 4, 9);
+	ut_memstat(&written);
+	UT_EXPECT(sys_guard((uint64_t)a + PAGE, 2), 0);
+	ut_memstat(&guarded);
+	UT_EXPECT(guarded.present_pages, written.present_pages - 2);
+	UT_EXPECT(guarded.reserved_pages, written.reserved_pages);
+	UT_CHECK(run_at((uint64_t)a + PAGE, &kind, &npages) && kind == RDOS_PAGE_GUARD &&
+			 npages == 2,
+		 "VMMAP after GUARD: kind %u, %llu pages", kind, (unsigned long long)npages);
+	UT_EXPECT(sys_protect((uint64_t)a, 4, RDOS_PROT_READ), 0);
+	UT_CHECK(run_at((uint64_t)a + PAGE, &kind, &npages) && kind == RDOS_PAGE_GUARD,
+		 "PROTECT made guard pages kind %u", kind);
+	UT_CHECK(filled((uint64_t)a, 1, 9) && filled((uint64_t)a + 3 * PAGE, 1, 9 + 24),
+		 "GUARD changed the pages around the guards");
+	UT_EXPECT(sys_guard((uint64_t)a + 3 * PAGE, 2), -RDOS_ERANGE);
+	UT_EXPECT(sys_release((uint64_t)a, 4), 0);
+	UT_EXPECT(sys_guard((uint64_t)a, 1), -RDOS_ERANGE);
+}
+
 int main(void)
 {
 	struct rdos_memstat before, after;
@@ -117,6 +162,7 @@ int main(void)
 	protect_read_only();
 	protect_neighbours();
 	protect_zero_and_exec();
+	protect_guard();
 	ut_memstat(&after);
 	UT_EXPECT(after.reserved_pages, before.reserved_pages);
 	return ut_end();

@@ -87,6 +87,32 @@ static int64_t call_memstat(uint64_t p, uint64_t n)
 	return syscall2(RDOS_SYS_MEMSTAT, 0, p);
 }
 
+static int64_t call_work(uint64_t p, uint64_t n)
+{
+	(void)n;
+	return syscall2(RDOS_SYS_WORK, 0, p);
+}
+
+static int64_t call_pageinfo(uint64_t p, uint64_t n)
+{
+	return syscall4(RDOS_SYS_PAGEINFO, 0, valid, p, n);
+}
+
+static int64_t call_replay_name(uint64_t p, uint64_t n)
+{
+	struct rdos_replay out;
+
+	(void)n;
+	return syscall2(RDOS_SYS_REPLAY, p, (uintptr_t)&out);
+}
+
+/* A name no trace has: a good output buffer would give ENOENT. */
+static int64_t call_replay_out(uint64_t p, uint64_t n)
+{
+	(void)n;
+	return syscall2(RDOS_SYS_REPLAY, (uintptr_t)"no-such-trace", p);
+}
+
 static int64_t call_proclist(uint64_t p, uint64_t n)
 {
 	return syscall2(RDOS_SYS_PROCLIST, p, n);
@@ -114,6 +140,10 @@ static const struct buffer_call buffer_calls[] = {
 	{ "READ_LINE", call_read_line, 16, 1, true },
 	{ "GETARGS", call_getargs, 16, 1, true },
 	{ "MEMSTAT", call_memstat, 0, 0, true },
+	{ "WORK", call_work, 0, 0, true },
+	{ "PAGEINFO", call_pageinfo, 16, 1, true },
+	{ "REPLAY name", call_replay_name, 0, 0, false },
+	{ "REPLAY out", call_replay_out, 0, 0, true },
 	{ "PROCLIST", call_proclist, 1, sizeof(struct rdos_procinfo), true },
 	{ "VMMAP", call_vmmap, 1, sizeof(struct rdos_vmrun), true },
 	{ "SPAWN name", call_spawn_name, 0, 0, false },
@@ -316,15 +346,42 @@ static void robust_range_args(void)
 	UT_EXPECT(sys_protect(valid, 1, 0xFFFFFFFFu), -RDOS_EINVAL);
 	UT_EXPECT(sys_protect(released, 1, RDOS_PROT_READ), -RDOS_ERANGE);
 	UT_EXPECT(sys_protect(valid, 2, RDOS_PROT_READ), -RDOS_ERANGE);
+
+	UT_EXPECT(sys_guard(0, 1), -RDOS_EINVAL);
+	UT_EXPECT(sys_guard(valid + 1, 1), -RDOS_EINVAL);
+	UT_EXPECT(sys_guard(valid, 0), -RDOS_EINVAL);
+	UT_EXPECT(sys_guard(KERNEL_IMAGE, 1), -RDOS_EINVAL);
+	UT_EXPECT(sys_guard(NONCANONICAL, 1), -RDOS_EINVAL);
+	UT_EXPECT(sys_guard(valid, wrap), -RDOS_EINVAL);
+	UT_EXPECT(sys_guard(released, 1), -RDOS_ERANGE);
+	UT_EXPECT(sys_guard(valid, 2), -RDOS_ERANGE);
 }
 
 static void robust_ids(void)
 {
 	struct rdos_memstat ms;
+	struct rdos_work work;
 	struct rdos_vmrun run;
+	struct rdos_replay replay;
+	char text[16];
+	int64_t n;
 
 	UT_EXPECT(sys_memstat((int64_t)1 << 40, &ms), -RDOS_ENOENT);
 	UT_EXPECT(sys_memstat(-1, &ms), -RDOS_ENOENT);
+	UT_EXPECT(sys_work((int64_t)1 << 40, &work), -RDOS_ENOENT);
+	UT_EXPECT(sys_work(-1, &work), -RDOS_ENOENT);
+	UT_EXPECT(sys_pageinfo((int64_t)1 << 40, valid, text, sizeof(text)), -RDOS_ENOENT);
+	UT_EXPECT(sys_pageinfo(0, 0, text, sizeof(text)), -RDOS_EINVAL);
+	UT_EXPECT(sys_pageinfo(0, KERNEL_IMAGE, text, sizeof(text)), -RDOS_EINVAL);
+	UT_EXPECT(sys_pageinfo(0, BELOW_HOLE, text, sizeof(text)), -RDOS_EINVAL);
+	UT_EXPECT(sys_replay("no-such-trace", &replay), -RDOS_ENOENT);
+	memset((void *)(uintptr_t)valid, 'y', RDOS_REPLAY_NAME_MAX);
+	((char *)(uintptr_t)valid)[RDOS_REPLAY_NAME_MAX] = '\0';
+	UT_EXPECT(sys_replay((const char *)(uintptr_t)valid, &replay), -RDOS_EINVAL);
+	memset((void *)(uintptr_t)valid, 'x', PAGE);
+	n = sys_pageinfo(0, valid, NULL, 0);
+	UT_CHECK(n > 0 && sys_pageinfo(0, valid, text, 2) == n && text[1] == '\0',
+		 "PAGEINFO: length %lld, truncated copy '%s'", n, text);
 	UT_EXPECT(sys_vmmap((int64_t)1 << 40, 0, &run, 1), -RDOS_ENOENT);
 	UT_EXPECT(sys_vmmap(0, KERNEL_IMAGE, &run, 1), 0);
 	UT_EXPECT(sys_vmmap(0, 0, &run, 0), 0);

@@ -41,6 +41,26 @@ int64_t sys_protect(uint64_t addr, uint64_t npages, uint32_t prot)
 	return syscall3(RDOS_SYS_PROTECT, addr, npages, prot);
 }
 
+int64_t sys_guard(uint64_t addr, uint64_t npages)
+{
+	return syscall2(RDOS_SYS_GUARD, addr, npages);
+}
+
+int64_t sys_work(int64_t pid, struct rdos_work *out)
+{
+	return syscall2(RDOS_SYS_WORK, (uint64_t)pid, (uintptr_t)out);
+}
+
+int64_t sys_pageinfo(int64_t pid, uint64_t addr, char *buf, uint64_t size)
+{
+	return syscall4(RDOS_SYS_PAGEINFO, (uint64_t)pid, addr, (uintptr_t)buf, size);
+}
+
+int64_t sys_replay(const char *trace, struct rdos_replay *out)
+{
+	return syscall2(RDOS_SYS_REPLAY, (uintptr_t)trace, (uintptr_t)out);
+}
+
 int64_t sys_spawn(const char *name, const char *args, uint32_t flags)
 {
 	return syscall3(RDOS_SYS_SPAWN, (uintptr_t)name, (uintptr_t)args, flags);

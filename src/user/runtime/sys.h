@@ -22,6 +22,15 @@ int64_t sys_read_line(char *buf, uint64_t size);
 int64_t sys_reserve(uint64_t npages, uint32_t prot, uint64_t fixed_addr);
 int64_t sys_release(uint64_t addr, uint64_t npages);
 int64_t sys_protect(uint64_t addr, uint64_t npages, uint32_t prot);
+/* Turns pages inside one reservation into guard pages. */
+int64_t sys_guard(uint64_t addr, uint64_t npages);
+/* The VM core's work counts of process pid (0: the caller) so far. */
+int64_t sys_work(int64_t pid, struct rdos_work *out);
+/* The page-table entries of the page at addr in process pid (0: the
+ * caller), explained in text; the text's whole length, like GETARGS. */
+int64_t sys_pageinfo(int64_t pid, uint64_t addr, char *buf, uint64_t size);
+/* Trace module "trace:NAME" replayed by the kernel in both designs. */
+int64_t sys_replay(const char *trace, struct rdos_replay *out);
 int64_t sys_spawn(const char *name, const char *args, uint32_t flags);
 int64_t sys_wait(int64_t pid, int32_t *status);
 /* WAIT with the kill cause and its detail (enum rdos_kill_cause). */

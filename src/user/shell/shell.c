@@ -64,6 +64,39 @@ bool shell_parse_int(const char *s, int64_t *out)
 	return true;
 }
 
+static int digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 99;
+}
+
+bool shell_parse_u64(const char *s, uint64_t *out)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+
+	s = skip_blanks(s);
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (digit_value(*s) >= (int)base)
+		return false;
+	for (; digit_value(*s) < (int)base; s++)
+		if (__builtin_mul_overflow(v, base, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)digit_value(*s), &v))
+			return false;
+	if (*skip_blanks(s) != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
 const struct builtin *builtin_find(const char *name)
 {
 	for (const struct builtin *b = builtins; b->name != NULL; b++)
@@ -72,9 +105,7 @@ const struct builtin *builtin_find(const char *name)
 	return NULL;
 }
 
-/* Copies the first word of *line into word (truncated to size - 1) and
- * advances *line past it and the blanks after it. */
-static void take_word(const char **line, char *word, size_t size)
+void shell_take_word(const char **line, char *word, size_t size)
 {
 	const char *s = skip_blanks(*line);
 	size_t n = 0;
@@ -117,7 +148,7 @@ static enum shell_next shell_run_command(struct shell_state *st, const char *cmd
 	const struct builtin *b;
 	int64_t status = 0;
 
-	take_word(&cmd, name, sizeof(name));
+	shell_take_word(&cmd, name, sizeof(name));
 	if (name[0] == '\0')
 		return SHELL_CONTINUE;
 	if (strcmp(name, "exit") == 0) {
@@ -131,7 +162,7 @@ static enum shell_next shell_run_command(struct shell_state *st, const char *cmd
 	}
 	if (strcmp(name, "rdos") == 0 || strcmp(name, "card1") == 0) {
 		design = name[0] == 'r' ? RDOS_SPAWN_RDOS : RDOS_SPAWN_CARD1;
-		take_word(&cmd, name, sizeof(name));
+		shell_take_word(&cmd, name, sizeof(name));
 		if (name[0] == '\0') {
 			printf("rdos, card1: which program?\n");
 			st->failures++;

@@ -282,21 +282,55 @@ static void fuzz_memstat_self(uint64_t out)
 		   (unsigned long long)st.frames_free, (unsigned long long)st.frames_total);
 }
 
-static void fuzz_memstat(void)
+/* MEMSTAT and WORK: (pid, out); true if it succeeded for us into a
+ * buffer the model knows is valid. */
+static bool fuzz_pid_out_call(uint64_t nr, uint64_t size, const char *name, uint64_t *out)
 {
 	int64_t pid = fuzz_pid();
-	uint64_t out = fuzz_address();
-	enum model_verdict v = fuzz_output(&out, sizeof(struct rdos_memstat));
-	int64_t r = fuzz_do(RDOS_SYS_MEMSTAT, (uint64_t)pid, out, 0, 0, 0);
+	enum model_verdict v;
 	bool self = pid == 0 || pid == fz.pid;
+	int64_t r;
 
+	*out = fuzz_address();
+	v = fuzz_output(out, size);
+	r = fuzz_do(nr, (uint64_t)pid, *out, 0, 0, 0);
 	if (!FUZZ_EXPECT_SET(r, true, EBIT(EFAULT) | EBIT(ENOENT)))
-		return;
-	fuzz_judge_buffer(r, v, "MEMSTAT out");
+		return false;
+	fuzz_judge_buffer(r, v, name);
 	if (v == MODEL_VALID && self)
-		FUZZ_CHECK(r == 0, "MEMSTAT(self): %s", fuzz_name(r));
-	if (r == 0 && self && v == MODEL_VALID)
+		FUZZ_CHECK(r == 0, "%s(self): %s", name, fuzz_name(r));
+	return r == 0 && self && v == MODEL_VALID;
+}
+
+static void fuzz_memstat(void)
+{
+	uint64_t out;
+
+	if (fuzz_pid_out_call(RDOS_SYS_MEMSTAT, sizeof(struct rdos_memstat), "MEMSTAT", &out))
 		fuzz_memstat_self(out);
+}
+
+static void fuzz_work(void)
+{
+	uint64_t out;
+
+	fuzz_pid_out_call(RDOS_SYS_WORK, sizeof(struct rdos_work), "WORK", &out);
+}
+
+/* Only guards that must be refused: a guard page in memory the model
+ * tracks would kill the fuzzer's next touch of it, or its forked child's. */
+static void fuzz_guard(void)
+{
+	uint64_t addr = fuzz_range_address(), npages;
+	int64_t r;
+
+	if (model_slot_at(&fz.model, addr) != MODEL_NO_SLOT)
+		addr = fuzz_released_address();
+	if (addr == 0 || model_slot_at(&fz.model, addr) != MODEL_NO_SLOT)
+		addr = fuzz_bad_address();
+	npages = fuzz_range_pages(addr);
+	r = fuzz_do(RDOS_SYS_GUARD, addr, npages, rng_next(&fz.rng), 0, 0);
+	FUZZ_EXPECT_SET(r, false, fuzz_range_valid(addr, npages) ? EBIT(ERANGE) : EBIT(EINVAL));
 }
 
 /* Calls with an output array of max entries of unit bytes: PROCLIST
@@ -337,6 +371,43 @@ static void fuzz_getargs(void)
 	if (r >= 0)
 		FUZZ_CHECK(r == fz.args_len, "GETARGS = %lld, our arguments are %lld long", r,
 			   fz.args_len);
+}
+
+/* PAGEINFO of any page of anyone: a text, or an error for the buffer
+ * (first), the pid or an address outside user space. */
+static void fuzz_pageinfo(void)
+{
+	uint64_t buf = fuzz_address(), size = fuzz_length(buf, 1), addr = fuzz_address();
+	enum model_verdict v = fuzz_output(&buf, size);
+	int64_t pid = fuzz_pid();
+	int64_t r = fuzz_do(RDOS_SYS_PAGEINFO, (uint64_t)pid, addr, buf, size, 0);
+	bool self = pid == 0 || pid == fz.pid;
+	bool user = addr >= MODEL_USER_START && addr < MODEL_USER_END;
+
+	if (!FUZZ_EXPECT_SET(r, true, EBIT(EFAULT) | EBIT(ENOENT) | EBIT(EINVAL)))
+		return;
+	fuzz_judge_buffer(r, v, "PAGEINFO buffer");
+	if (v == MODEL_VALID && self)
+		FUZZ_CHECK(user ? r > 0 : r == -RDOS_EINVAL, "PAGEINFO(self, 0x%llx) = %lld (%s)",
+			   (unsigned long long)addr, r, fuzz_name(r));
+}
+
+/* REPLAY only of names no trace has, or from bad pointers: a real trace
+ * would take seconds. */
+static void fuzz_replay(void)
+{
+	static const char no_trace[] = "no-such-trace";
+	uint64_t name = fuzz_rnd(2) ? (uintptr_t)no_trace : fuzz_bad_address();
+	uint64_t out = fuzz_address();
+	enum model_verdict v = fuzz_output(&out, sizeof(struct rdos_replay));
+	int64_t r = fuzz_do(RDOS_SYS_REPLAY, name, out, 0, 0, 0);
+
+	if (!FUZZ_EXPECT_SET(r, false, EBIT(EFAULT) | EBIT(ENOENT)))
+		return;
+	if (name == (uintptr_t)no_trace)
+		fuzz_judge_buffer(r, v, "REPLAY out");
+	else
+		FUZZ_CHECK(r == -RDOS_EFAULT, "REPLAY of a bad name pointer: %s", fuzz_name(r));
 }
 
 /* The child of a FORK: its memory must be a copy of the parent's as the
@@ -481,6 +552,14 @@ void fuzz_known(uint64_t nr)
 		return fuzz_thread();
 	case RDOS_SYS_THREAD_EXIT:
 		return; /* ends the caller, like EXIT: never fuzzed */
+	case RDOS_SYS_GUARD:
+		return fuzz_guard();
+	case RDOS_SYS_WORK:
+		return fuzz_work();
+	case RDOS_SYS_PAGEINFO:
+		return fuzz_pageinfo();
+	case RDOS_SYS_REPLAY:
+		return fuzz_replay();
 	default: /* GETPID, YIELD, TICKS */
 		return fuzz_simple(nr);
 	}
