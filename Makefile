@@ -109,7 +109,7 @@ $(CARD1_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TEST_PROGRAMS)
 # and the program the multiprocessor throughput runs.
 BENCH_ISO := $(BUILD)/bench.iso
 TRACES    := $(wildcard tests/data/traces/*.maps.csv)
-BENCH_PROGRAMS := $(USER_BUILD)/ut_mt_throughput.exe
+BENCH_PROGRAMS := $(USER_BUILD)/ut_mt_throughput.exe $(USER_BUILD)/ut_bench_user.exe
 $(BENCH_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TRACES) $(BENCH_PROGRAMS)
 	scripts/make-iso.sh $@ $(KERNEL) bench $(TRACES) $(BENCH_PROGRAMS)
 
