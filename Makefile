@@ -112,6 +112,12 @@ TRACES    := $(wildcard tests/data/traces/*.maps.csv)
 BENCH_PROGRAMS := $(USER_BUILD)/ut_mt_throughput.exe $(USER_BUILD)/ut_bench_user.exe
 $(BENCH_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh $(TRACES) $(BENCH_PROGRAMS)
 	scripts/make-iso.sh $@ $(KERNEL) bench $(TRACES) $(BENCH_PROGRAMS)
+# The kernel alone, printing its clock's meta rows: scripts/run-bench.sh
+# boots it under KVM to find out whether KVM runs the guest natively
+# (nosmap: docs/emulators.md).
+BENCH_PROBE_ISO := $(BUILD)/bench-probe.iso
+$(BENCH_PROBE_ISO): $(KERNEL) grub.cfg scripts/make-iso.sh
+	scripts/make-iso.sh $@ $(KERNEL) "bench=probe nosmap"
 
 $(BUILD)/selftest-%.iso: $(KERNEL) grub.cfg scripts/make-iso.sh
 	scripts/make-iso.sh $@ $(KERNEL) ktest=$*
@@ -195,7 +201,7 @@ $(BUILD)/bench/replay_linux: tests/bench/replay_linux.c tests/bench/trace.c src/
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) $(filter %.c,$^) -o $@
 
-bench: deps $(BENCH_BINS) $(PE_BENCH_IMAGES) $(BENCH_ISO)
+bench: deps $(BENCH_BINS) $(PE_BENCH_IMAGES) $(BENCH_ISO) $(BENCH_PROBE_ISO)
 	scripts/run-bench.sh $(BUILD)/bench $(BENCH_ISO) $(PE_BENCH_IMAGES)
 
 -include $(shell find $(BUILD) -name "*.d" 2>/dev/null)
