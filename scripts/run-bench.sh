@@ -71,12 +71,12 @@ probe_iso=${iso%.iso}-probe.iso
 qerr=$(mktemp)
 trap 'rm -f "$tmp" "$kout" "$qerr"' EXIT
 boot_bench() { # ISO TIMEOUT ACCEL_ARGS...
-	local status
+	local status=0
 	timeout "$2" qemu-system-x86_64 -machine pc -no-reboot -m $KBENCH_MEMORY -smp $KBENCH_CPUS \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${@:3}" \
 		-display none -monitor none -serial stdio -cdrom "$1" 2> "$qerr" |
-		tee "$kout" | sed -u -n -e 's/\r$//' -e 's/^kbench: /bench: kernel: /p' >&2
-	status=${PIPESTATUS[0]}
+		tee "$kout" | sed -u -n -e 's/\r$//' -e 's/^kbench: /bench: kernel: /p' >&2 ||
+		status=${PIPESTATUS[0]}
 	if grep -q '^kbench-end: PASS' "$kout" && [ "$status" = 33 ]; then
 		boot_result="completed"
 		return 0
