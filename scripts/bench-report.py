@@ -14,8 +14,8 @@ CSV rows: workload,design,metric,value,unit.  Designs: rdos, card1, linux
 (reference), both, host, kernel, trace, and for PE loading lazy, eager and
 image.  Workloads and metrics are those printed by tests/bench/*.c (see
 tests/bench/bench_mm.h for the per-phase metrics) and, prefixed
-kernel-kvm/ or kernel-tcg/, by the in-kernel benchmark
-(src/kernel/kbench.h).
+kernel-kvm/ or kernel-icount/ (kernel-tcg/ in older runs), by the
+in-kernel benchmark (src/kernel/kbench.h).
 """
 import os
 import sys
@@ -46,12 +46,17 @@ def commit_text(c):
 def section_run(d):
     m = lambda k: d.need("meta", "host", k)  # noqa: E731
     accel = d.need("meta", "kernel", "accelerator")
-    kernel_b = (
-        "rdtsc cycles of the guest running on KVM"
-        if accel == "kvm" else
-        "KVM was not usable here, so the kernel ran under QEMU's emulation "
-        "(TCG) and section 9 shows its operation and work counts, not "
-        "times")
+    kernel_b = {
+        "kvm": "rdtsc cycles of the guest running natively on KVM, and "
+               "their time at the TSC's measured rate",
+        "icount": "KVM gave no real times here, so the kernel ran under "
+                  "QEMU's emulation with `-icount shift=0`, where an rdtsc "
+                  "interval counts guest instructions exactly: section 9 "
+                  "shows instructions per operation, not times",
+    }.get(accel,
+          "KVM was not usable here, so the kernel ran under QEMU's "
+          "emulation (TCG) and section 9 shows its operation and work "
+          "counts, not times")
     return f"""\
 **Run:** {m('cpu_model')}, {m('cores'):.0f} cores; {commit_text(m('commit'))};
 {m('date')}; {m('compiler')}; host kernel {m('kernel')}; the benchmarks
@@ -84,16 +89,14 @@ included; `make bench` then writes the per-subsystem reports).
 """
 
 
-PENDING_WHY = {
-    "kernel-pe-load": ("loading PE programs in the kernel",
-                       "the in-kernel benchmark (section 9) measures the "
-                       "VM workloads only; section 8 measures the host "
-                       "build of the PE loader"),
-}
+# Why a row flagged pending has no figure yet: (what, why) by workload.
+PENDING_WHY = {}
 
 
 def section_pending(d):
     items = sorted(d.pending())
+    if not items:
+        return "None: every figure this report names was measured in this run.\n"
     lines = [f"- **{what}** (`{w}`): {why}."
              for w in items
              for what, why in [PENDING_WHY.get(w, (w, "flagged pending"))]]
@@ -118,7 +121,8 @@ def report(d, imgdir):
         ("7. Huge sparse reservations", section_huge(d, imgdir)),
         ("8. Loading PE programs: lazy against eager",
          section_pe(d, imgdir)),
-        ("9. In the kernel under QEMU (measurement b)", section_kernel(d, imgdir)),
+        ("9. In the kernel under QEMU (measurement b)",
+         section_kernel(d, imgdir)),
         ("10. Work counts (measurement c)", section_work(d)),
         ("11. Memory overhead of every workload", section_memory(d)),
         ("Pending", section_pending(d)),

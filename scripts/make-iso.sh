@@ -12,7 +12,10 @@ rm -rf "$tree"
 mkdir -p "$tree/boot/grub"
 cp -r iso/. "$tree/"
 cp grub.cfg "$tree/boot/grub/grub.cfg"
-cp "$kernel" "$tree/boot/kernel.elf"
+# Without its DWARF: GRUB loads every section of the ELF (the ELF-sections
+# tag), and under an emulating KVM (docs/emulators.md) each MiB through
+# the BIOS costs seconds; gdb reads the unstripped build/kernel.elf.
+strip --strip-debug -o "$tree/boot/kernel.elf" "$kernel"
 cp "${kernel%.elf}.sym" "$tree/boot/kernel.sym"
 # Programs go to /boot/programs/, traces to /boot/traces/; grub.cfg loads
 # each program as a module named after the file without .exe, the name

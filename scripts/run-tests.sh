@@ -68,7 +68,8 @@ label_of() { # MODEL: a CPU model as a word for test names (qemu64,-nx -> qemu64
 }
 
 run_level host host_tests
-run_level qemu qemu_tests
+# KVM=1: the suite once under KVM instead (tests/harness/kvm-ktest.sh)
+if [ "${KVM:-0}" = 1 ]; then run_level kvm tests/harness/kvm-ktest.sh; else run_level qemu qemu_tests; fi
 run_level harness tests/harness/harness-selftest.sh
 run_level bochs tests/harness/bochs-boot.sh build/test.iso
 

@@ -98,9 +98,11 @@ def ratio(rdos, card1):
 
 
 def verdict(rdos, card1, kind):
-    """Who is ahead, by how much, in words ("time" or "bytes")."""
+    """Who is ahead, by how much, in words ("time", "bytes" or
+    "instructions")."""
     r = ratio(rdos, card1)
-    better = "faster" if kind == "time" else "smaller"
+    better = {"time": "faster", "instructions": "fewer instructions"}.get(
+        kind, "smaller")
     if r != r or abs(r - 1) <= TIE:
         return "about even"
     if r < 1:

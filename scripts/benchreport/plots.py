@@ -197,7 +197,9 @@ def plot_smp(d, imgdir, pts, parallel, accel):
     at once on this host.  Linear axes, so perfect scaling is straight."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     ts = [t for t, _ in pts]
-    where = "emulated (TCG)" if accel == "tcg" else accel.upper()
+    where = {"tcg": "emulated (TCG)",
+             "icount": "per 1e9 guest instructions (TCG -icount)"}.get(
+        accel, accel.upper())
     for ax, kind in zip(axes, ("faults", "reserves")):
         for x in DESIGNS:
             ys = [d.need(ws[kind], x, "per_second") for _, ws in pts]

@@ -199,7 +199,7 @@ def beyond_text(d, pts, tp, accel):
     cores = d.need("meta", "host", "cores")
     grows = any(gain(d, pts, tp, tn, k, x) > 1 + TIE
                 for k, _ in SMP_KINDS for x in DESIGNS)
-    how = ("emulates" if accel == "tcg" else "runs")
+    how = ("runs" if accel == "kvm" else "emulates")
     return (f"- **Beyond {tp} threads**: this host has {cores:.0f} cores, "
             f"and QEMU {how} each of the guest's "
             f"{d.need('meta', 'kernel', 'cpus'):.0f} virtual CPUs in a "
@@ -372,6 +372,25 @@ counts, not the absolute figures.
 """
 
 
+EMULATED = {
+    "tcg": (
+        "**Emulated (TCG):** these rates are of QEMU's emulation, not of "
+        "a real CPU; compare the designs and the thread counts with each "
+        "other, not with the host build or any native figure.\n\n"),
+    "icount": (
+        "**Counted (TCG with `-icount shift=0`):** the guest's clock "
+        "advances one nanosecond per guest instruction, and QEMU runs the "
+        "virtual CPUs one after another on one host thread, so a "
+        "\"second\" below is 10^9 guest instructions of all CPUs "
+        "together: a rate is operations per 10^9 instructions, and "
+        "10^9 / rate the instructions one operation costs, spinning on "
+        "locks and waiting included. Threads cannot run faster together "
+        "here; what grows with threads is the work contention adds. "
+        "This is not the multiprocessor throughput on real CPUs: only a "
+        "KVM that runs the guest natively gives that.\n\n"),
+}
+
+
 def section_smp(d, prefix, imgdir):
     """The throughput sub-section of section 9, or a note that this run
     has no such rows."""
@@ -386,11 +405,7 @@ def section_smp(d, prefix, imgdir):
     t0, tp = pts[0][0], max(t for t, _ in pts if t <= parallel_limit(d))
     if tp == t0:  # one core: show the span measured, said to be serial
         tp = pts[-1][0]
-    emulated = (
-        "**Emulated (TCG):** these rates are of QEMU's emulation, not of "
-        "a real CPU; compare the designs and the thread counts with each "
-        "other, not with the host build or any native figure.\n\n"
-        if accel == "tcg" else "")
+    emulated = EMULATED.get(accel, "")
     cpus = d.need("meta", "kernel", "cpus")
     counts = ", ".join(str(t) for t, _ in pts)
     counts_mixed = mixed_counts(d, prefix)

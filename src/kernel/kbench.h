@@ -8,6 +8,13 @@
  * (scripts/run-bench.sh adds them to docs/tradeoffs.csv), then
  * "kbench-end: PASS" or "kbench-end: FAIL" and the emulator's exit.
  * The address-space traces come as GRUB modules named "trace:NAME".
+ * The run starts with its clock's meta rows (the TSC's rate against the
+ * PIT, whether it is invariant, and how fast the CPU runs a dependent
+ * loop: whether the accelerator runs the guest natively); `bench=probe`
+ * prints only those and ends.  After the mm workloads, ring-3 programs
+ * measure demand-zero faults end to end and a spawn to the first
+ * instruction (kbench_user.c), then the multiprocessor throughput.
+ * Progress goes to the console as "kbench: WORKLOAD ..." lines.
  */
 #ifndef KERNEL_KBENCH_H
 #define KERNEL_KBENCH_H

@@ -10,12 +10,11 @@
  * N: frames taken (and given back) by all threads together per second,
  * the median of KB_REPS runs.  The settings alternate, and both run at
  * every count before the next, as in kbench_smp.c, so that a slow phase
- * of the host hits both alike.  The TSC rate is
- * measured once against the PIT (polled; it needs no interrupt, and the
- * threads run with interrupts off, so the timer's ticks stop meanwhile).
+ * of the host hits both alike.  The time limit is in TSC ticks at the rate
+ * kbench.c measured against the PIT (the threads run with interrupts off,
+ * so the timer's ticks stop meanwhile).
  */
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/pic.h"
 #include "kernel/frame_cache.h"
 #include "kernel/frames.h"
 #include "kernel/kbench_internal.h"
@@ -26,7 +25,6 @@
 
 #define KB_FRAMES_MS 200  /* per thread count and setting */
 #define KB_FRAMES_HELD 8  /* frames a thread holds at once */
-#define KB_CALIBRATION_US 50000 /* pit_wait_us's longest wait */
 
 struct frames_bench {
 	uint64_t cycles;            /* each thread's run */
@@ -61,6 +59,7 @@ static uint64_t measure(unsigned threads, bool cache, uint64_t tsc_hz)
 	uint64_t total = 0;
 
 	frame_cache_set_enabled(cache);
+	kprintf("kbench: smp-frames/threads=%u, caches %s\n", threads, cache ? "on" : "off");
 	if (!parallel_run(threads, alloc_free_loop, &b) || b.failed) {
 		kprintf("kbench: frames, %u threads: out of memory\n", threads);
 		kb_finish(false);
@@ -87,11 +86,9 @@ static void run_count(unsigned threads, uint64_t tsc_hz)
 void kb_run_frame_throughput(void)
 {
 	bool was = frame_cache_enabled();
-	uint64_t t0 = rdtsc(), tsc_hz;
+	uint64_t tsc_hz = kb_tsc_hz();
 
 	_Static_assert(KB_REPS == 3, "kb_median3 takes the median of 3 runs");
-	pit_wait_us(KB_CALIBRATION_US);
-	tsc_hz = (rdtsc() - t0) * (1000000 / KB_CALIBRATION_US);
 	for (unsigned threads = 1; threads <= cpus_online(); threads *= 2)
 		run_count(threads, tsc_hz);
 	frame_cache_set_enabled(was);

@@ -52,8 +52,13 @@ struct kb_workload {
 /* Ends the benchmark run: the closing line, then the emulator exits. */
 __attribute__((noreturn)) void kb_finish(bool pass);
 uint64_t kb_median3(uint64_t a, uint64_t b, uint64_t c);
+/* TSC ticks per second, measured against the PIT at the start of the run. */
+uint64_t kb_tsc_hz(void);
 /* Fault and reserve throughput against threads (kbench_smp.c). */
 void kb_run_smp_throughput(void);
+/* Ring-3 demand-zero faults and a PE program's spawn to its first
+ * instruction, timed by the process (kbench_user.c). */
+void kb_run_user(void);
 /* Frame allocator throughput against CPUs, caches on and off
  * (kbench_frames.c). */
 void kb_run_frame_throughput(void);

@@ -27,6 +27,7 @@ static void run_one(unsigned threads, uint32_t design, const char *name)
 
 	format_buf(args, sizeof(args), "threads=%u pages=%u rounds=%u %s", threads,
 		   KB_SMP_PAGES, KB_SMP_ROUNDS, name);
+	kprintf("kbench: ut_mt_throughput %s\n", args);
 	pid = process_spawn("ut_mt_throughput", args, design);
 	if (pid < 0 || process_wait(pid, &status) != pid || status != 0) {
 		kprintf("kbench: ut_mt_throughput %s: pid %ld, status %d\n", args, pid, status);

@@ -429,9 +429,34 @@ static bool syscall_fast_path(struct trap_frame *f)
 	return true;
 }
 
+#define OPCODE_INT_IMM8 0xCDu
+
+/*
+ * A hypervisor that runs the guest in KVM's instruction emulator, which
+ * cannot emulate INT n in long mode (KVM on PVM, docs/emulators.md), turns
+ * a user's int 0x80 into #UD at that instruction.  This takes such a #UD
+ * for the system call it stands for: RIP past the instruction and the
+ * vector the CPU would have delivered, dispatched again (fast path and
+ * all).  Any other #UD is left to the usual handling; on a CPU, or under
+ * TCG, int 0x80 never raises #UD and this never matches.
+ */
+static bool int80_delivered_as_invalid_opcode(struct trap_frame *f)
+{
+	uint8_t insn[2];
+
+	if (!trap_from_user(f) || copy_from_user(insn, f->rip, sizeof(insn)) != 0 ||
+	    insn[0] != OPCODE_INT_IMM8 || insn[1] != RDOS_SYSCALL_VECTOR)
+		return false;
+	f->rip += sizeof(insn);
+	f->vector = RDOS_SYSCALL_VECTOR;
+	trap_dispatch(f);
+	return true;
+}
+
 void syscall_init(void)
 {
 	trap_set_handler(RDOS_SYSCALL_VECTOR, syscall_entry);
 	trap_set_fast_path(RDOS_SYSCALL_VECTOR, syscall_fast_path);
+	trap_set_fast_path(VEC_INVALID_OPCODE, int80_delivered_as_invalid_opcode);
 	idt_allow_user(RDOS_SYSCALL_VECTOR);
 }

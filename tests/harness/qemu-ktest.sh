@@ -28,6 +28,9 @@ status=$?
 ktap_lines "$log"
 why=""
 [ "$status" -eq 124 ] && why="timed out after ${timeout_s}s"
+# QEMU's own complaint, e.g. "KVM internal error" (docs/emulators.md)
+qemu_err=$(head -1 "build/test-results/$label.qemu" 2> /dev/null)
+[ -n "$qemu_err" ] && [ "$status" -ne 33 ] && why="${why:+$why; }QEMU: $qemu_err"
 [ -z "$why" ] && [ "$status" -ne 33 ] && why="QEMU exit status $status (33 = pass, 0 = triple fault)"
 grep -q '^ktest-end: PASS' <(clean_log "$log") || why="${why:-no 'ktest-end: PASS' line}"
 online=$(clean_log "$log" | sed -n 's/^smp: \([0-9]*\) of .*/\1/p')

@@ -88,6 +88,12 @@ static void record_breakpoint(struct trap_frame *frame)
 
 KTEST(boot_breakpoint_trap_returns_to_caller)
 {
+	/* KVM's instruction emulator cannot deliver INT3 in ring 0: it ends
+	 * the virtual machine (docs/emulators.md). */
+	if (cmdline_has_flag("emulated_kvm")) {
+		ktest_skip("emulated_kvm: INT3 in ring 0 ends this virtual machine");
+		return;
+	}
 	breakpoint_rip = 0;
 	trap_set_handler(VEC_BREAKPOINT, record_breakpoint);
 	cpu_breakpoint();

@@ -132,7 +132,7 @@ KTEST(sec_smap_stops_the_kernel_touching_user_memory)
 	uint8_t byte = 0;
 
 	if (!cpu_protections().smap) {
-		ktest_skip("this CPU has no SMAP");
+		ktest_skip("SMAP is off: this CPU has none, or nosmap");
 		return;
 	}
 	KT_ASSERT(user_ret_page(&s, &va));
@@ -150,7 +150,7 @@ KTEST(sec_kernel_entry_clears_rflags_ac)
 	uint64_t before = trap_entries_with_ac();
 
 	if (!cpu_protections().smap) {
-		ktest_skip("this CPU has no SMAP");
+		ktest_skip("SMAP is off: this CPU has none, or nosmap");
 		return;
 	}
 	KT_EXPECT_EQ(user_run("ut_smap_ac", "", RDOS_SPAWN_DEFAULT), 0);

@@ -87,3 +87,6 @@ USER_PROGRAM_TEST(smp_threads_fault_reserve_and_release_in_parallel, "ut_threads
 USER_PROGRAM_TEST(smp_writes_racing_a_release_never_reach_the_allocator, "ut_release_race", "", 0)
 USER_PROGRAM_TEST(smp_throughput_program_checks_its_work, "ut_mt_throughput",
 		  "threads=4 pages=256 rounds=32", 0)
+/* The in-kernel benchmark's ring-3 program (kbench_user.c), small: its
+ * faults, its own spawn and its child's first instruction. */
+USER_PROGRAM_TEST(user_bench_program_faults_and_spawns_itself, "ut_bench_user", "pages=64", 0)

@@ -138,6 +138,14 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* n dependent decrements (n > 0): about one cycle each on a CPU that runs
+ * them natively, far more under an emulator; kbench.c times it to tell
+ * which it runs on. */
+static inline void cpu_spin(uint64_t n)
+{
+	__asm__ volatile("1: dec %0; jnz 1b" : "+r"(n));
+}
+
 static inline uint64_t read_rbp(void)
 {
 	uint64_t v;

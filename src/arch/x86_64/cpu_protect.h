@@ -11,8 +11,10 @@ struct cpu_protections {
 	bool nx, smep, smap;
 };
 
-/* Enables SMEP and SMAP where the CPU has them and prints one line naming
- * every protection and whether it is on, so a missing one is never silent. */
+/* Enables SMEP and SMAP where the CPU has them (SMAP not with `nosmap` on
+ * the command line, which must be parsed first) and prints one line naming
+ * every protection and whether it is on, so a missing one is never silent.
+ * cpu_protections().smap says whether SMAP is on, not whether CPUID has it. */
 void cpu_protect_init(void);
 struct cpu_protections cpu_protections(void);
 /* The same protections on an application processor (silently: the boot

@@ -4,7 +4,9 @@
 ; and no arguments.  runtime_start is an ordinary Windows-x64 function: it
 ; wants RSP 16-aligned before the call and 32 bytes of shadow space above
 ; its return address, which it may write.  Nothing above the entry RSP is
-; ours, so the shadow space is taken below it.
+; ours, so the shadow space is taken below it.  Its argument (RCX) is the
+; time-stamp counter read by the program's first instruction, for
+; benchmarks of program start (start.h, runtime_entry_tsc).
 
 bits 64
 default rel
@@ -15,6 +17,10 @@ global _start
 extern runtime_start
 
 _start:
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+	mov rcx, rax            ; runtime_start(entry_tsc)
 	xor ebp, ebp            ; ends frame-pointer chains for debuggers
 	and rsp, -16
 	sub rsp, 32             ; shadow space

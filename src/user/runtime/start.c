@@ -92,10 +92,20 @@ void __main(void)
 {
 }
 
-void runtime_start(void)
+static uint64_t entry_tsc;
+
+uint64_t runtime_entry_tsc(void)
+{
+	return entry_tsc;
+}
+
+void runtime_start(uint64_t tsc)
 {
 	int argc;
-	char **argv = args_load(&argc);
+	char **argv;
+
+	entry_tsc = tsc;
+	argv = args_load(&argc);
 
 	sys_exit(main(argc, argv));
 }

@@ -12,12 +12,17 @@
 #ifndef USER_RUNTIME_START_H
 #define USER_RUNTIME_START_H
 
+#include <stdint.h>
+
 /* Exit status of a process that called panic() (or hit a heap ASSERT).
  * Distinct from RDOS_STATUS_KILLED, which only the kernel produces. */
 #define USER_PANIC_STATUS 127
 
 int main(int argc, char **argv);
 
-__attribute__((noreturn)) void runtime_start(void);
+/* entry_tsc: the time-stamp counter at _start's first instruction. */
+__attribute__((noreturn)) void runtime_start(uint64_t entry_tsc);
+/* That counter: when this program's first instruction ran. */
+uint64_t runtime_entry_tsc(void);
 
 #endif
