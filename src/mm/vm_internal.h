@@ -26,10 +26,8 @@ uint64_t vm_summary_longest_below(unsigned sum);
  * level, exactly: from its summary, one read per level below. */
 uint64_t vm_table_free_tail(const struct vm_space *s, pte_t e, int level);
 
-/* The free pages at its start, read from the start; the count stops once
- * it reaches enough. */
-uint64_t vm_table_free_head(const struct vm_space *s, pte_t e, int level,
-			    uint64_t enough);
+/* The free pages at its start, exactly: read from the start. */
+uint64_t vm_table_free_head(const struct vm_space *s, pte_t e, int level);
 
 /* Do the free pages at its start reach need?  Read from the start only
  * as far as the summaries below allow. */

@@ -38,16 +38,6 @@
  */
 #include "mm/vm_internal.h"
 
-static unsigned summary_max(unsigned sum)
-{
-	return pte_summary_max(sum);
-}
-
-static unsigned summary_tail(unsigned sum)
-{
-	return pte_summary_tail(sum);
-}
-
 static unsigned summary_pack(unsigned max, unsigned tail)
 {
 	return max | tail << PTE_SUMMARY_MAX_BITS;
@@ -73,7 +63,7 @@ unsigned vm_summary_of(uint64_t longest, unsigned tail_entries)
 
 uint64_t vm_summary_longest_below(unsigned sum)
 {
-	return ((uint64_t)1 << summary_max(sum)) - 1;
+	return ((uint64_t)1 << pte_summary_max(sum)) - 1;
 }
 
 static uint64_t entry_pages(int level)
@@ -83,12 +73,12 @@ static uint64_t entry_pages(int level)
 
 uint64_t vm_table_free_tail(const struct vm_space *s, pte_t e, int level)
 {
-	unsigned k = summary_tail(pte_summary(e));
+	unsigned k = pte_summary_tail(pte_summary(e));
 	uint64_t n = k * entry_pages(level - 1);
 	pte_t c;
 
 	/* entry 511 - k is not free; below the leaf level it may end free */
-	if (summary_max(pte_summary(e)) == 0 || level == 1)
+	if (pte_summary_max(pte_summary(e)) == 0 || level == 1)
 		return n;
 	c = vm_read(s, &vm_table(s, pte_addr(e))[VM_ENTRIES - 1 - k]);
 	if (vm_is_table(c, level - 1))
@@ -96,16 +86,15 @@ uint64_t vm_table_free_tail(const struct vm_space *s, pte_t e, int level)
 	return n;
 }
 
-uint64_t vm_table_free_head(const struct vm_space *s, pte_t e, int level,
-			    uint64_t enough)
+uint64_t vm_table_free_head(const struct vm_space *s, pte_t e, int level)
 {
 	uint64_t pages = entry_pages(level - 1), n = 0;
 	const pte_t *t;
 
-	if (summary_max(pte_summary(e)) == 0)
+	if (pte_summary_max(pte_summary(e)) == 0)
 		return 0;
 	t = vm_table(s, pte_addr(e));
-	for (unsigned k = 0; k < VM_ENTRIES && n < enough; k++) {
+	for (unsigned k = 0; k < VM_ENTRIES; k++) {
 		pte_t c = vm_entry_read(&t[k]);
 
 		VM_WORK_ADD(s, entries_read, 1);
@@ -114,7 +103,7 @@ uint64_t vm_table_free_head(const struct vm_space *s, pte_t e, int level,
 			continue;
 		}
 		if (vm_is_table(c, level - 1))
-			n += vm_table_free_head(s, c, level - 1, enough - n);
+			n += vm_table_free_head(s, c, level - 1);
 		break;
 	}
 	return n;
@@ -167,7 +156,7 @@ static bool run_out(const struct vm_space *s, const pte_t *t, int level,
 		return false; /* stopped at enough */
 	if (vm_is_table(e, level))
 		*n += dir < 0 ? vm_table_free_tail(s, e, level)
-			      : vm_table_free_head(s, e, level, UINT64_MAX);
+			      : vm_table_free_head(s, e, level);
 	return false;
 }
 
@@ -199,12 +188,12 @@ struct vm_chain vm_chain_extend(const struct vm_space *s, const pte_t *t,
 
 struct vm_known vm_known_of(pte_t e, bool released)
 {
-	unsigned max = summary_max(pte_summary(e));
+	unsigned max = pte_summary_max(pte_summary(e));
 	/* a reserve cannot raise MAX: a piece of class MAX settles it */
 	uint64_t enough = released || max == 0 ? UINT64_MAX
 					      : (uint64_t)1 << (max - 1);
 
-	return (struct vm_known){ 0, summary_tail(pte_summary(e)), enough };
+	return (struct vm_known){ 0, pte_summary_tail(pte_summary(e)), enough };
 }
 
 /* The MAX class of the table below e, read entry by entry; stops at
@@ -224,10 +213,9 @@ static unsigned table_max_class(const struct vm_space *s, pte_t e, int level,
 			continue;
 		}
 		if (vm_is_table(c, level - 1)) {
-			best = class_max(best, summary_max(pte_summary(c)));
+			best = class_max(best, pte_summary_max(pte_summary(c)));
 			if (run)
-				run += vm_table_free_head(s, c, level - 1,
-							  UINT64_MAX);
+				run += vm_table_free_head(s, c, level - 1);
 			best = class_max(best, vm_run_class(run));
 			run = vm_table_free_tail(s, c, level - 1);
 			continue;
@@ -324,8 +312,8 @@ unsigned vm_summary_after(const struct vm_space *s, pte_t e, int level,
 			  vaddr_t va, vaddr_t end, const struct vm_chain *c,
 			  bool released, bool *empty)
 {
-	unsigned old = pte_summary(e), max = summary_max(old);
-	unsigned tail = summary_tail(old), j = vm_index(end - 1, level - 1);
+	unsigned old = pte_summary(e), max = pte_summary_max(old);
+	unsigned tail = pte_summary_tail(old), j = vm_index(end - 1, level - 1);
 	uint64_t run = c->left + ((end - va) >> PAGE_SHIFT) + c->right;
 	unsigned cut = class_max(vm_run_class(c->left), vm_run_class(c->right));
 
