@@ -59,6 +59,12 @@ static void env_tlb_invalidate(void *ctx, paddr_t pml4, vaddr_t va)
 	tlb_invalidate(pml4, va);
 }
 
+static void env_tlb_flush_space(void *ctx, paddr_t pml4)
+{
+	(void)ctx;
+	tlb_flush_space(pml4);
+}
+
 static void env_table_unlinked(void *ctx, paddr_t pml4, vaddr_t base)
 {
 	(void)ctx;
@@ -123,6 +129,7 @@ static void env_drain_faults(void *ctx, const struct vm_space *s)
 static const struct mm_env machine_env = {
 	.vm = { .phys_to_virt = env_phys_to_virt, .frame_alloc = env_frame_alloc,
 		.frame_free = env_frame_free, .tlb_invalidate = env_tlb_invalidate,
+		.tlb_flush_space = env_tlb_flush_space,
 		.table_unlinked = env_table_unlinked, .drain_faults = env_drain_faults,
 		.relax = env_relax },
 	.nodes = { env_node_alloc, env_node_free, NULL },

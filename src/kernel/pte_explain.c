@@ -77,7 +77,9 @@ static void explain_summary_bits(struct text *t, pte_t e, enum mm_design design)
 
 static void explain_table_pointer(struct text *t, pte_t e, enum mm_design design)
 {
-	say(t, "present: table at 0x%lx, %s%s", pte_addr(e), e & PTE_US ? "user" : "kernel",
+	say(t, "present: table at 0x%lx, %s%s%s", pte_addr(e), e & PTE_US ? "user" : "kernel",
+	    pte_table_is_shared(e) ? ", shared by fork (RW clear: a write below first copies the table)"
+				   : "",
 	    e & PTE_A ? ", accessed" : "");
 	explain_summary_bits(t, e, design);
 }

@@ -71,6 +71,16 @@ void tlb_invalidate(paddr_t pml4, vaddr_t va)
 		owe_space(c, pml4);
 }
 
+void tlb_flush_space(paddr_t pml4)
+{
+	struct cpu *c = this_cpu();
+
+	if (read_cr3() == pml4)
+		write_cr3(pml4);
+	c->tlb_pending = true;
+	owe_space(c, pml4);
+}
+
 void tlb_invalidate_table(paddr_t pml4, vaddr_t base)
 {
 	struct cpu *c = this_cpu();

@@ -23,6 +23,10 @@
  * a shootdown as owed: for a user-half va, to the CPUs with that PML4
  * loaded; for the kernel half, to every CPU. */
 void tlb_invalidate(paddr_t pml4, vaddr_t va);
+/* Drops every translation of the user space whose PML4 is pml4 from this
+ * CPU's TLB (if loaded) and marks a shootdown as owed to the CPUs with it
+ * loaded: fork takes write permission from whole page tables at once. */
+void tlb_flush_space(paddr_t pml4);
 /* Drops this CPU's cached walks through the user table that translated
  * base, which is being freed; the other CPUs are told later, in a batch:
  * a stale walk of theirs reaches a frame that is not reused before then

@@ -210,6 +210,7 @@ struct vm_path {
 	pte_t *slot[VM_TOP_LEVEL + 1]; /* slot[level] .. slot[VM_TOP_LEVEL] */
 	int level;                     /* where the walk stopped */
 	pte_t entry;                   /* *slot[level] as the walk read it */
+	bool shared; /* it passed a table pointer fork shares (pte.h) */
 };
 
 void vm_path_walk(const struct vm_space *s, vaddr_t va, struct vm_path *p);

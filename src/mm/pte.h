@@ -290,6 +290,28 @@ static inline pte_t pte_make_table(paddr_t table, bool user)
 }
 
 /*
+ * A table pointer that fork shares (the rdos design, docs/fork.md): RW
+ * clear, so the hardware lets no write through it and the writer's fault
+ * first takes its own copy of the table.  Every other table pointer has RW
+ * set.  Only for present entries above the leaves.
+ */
+static inline bool pte_table_is_shared(pte_t e)
+{
+	return !(e & PTE_RW);
+}
+
+static inline pte_t pte_table_shared(pte_t e)
+{
+	return e & ~PTE_RW;
+}
+
+/* The pointer e, now to the table at pa, the space's own. */
+static inline pte_t pte_table_owned(pte_t e, paddr_t pa)
+{
+	return (e & ~PTE_ADDR_MASK) | PTE_RW | (pa & PTE_ADDR_MASK);
+}
+
+/*
  * e with protection prot; START, kind, frame, offset and COUNTED are kept.
  * A COUNTED leaf that is to be writable becomes copy-on-write instead: its
  * frame may be shared, so write permission comes from the fault.

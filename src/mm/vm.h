@@ -85,6 +85,10 @@ struct vm_env {
 	 * fault the kernel runs without that lock is still on s (docs/smp.md).
 	 * NULL: there are no such faults. */
 	void (*drain_faults)(void *ctx, const struct vm_space *s);
+	/* drop every cached translation of the space whose PML4 is pml4 (fork
+	 * takes write permission from whole tables at once).  NULL: fork
+	 * shares no page tables, it copies them. */
+	void (*tlb_flush_space)(void *ctx, paddr_t pml4);
 	/* One turn of any wait loop of the core (mm/mm_lock.h); NULL: pause. */
 	void (*relax)(void *ctx);
 };
@@ -120,6 +124,9 @@ const char *vm_status_name(enum vm_status st);
 /* The tables keep no summaries at all: Card 1's page tables, whose free
  * space its VMA tree knows; its faults link tables without one. */
 #define VM_SPACE_UNSUMMARISED 16u
+/* Fork copies every page table below the PML4 (as Card 1 and Linux do)
+ * instead of sharing them copy-on-write (docs/fork.md): the ablation. */
+#define VM_SPACE_COPY_TABLES 32u
 #define VM_SPACE_RDOS_LIKE                                                    \
 	(VM_SPACE_NO_UPPER | VM_SPACE_NO_SUMMARY | VM_SPACE_FIRST_FIT)
 
@@ -171,6 +178,9 @@ struct vm_space {
 	vaddr_t cursor;  /* next-fit: where the next search starts */
 	unsigned flags;  /* VM_SPACE_* */
 	bool owns_pml4;  /* user spaces free their PML4 on destroy */
+	/* a fork shared tables of this space (as parent or child): until then
+	 * no table pointer is shared and writers skip the ownership checks */
+	bool shares_tables;
 	struct vm_env env;
 	/* the frame-share table of this physical memory (mm/vm_share.h);
 	 * NULL: the space cannot fork (set by mm_space_init_user) */
@@ -245,7 +255,10 @@ enum vm_status vm_reserve_image_at(struct vm_space *s, vaddr_t va,
  * Release exactly one whole reservation: va must carry START, the npages
  * must all belong to it and the page after must not.  Otherwise
  * VM_ERR_NOT_START / VM_ERR_WRONG_SIZE and nothing changes.  Frames are
- * returned, present pages invalidated, emptied page tables freed.
+ * returned, present pages invalidated, emptied page tables freed.  After a
+ * fork shared the space's tables, the tables the range's two ends cut are
+ * first copied (vm_table_own): VM_ERR_NO_MEMORY if that fails, and no
+ * page's state changes.
  */
 enum vm_status vm_release(struct vm_space *s, vaddr_t va, size_t npages);
 
@@ -308,6 +321,8 @@ struct vm_state {
 	unsigned prot;     /* VM_PROT_*; 0 for free and guard */
 	bool start;        /* first page of a reservation */
 	bool cow, shared;  /* present only */
+	bool table_shared; /* reached through a table fork shares: the MMU
+			      lets no write through (docs/fork.md) */
 	int level;         /* 0: own entry; 1..3: covered by one entry of a
 			      2 MiB / 1 GiB / 512 GiB range */
 	paddr_t frame;     /* present only */
@@ -366,11 +381,15 @@ struct vm_stats {
 /*
  * Fork: child, uninitialised storage, becomes a user space over the range
  * of parent, a user space with a frame-share table, and a copy of it:
- * same flags, cursor, environment and table.  Present leaves are shared
- * (PTE_COUNTED in both spaces, counted in the table); writable ones become
- * copy-on-write in both, invalidated in parent.  Reservation entries at
- * every level, image and guard pages are copied as they are; page tables
- * are copied, frames are not.  Parent must not run meanwhile (the writer
+ * same flags, cursor, environment and table.  The page tables below the
+ * PML4 are shared copy-on-write (vm_table_share.c, docs/fork.md): each
+ * space takes its own copy at its first write below; the copy shares
+ * present leaves (PTE_COUNTED, counted in the table; writable ones become
+ * copy-on-write).  With VM_SPACE_COPY_TABLES, or without
+ * env.tlb_flush_space, the tables are copied at once instead, leaves
+ * shared as by that copy, writable ones invalidated in parent.
+ * Reservation entries at every level, image and guard pages are copied as
+ * they are; frames are not.  Parent must not run meanwhile (the writer
  * side of its lock: no fault on it).
  * The child inherits parent's limits and starts with its usage.
  * VM_ERR_INVALID if parent has no share table or is not a user space;

@@ -155,6 +155,9 @@ static enum vm_fault_result fill_counted(struct vm_space *s, vaddr_t va,
 	return r;
 }
 
+static enum vm_fault_result own_and_retry(struct vm_space *s, vaddr_t va,
+					  unsigned pf, struct vm_path *p);
+
 /* The ladder on the path of one walk to va. */
 static enum vm_fault_result fault_on_path(struct vm_space *s, vaddr_t va,
 					  unsigned pf, struct vm_path *p,
@@ -166,13 +169,29 @@ static enum vm_fault_result fault_on_path(struct vm_space *s, vaddr_t va,
 		vm_state_decode(e, p->level, before);
 	if (pte_is_free(e))
 		return VM_FAULT_FREE;
-	if (pte_is_present(e))
+	if (pte_is_present(e) && !(p->shared && (pf & VM_PF_WRITE) &&
+				   prot_allows(pte_prot(e), pf)))
 		return vm_fault_present(s, va, pf, p->slot[0], e);
+	if (pte_is_present(e))
+		return own_and_retry(s, va, pf, p);
 	if (pte_kind(e) == PTE_KIND_GUARD)
 		return VM_FAULT_GUARD;
 	if (!prot_allows(pte_prot(e), pf))
 		return VM_FAULT_PROTECTION;
+	if (p->shared)
+		return own_and_retry(s, va, pf, p);
 	return fill_counted(s, va, p);
+}
+
+/* An allowed write or fill below a table fork shares: the path's tables
+ * become the space's own (copies if still shared), then the ladder runs
+ * again on the same path. */
+static enum vm_fault_result own_and_retry(struct vm_space *s, vaddr_t va,
+					  unsigned pf, struct vm_path *p)
+{
+	if (vm_path_own(s, va, p) != VM_OK)
+		return VM_FAULT_NO_MEMORY;
+	return fault_on_path(s, va, pf, p, NULL);
 }
 
 enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
@@ -195,7 +214,9 @@ bool vm_fault_first_touch(struct vm_space *s, vaddr_t va, unsigned pf)
 	if (va < s->lo || va >= s->hi)
 		return false;
 	vm_path_walk(s, va, &p);
-	return pte_is_pending(p.entry) && pte_kind(p.entry) == PTE_KIND_RESERVED &&
+	/* below a shared table the locked path takes its copy first */
+	return !p.shared && pte_is_pending(p.entry) &&
+	       pte_kind(p.entry) == PTE_KIND_RESERVED &&
 	       fault_on_path(s, va, pf, &p, NULL) == VM_FAULT_HANDLED;
 }
 

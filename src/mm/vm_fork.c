@@ -1,7 +1,9 @@
 /*
- * vm_fork.c - fork of an rdos-core space, and the table copy both designs
- * use: every entry of the parent's range is copied into the child's new
- * tables, present leaves shared through the frame-share table.
+ * vm_fork.c - fork of an rdos-core space, which shares the page tables
+ * below the PML4 copy-on-write (vm_table_share.c, docs/fork.md), and the
+ * table copy that Card 1 uses (and rdos with VM_SPACE_COPY_TABLES): every
+ * entry of the parent's range is copied into the child's new tables,
+ * present leaves shared through the frame-share table.
  *
  * Nothing is copied but page tables.  A reservation entry, at any level,
  * is copied as it is (a terabyte reservation stays one entry); image and
@@ -95,6 +97,38 @@ enum vm_status vm_fork_tables(struct vm_space *parent, struct vm_space *child)
 			  parent->lo, parent->hi);
 }
 
+/*
+ * The rdos fork: the child's PML4 gets the parent's user entries, each
+ * table below them shared copy-on-write (vm_table_share.c), so the cost
+ * is one entry per 512 GiB in use whatever is touched.  The parent loses
+ * write permission below every shared pointer at once: one flush.
+ */
+static enum vm_status share_tables(struct vm_space *p, struct vm_space *c)
+{
+	pte_t *pt = vm_table(p, p->pml4), *ct = vm_table(c, c->pml4);
+	enum vm_status st = VM_OK;
+	struct vm_span sp;
+
+	for (vaddr_t v = p->lo; v < p->hi && st == VM_OK; v = sp.end) {
+		pte_t e;
+
+		sp = vm_span_at(v, p->hi, VM_TOP_LEVEL);
+		e = vm_read(p, &pt[sp.index]);
+		if (vm_is_table(e, VM_TOP_LEVEL))
+			st = vm_table_share(p, c, &pt[sp.index], &ct[sp.index]);
+		else if (!pte_is_free(e))
+			vm_write(c, &ct[sp.index], e);
+	}
+	p->shares_tables = c->shares_tables = true;
+	p->env.tlb_flush_space(p->env.ctx, p->pml4);
+	return st;
+}
+
+static bool shares_tables(const struct vm_space *s)
+{
+	return !(s->flags & VM_SPACE_COPY_TABLES) && s->env.tlb_flush_space;
+}
+
 void vm_fork_inherit(const struct vm_space *parent, struct vm_space *child)
 {
 	child->cursor = parent->cursor;
@@ -117,7 +151,8 @@ enum vm_status vm_fork(struct vm_space *parent, struct vm_space *child)
 	if (st != VM_OK)
 		return st;
 	vm_fork_inherit(parent, child);
-	st = vm_fork_tables(parent, child);
+	st = shares_tables(parent) ? share_tables(parent, child)
+				   : vm_fork_tables(parent, child);
 	if (st != VM_OK)
 		vm_space_destroy(child);
 	return st;

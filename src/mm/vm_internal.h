@@ -118,6 +118,38 @@ enum vm_status vm_split_entry(struct vm_space *s, pte_t *slot, vaddr_t base,
  */
 enum vm_status vm_split_to(struct vm_space *s, vaddr_t va, bool to_page);
 
+/* --- vm_table_share.c: tables fork shares (docs/fork.md) --------------- */
+
+/* Fork: the table below the parent's pointer *pslot is shared with the
+ * child's *cslot, both now shared pointers; VM_ERR_NO_MEMORY (nothing
+ * changed) if its count cannot grow. */
+enum vm_status vm_table_share(struct vm_space *p, struct vm_space *c,
+			      pte_t *pslot, pte_t *cslot);
+
+/*
+ * Before a write below the pointer *slot (level, covering base): if it is
+ * shared, make the table the space's own, taken back in place if no other
+ * pointer leads to it, else copied (its present entries shared one level
+ * down) and published by CAS.  VM_ERR_NO_MEMORY: nothing changed.
+ */
+enum vm_status vm_table_own(struct vm_space *s, pte_t *slot, int level,
+			    vaddr_t base);
+
+/* The same for every shared pointer on the way to va / over [va, end);
+ * on failure the tables already taken stay the space's (the same pages). */
+enum vm_status vm_own_path(struct vm_space *s, vaddr_t va);
+enum vm_status vm_own_range(struct vm_space *s, vaddr_t va, vaddr_t end);
+
+/* vm_own_path on a fault's path, which then leads through own tables. */
+enum vm_status vm_path_own(struct vm_space *s, vaddr_t va, struct vm_path *p);
+
+/* A release (released: its present pages leave the usage, every
+ * translation of the space is flushed) or a destroy of all that the shared
+ * pointer *slot covers: the slot becomes free; whoever drops a table's
+ * last pointer frees it with what it holds. */
+void vm_table_drop_shared(struct vm_space *s, pte_t *slot, int level,
+			  bool released);
+
 /* --- vm_search.c ------------------------------------------------------ */
 
 /*

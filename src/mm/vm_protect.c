@@ -1,10 +1,12 @@
 /*
  * vm_protect.c - changing pages inside one reservation: protection, guard.
  *
- * Two phases, so that a failure changes nothing: first split the
- * upper-level entries that the range's two ends cut (the only step that
- * allocates; a split describes the same pages, so a failure there leaves
- * every page's state as it was), then rewrite entries, which cannot fail.
+ * Two phases, so that a failure changes nothing: first take as the
+ * space's own the tables below the range that fork shares, and split the
+ * upper-level entries that the range's two ends cut (the only steps that
+ * allocate; a copy or a split describes the same pages, so a failure
+ * there leaves every page's state as it was), then rewrite entries, which
+ * cannot fail.
  * The protection is kept in the entry in every state, so nothing loses it
  * on first touch (RDOS weakness 5).
  */
@@ -55,7 +57,9 @@ static enum vm_status change_range(struct vm_space *s, vaddr_t va,
 		return st;
 	if (!vm_in_one_reservation(s, va, end))
 		return VM_ERR_NOT_RESERVED;
-	st = vm_split_to(s, va, false);
+	st = vm_own_range(s, va, end);
+	if (st == VM_OK)
+		st = vm_split_to(s, va, false);
 	if (st == VM_OK && end < s->hi)
 		st = vm_split_to(s, end, false);
 	if (st != VM_OK)

@@ -44,13 +44,13 @@ void vm_state_decode(pte_t e, int level, struct vm_state *st)
 enum vm_status vm_query(const struct vm_space *s, vaddr_t va,
 			struct vm_state *st)
 {
-	int level;
-	pte_t e;
+	struct vm_path p;
 
 	if ((va & PAGE_MASK) != 0 || va < s->lo || va >= s->hi)
 		return VM_ERR_INVALID;
-	e = vm_lookup(s, va, &level);
-	vm_state_decode(e, level, st);
+	vm_path_walk(s, va, &p);
+	vm_state_decode(vm_path_page_entry(&p, va), p.level, st);
+	st->table_shared = p.shared;
 	return VM_OK;
 }
 

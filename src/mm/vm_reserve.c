@@ -55,9 +55,16 @@ static enum vm_status mark_below(struct vm_space *s, pte_t *slot, int level,
 				 const struct vm_fill *f, struct vm_chain *chain)
 {
 	pte_t e = vm_read(s, slot);
-	struct vm_known known = vm_known_of(e, false);
+	struct vm_known known;
 	enum vm_status st;
 
+	if (vm_is_table(e, level) && pte_table_is_shared(e)) {
+		st = vm_table_own(s, slot, level, sp->base);
+		if (st != VM_OK)
+			return st;
+		e = vm_read(s, slot);
+	}
+	known = vm_known_of(e, false);
 	if (pte_is_free(e)) {
 		st = vm_table_link_new(s, slot, level, sp->base);
 		if (st != VM_OK)
@@ -250,6 +257,12 @@ enum vm_status vm_release(struct vm_space *s, vaddr_t va, size_t npages)
 	next = end < s->hi ? vm_lookup(s, end, &level) : 0;
 	if (!pte_is_free(next) && !pte_is_start(next))
 		return VM_ERR_WRONG_SIZE; /* too short */
+	/* the tables the ends cut become ours; the ones between are dropped */
+	st = vm_own_path(s, va);
+	if (st == VM_OK && end < s->hi)
+		st = vm_own_path(s, end);
+	if (st != VM_OK)
+		return st;
 	vm_clear_range(s, va, end, true);
 	s->usage.reserved -= npages;
 	return VM_OK;

@@ -1,7 +1,8 @@
 /*
- * vm_share.c - the frame-share table: reference counts of the frames fork
- * shares, in an open-addressing hash table that exists only while some
- * frame is shared (see vm_share.h for the invariants and the lock).
+ * vm_share.c - the frame-share table: reference counts of the frames and
+ * the page tables fork shares, in two open-addressing hash tables, each of
+ * which exists only while something of its kind is shared (see vm_share.h
+ * for the invariants and the lock).
  *
  * A slot packs the frame number (40 bits: physical addresses have 52)
  * above a 24-bit count; an entry's count is >= 2, so an occupied slot is
@@ -37,7 +38,7 @@ static uint64_t slot_count(uint64_t slot)
 	return slot & COUNT_MASK;
 }
 
-static size_t home(const struct vm_share *t, paddr_t frame)
+static size_t home(const struct vm_share_set *t, paddr_t frame)
 {
 	return (size_t)(((frame >> PAGE_SHIFT) * FIB_MULT) >> (64 - t->shift));
 }
@@ -60,7 +61,7 @@ void vm_share_init(struct vm_share *t, const struct vm_share_mem *mem)
 }
 
 /* The slot holding frame's entry, or NONE. */
-static size_t find(const struct vm_share *t, paddr_t frame)
+static size_t find(const struct vm_share_set *t, paddr_t frame)
 {
 	size_t mask = t->cap - 1;
 
@@ -75,7 +76,7 @@ static size_t find(const struct vm_share *t, paddr_t frame)
 }
 
 /* Put slot into the first empty slot of its probe sequence (room known). */
-static void place(struct vm_share *t, uint64_t slot)
+static void place(struct vm_share_set *t, uint64_t slot)
 {
 	size_t mask = t->cap - 1;
 	size_t i = home(t, slot_frame(slot));
@@ -98,16 +99,17 @@ static unsigned log2_size(size_t n)
  * Move every entry into new storage of cap slots (0: free it all).
  * VM_ERR_NO_MEMORY leaves the table as it was.
  */
-static enum vm_status resize(struct vm_share *t, size_t cap)
+static enum vm_status resize(const struct vm_share_mem *mem,
+			     struct vm_share_set *t, size_t cap)
 {
 	uint64_t *old = t->slots;
 	size_t old_cap = t->cap;
 	uint64_t *slots = NULL;
 
 	if (cap != 0) {
-		slots = t->mem.alloc ? t->mem.alloc(t->mem.ctx,
-						    cap * sizeof(uint64_t))
-				     : NULL;
+		slots = mem->alloc ? mem->alloc(mem->ctx,
+						cap * sizeof(uint64_t))
+				   : NULL;
 		if (!slots)
 			return VM_ERR_NO_MEMORY;
 		__builtin_memset(slots, 0, cap * sizeof(uint64_t));
@@ -119,12 +121,12 @@ static enum vm_status resize(struct vm_share *t, size_t cap)
 		if (old[i] != 0)
 			place(t, old[i]);
 	if (old)
-		t->mem.free(t->mem.ctx, old, old_cap * sizeof(uint64_t));
+		mem->free(mem->ctx, old, old_cap * sizeof(uint64_t));
 	return VM_OK;
 }
 
 /* Empty slot i, pulling back the entries after it that probed past it. */
-static void remove_at(struct vm_share *t, size_t i)
+static void remove_at(struct vm_share_set *t, size_t i)
 {
 	size_t mask = t->cap - 1;
 
@@ -142,15 +144,16 @@ static void remove_at(struct vm_share *t, size_t i)
 }
 
 /* After a removal: give storage back when the table is mostly empty. */
-static void maybe_shrink(struct vm_share *t)
+static void maybe_shrink(const struct vm_share_mem *mem, struct vm_share_set *t)
 {
 	if (t->used == 0)
-		resize(t, 0);
+		resize(mem, t, 0);
 	else if (t->cap > VM_SHARE_MIN_SLOTS && t->used < t->cap / 8)
-		resize(t, t->cap / 2); /* without memory: stay larger */
+		resize(mem, t, t->cap / 2); /* without memory: stay larger */
 }
 
-static enum vm_status ref_locked(struct vm_share *t, paddr_t frame)
+static enum vm_status ref_locked(const struct vm_share_mem *mem,
+				 struct vm_share_set *t, paddr_t frame)
 {
 	size_t i = find(t, frame);
 	enum vm_status st;
@@ -161,7 +164,8 @@ static enum vm_status ref_locked(struct vm_share *t, paddr_t frame)
 		t->slots[i]++;
 	} else {
 		if ((t->used + 1) * 4 > t->cap * 3) {
-			st = resize(t, t->cap ? t->cap * 2 : VM_SHARE_MIN_SLOTS);
+			st = resize(mem, t,
+				    t->cap ? t->cap * 2 : VM_SHARE_MIN_SLOTS);
 			if (st != VM_OK)
 				return st;
 		}
@@ -172,45 +176,77 @@ static enum vm_status ref_locked(struct vm_share *t, paddr_t frame)
 	return VM_OK;
 }
 
-enum vm_status vm_share_ref(struct vm_share *t, paddr_t frame)
+static enum vm_status set_ref(struct vm_share *t, struct vm_share_set *set,
+			      paddr_t pa)
 {
 	enum vm_status st;
 
-	ASSERT(frame != 0 && (frame & ~PTE_ADDR_MASK) == 0);
+	ASSERT(pa != 0 && (pa & ~PTE_ADDR_MASK) == 0);
 	lock(t);
-	st = ref_locked(t, frame);
+	st = ref_locked(&t->mem, set, pa);
 	unlock(t);
 	return st;
 }
 
-bool vm_share_unref(struct vm_share *t, paddr_t frame)
+static bool set_unref(struct vm_share *t, struct vm_share_set *set, paddr_t pa)
 {
 	size_t i;
 
 	lock(t);
-	i = find(t, frame);
+	i = find(set, pa);
 	if (i != NONE) {
-		t->slots[i]--;
-		t->extra--;
-		if (slot_count(t->slots[i]) == 1) {
-			remove_at(t, i);
-			maybe_shrink(t);
+		set->slots[i]--;
+		set->extra--;
+		if (slot_count(set->slots[i]) == 1) {
+			remove_at(set, i);
+			maybe_shrink(&t->mem, set);
 		}
 	}
 	unlock(t);
 	return i == NONE;
 }
 
-uint64_t vm_share_count(struct vm_share *t, paddr_t frame)
+static uint64_t set_count(struct vm_share *t, const struct vm_share_set *set,
+			  paddr_t pa)
 {
 	uint64_t n;
 	size_t i;
 
 	lock(t);
-	i = find(t, frame);
-	n = i == NONE ? 1 : slot_count(t->slots[i]);
+	i = find(set, pa);
+	n = i == NONE ? 1 : slot_count(set->slots[i]);
 	unlock(t);
 	return n;
+}
+
+enum vm_status vm_share_ref(struct vm_share *t, paddr_t frame)
+{
+	return set_ref(t, &t->frames, frame);
+}
+
+bool vm_share_unref(struct vm_share *t, paddr_t frame)
+{
+	return set_unref(t, &t->frames, frame);
+}
+
+uint64_t vm_share_count(struct vm_share *t, paddr_t frame)
+{
+	return set_count(t, &t->frames, frame);
+}
+
+enum vm_status vm_share_table_ref(struct vm_share *t, paddr_t table)
+{
+	return set_ref(t, &t->tables, table);
+}
+
+bool vm_share_table_unref(struct vm_share *t, paddr_t table)
+{
+	return set_unref(t, &t->tables, table);
+}
+
+uint64_t vm_share_table_count(struct vm_share *t, paddr_t table)
+{
+	return set_count(t, &t->tables, table);
 }
 
 void vm_share_note_cow(struct vm_share *t, bool copied)
@@ -225,9 +261,11 @@ struct vm_share_stats vm_share_stats(struct vm_share *t)
 
 	lock(t);
 	st = (struct vm_share_stats){
-		.frames = t->used,
-		.extra = t->extra,
-		.bytes = t->cap * sizeof(uint64_t),
+		.frames = t->frames.used,
+		.extra = t->frames.extra,
+		.tables = t->tables.used,
+		.table_extra = t->tables.extra,
+		.bytes = (t->frames.cap + t->tables.cap) * sizeof(uint64_t),
 		.cow_copies = __atomic_load_n(&t->cow_copies, __ATOMIC_RELAXED),
 		.cow_in_place =
 			__atomic_load_n(&t->cow_in_place, __ATOMIC_RELAXED),
@@ -237,7 +275,7 @@ struct vm_share_stats vm_share_stats(struct vm_share *t)
 }
 
 /* The shape rules of struct vm_share, before any slot is read. */
-static const char *check_shape(const struct vm_share *t)
+static const char *check_shape(const struct vm_share_set *t)
 {
 	if ((t->slots == NULL) != (t->cap == 0) || (t->cap == 0 && t->used))
 		return "share: storage, capacity and entries disagree";
@@ -249,7 +287,7 @@ static const char *check_shape(const struct vm_share *t)
 	return NULL;
 }
 
-static const char *check_locked(const struct vm_share *t)
+static const char *check_set(const struct vm_share_set *t)
 {
 	const char *why = check_shape(t);
 	uint64_t extra = 0;
@@ -277,7 +315,9 @@ const char *vm_share_check(struct vm_share *t)
 	const char *why;
 
 	lock(t);
-	why = check_locked(t);
+	why = check_set(&t->frames);
+	if (!why)
+		why = check_set(&t->tables);
 	unlock(t);
 	return why;
 }

@@ -28,6 +28,7 @@ static void space_setup(struct vm_space *s, const struct vm_env *env,
 	s->cursor = lo;
 	s->flags = 0;
 	s->owns_pml4 = false;
+	s->shares_tables = false;
 	s->env = *env;
 	s->share = NULL;
 	s->usage = (struct vm_usage){ 0, 0 };

@@ -184,7 +184,12 @@ static void clear_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,
 			slot = &t[sp.index];
 			e = vm_read(s, slot);
 			cur = VM_CHAIN_WHOLE;
-			if (vm_is_table(e, level)) {
+			if (vm_is_table(e, level) && pte_table_is_shared(e)) {
+				/* a release took as its own the tables its
+				 * ends cut (vm_release) */
+				ASSERT(sp.whole || !invalidate);
+				vm_table_drop_shared(s, slot, level, invalidate);
+			} else if (vm_is_table(e, level)) {
 				clear_table(s, vm_table(s, pte_addr(e)),
 					    level - 1, sp.va, sp.end,
 					    invalidate, vm_known_of(e, true), &cur);

@@ -23,6 +23,7 @@ void vm_path_down(const struct vm_space *s, vaddr_t va, struct vm_path *p)
 	while (vm_is_table(p->entry, p->level)) {
 		pte_t *t = vm_table(s, pte_addr(p->entry));
 
+		p->shared |= pte_table_is_shared(p->entry);
 		p->level--;
 		p->slot[p->level] = &t[vm_index(va, p->level)];
 		p->entry = vm_read(s, p->slot[p->level]);
@@ -34,6 +35,7 @@ void vm_path_walk(const struct vm_space *s, vaddr_t va, struct vm_path *p)
 	pte_t *t = vm_table(s, s->pml4);
 
 	p->level = VM_TOP_LEVEL;
+	p->shared = false;
 	p->slot[VM_TOP_LEVEL] = &t[vm_index(va, VM_TOP_LEVEL)];
 	p->entry = vm_read(s, p->slot[VM_TOP_LEVEL]);
 	vm_path_down(s, va, p);

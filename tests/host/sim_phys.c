@@ -166,12 +166,24 @@ static void env_invalidate(void *ctx, paddr_t pml4, vaddr_t va)
 	sim_unlock(p);
 }
 
+static void env_flush_space(void *ctx, paddr_t pml4)
+{
+	struct sim_phys *p = ctx;
+
+	(void)pml4;
+	sim_lock(p);
+	p->invalidations++;
+	p->space_flushes++;
+	sim_unlock(p);
+}
+
 struct vm_env sim_phys_vm_env(struct sim_phys *p)
 {
 	return (struct vm_env){ .phys_to_virt = env_to_virt,
 				.frame_alloc = env_alloc,
 				.frame_free = env_free,
 				.tlb_invalidate = env_invalidate,
+				.tlb_flush_space = env_flush_space,
 				.ctx = p };
 }
 

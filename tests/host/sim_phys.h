@@ -36,6 +36,7 @@ struct sim_phys {
 	bool threads;           /* callers on several threads: lock, yield */
 	pthread_mutex_t lock;   /* over every field but mem's frames */
 	unsigned long allocs, frees, invalidations;
+	unsigned long space_flushes; /* of them, whole-space flushes */
 	vaddr_t last_invalidated;
 };
 
