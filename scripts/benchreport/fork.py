@@ -22,13 +22,13 @@ def fork_per_page(d, w, x, n):
 
 def child_bytes(d, w, x):
     """The child's bookkeeping after the fork: tables and VMA nodes."""
-    return (d.need(w, x, "fork_child_table_bytes") +
+    return (d.need(w, x, "fork_child_own_table_bytes") +
             d.need(w, x, "fork_child_vma_bytes"))
 
 
 def tables_cell(d, w, x):
-    """Page tables the child has / frames the fork allocated."""
-    return (f"{fmt_count(d.need(w, x, 'fork_child_table_bytes') / PAGE)} / "
+    """Page tables the child has of its own / frames the fork allocated."""
+    return (f"{fmt_count(d.need(w, x, 'fork_child_own_table_bytes') / PAGE)} / "
             f"{fmt_count(d.need(w, x, 'fork_frames_alloc'))}")
 
 
@@ -45,7 +45,7 @@ def fork_table(d, pts):
                     tuple(fmt_ns(d.need(w, x, "exit_ns")) for x in DESIGNS))
     head = ("touched", "fork rdos", "fork card1", "per touched page rdos",
             "per touched page card1", "verdict",
-            "tables copied / frames allocated rdos", "same, card1",
+            "child's own tables / frames allocated rdos", "same, card1",
             "VMA nodes cloned card1", "exit rdos", "exit card1")
     return md_table(head, rows)
 
@@ -77,23 +77,36 @@ def per_page_trend(d, pts):
 
 
 def tables_sentence(d, n, w):
-    """What the largest fork allocated, against the child's tables."""
-    parts = []
-    for x in DESIGNS:
-        frames = d.need(w, x, "fork_frames_alloc")
-        tables = d.need(w, x, "fork_child_table_bytes") / PAGE
-        what = ("exactly the child's page tables" if frames == tables else
-                f"while the child has {fmt_count(tables)} page tables")
-        parts.append(f"{fmt_count(frames)} frames for {x}, {what}")
-    inval = d.need(w, "rdos", "fork_tlb_invalidations")
-    return (f"- The fork of {fmt_bytes(n * PAGE)} touched allocated "
-            f"{'; '.join(parts)}; no page was copied, and each of the "
-            f"{fmt_count(n)} present pages cost a count in the share table "
-            f"and, being writable, a downgrade to copy-on-write with a TLB "
-            f"invalidation ({fmt_count(inval)} for rdos). **Page tables are "
-            "copied eagerly, not shared**: RDOS shares them read-only and "
-            "splits them on the first write; neither design here does "
-            "(docs/fork.md, *Not done*).")
+    """What the largest fork allocated and shared."""
+    own = d.need(w, "rdos", "fork_child_own_table_bytes") / PAGE
+    reach = d.need(w, "rdos", "fork_child_table_bytes") / PAGE
+    card = d.need(w, "card1", "fork_frames_alloc")
+    inval = d.need(w, "card1", "fork_tlb_invalidations")
+    return (f"- The fork of {fmt_bytes(n * PAGE)} touched: **rdos shares "
+            f"the page tables** (docs/fork.md): the child has "
+            f"{fmt_count(own)} table of its own (its PML4) and reaches "
+            f"{fmt_count(reach)} shared with the parent, "
+            f"{fmt_count(d.need(w, 'rdos', 'fork_share_tables'))} table "
+            "count taken, no frame counted, one TLB flush; card1 copies "
+            f"them: {fmt_count(card)} frames, a count for each of the "
+            f"{fmt_count(n)} present pages and {fmt_count(inval)} TLB "
+            "invalidations. What rdos pays later: the first write below "
+            "a shared table copies it (section *Copy-on-write faults*).")
+
+
+def ablation_sentence(d, pts):
+    """rdos with its tables shared against rdos copying them."""
+    (n1, w1) = pts[-1]
+    wc = w1.replace("fork/", "fork-copy/", 1)
+    if d.get(wc, "rdos", "fork_ns") is None:
+        return ""
+    share, copy = d.need(w1, "rdos", "fork_ns"), d.need(wc, "rdos", "fork_ns")
+    return (f"- Ablation (`fork-copy/*`, rdos with `VM_SPACE_COPY_TABLES`): "
+            f"copying the tables, the rdos fork of {fmt_bytes(n1 * PAGE)} "
+            f"touched takes {fmt_ns(copy)} against {fmt_ns(share)} "
+            f"shared ({fmt_ratio(copy / share)}), and card1's "
+            f"{fmt_ns(d.need(w1, 'card1', 'fork_ns'))}: sharing is the "
+            "whole difference.")
 
 
 def fork_sentences(d, pts):
@@ -114,12 +127,15 @@ def fork_sentences(d, pts):
         f"- From {fmt_bytes(n0 * PAGE)} to {fmt_bytes(n1 * PAGE)} touched "
         f"({fmt_ratio(n1 / n0)} the pages) the fork grows "
         f"{fmt_ratio(growth['rdos'])} (rdos) and "
-        f"{fmt_ratio(growth['card1'])} (card1): its cost follows the "
-        "present pages, each one visited, counted and marked; the "
-        "untouched rest of the reservation costs next to nothing (rdos "
-        "copies its entries, one per 2 MiB block beyond the unaligned "
-        "head; card1 clones one node). " + per_page_trend(d, pts),
+        f"{fmt_ratio(growth['card1'])} (card1). Card 1's cost follows "
+        "the present pages, each one visited, counted and marked. The "
+        "rdos fork does the same work at every size (the PML4's 256 user "
+        "entries read, one shared pointer, one frame: the work counters "
+        "of the CSV are equal); what grows is the time of that work "
+        "after the untimed setup has touched the pages, which leaves the "
+        "caches cold. " + per_page_trend(d, pts),
         tables_sentence(d, n1, w1),
+        ablation_sentence(d, pts),
     ])
 
 
@@ -160,6 +176,14 @@ benchmark checks. Time per fault.
 - A copying fault costs {fmt_ratio(ratio['rdos'])} an in-place one for
   rdos and {fmt_ratio(ratio['card1'])} for card1: the frame and the 4 KiB
   copy, against a compare-and-swap on the leaf.
+- The rdos copying faults include the table copies sharing put off: the
+  parent's first write below each shared table copies it (a PDPT, a PD,
+  then {fmt_count(pages / 512)} leaf tables here, 512 entries each, their
+  present leaves counted), which is why rdos takes
+  {fmt_count(d.per_op_count(w, 'rdos', 'cow_copy', 'frames_alloc'))} frames
+  per fault on average against card1's
+  {fmt_count(d.per_op_count(w, 'card1', 'cow_copy', 'frames_alloc'))};
+  card1 paid for its copies at fork instead.
 """
 
 
@@ -252,9 +276,9 @@ touched pages (a copy-on-write copy each); the child destroyed (exit).
   (rdos) vs {fmt_ns(total['card1'])} (card1),
   {verdict(total['rdos'], total['card1'], 'time')}. The children's
   bookkeeping: {fmt_bytes(child['rdos'])} vs {fmt_bytes(child['card1'])}
-  ({verdict(child['rdos'], child['card1'], 'bytes')}): rdos copies every
-  table of the parent, those holding only reservation entries too; card1
-  copies the tables of present pages and clones its tree.
+  ({verdict(child['rdos'], child['card1'], 'bytes')}): the rdos child
+  owns only the tables its writes copied (the rest it shares with the
+  parent); card1 copies the tables of present pages and clones its tree.
 """
 
 
@@ -291,8 +315,9 @@ def fork_headlines(d):
         (f"fork of a {fmt_bytes(reserved)} reservation with "
          f"{fmt_bytes(n * PAGE)} touched",
          "time", {x: d.need(w, x, "fork_ns") for x in DESIGNS},
-         "both copy every page table and count every present page; card1 "
-         "also clones its tree, rdos also copies the reservation entries"),
+         "rdos shares the tables below the PML4 (one entry per 512 GiB); "
+         "card1 copies every table, counts every present page and clones "
+         "its tree"),
         ("copy-on-write fault that copies", "time",
          {x: d.per_op("fork/cow", x, "cow_copy") for x in DESIGNS},
          "both take a frame and copy the page; card1 checks the leaf and "
@@ -300,6 +325,6 @@ def fork_headlines(d):
         ("replay, all traces: the children's bookkeeping after fork once",
          "bytes", {x: sum(child_bytes(d, f"replay/{t}/fork", x)
                           for t in names) for x in DESIGNS},
-         "rdos copies every table, those of untouched reservations too; "
-         "card1 only the tables of present pages, plus its nodes"),
+         "rdos: the tables the child's writes copied, the rest shared; "
+         "card1 copies the tables of present pages, plus its nodes"),
     ]

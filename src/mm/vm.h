@@ -371,6 +371,8 @@ size_t vm_state_format(const struct vm_state *st, char *buf, size_t len);
 /* Totals over the managed range, from vm_check_invariants(). */
 struct vm_stats {
 	size_t table_pages;   /* tables below the range, plus an owned PML4 */
+	size_t shared_table_pages; /* of them, reached through a table pointer
+				      fork shares (also other spaces') */
 	size_t present_pages; /* leaves */
 	size_t owned_frames;  /* leaves without PTE_SHARED; a frame fork shared
 				 counts once per leaf (see vm_share_stats) */

@@ -14,6 +14,7 @@ struct check {
 	struct vm_stats *stats;
 	const char *why;  /* first violation, or NULL */
 	bool prev_free;   /* the page before the one being checked is free */
+	bool in_shared;   /* below a table pointer fork shares */
 };
 
 static void fail(struct check *c, vaddr_t va, const char *why)
@@ -128,11 +129,19 @@ static struct runs check_table(struct check *c, const pte_t *t, int level,
 static struct runs check_pointer(struct check *c, pte_t e, int level,
 				 vaddr_t b)
 {
-	struct runs r = check_table(c, vm_table_peek(c->s, pte_addr(e)),
-				    level - 1, b);
-	unsigned want = vm_summary_of(r.max, r.tail_entries);
+	bool was_shared = c->in_shared;
+	struct runs r;
+	unsigned want;
 
+	if (pte_table_is_shared(e) && (vm_is_kernel_half(b) ||
+				       (c->s->flags & VM_SPACE_UNSUMMARISED)))
+		fail(c, b, "shared table pointer outside an rdos user space");
+	c->in_shared |= pte_table_is_shared(e);
+	r = check_table(c, vm_table_peek(c->s, pte_addr(e)), level - 1, b);
+	want = vm_summary_of(r.max, r.tail_entries);
 	c->stats->table_pages++;
+	c->stats->shared_table_pages += c->in_shared;
+	c->in_shared = was_shared;
 	if (vm_is_pinned(level, b)) {
 		if (pte_summary(e) != 0)
 			fail(c, b, "summary set in a shared kernel-half entry");

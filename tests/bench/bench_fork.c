@@ -14,9 +14,15 @@
  *                   writes each: count 1, made writable in place); notes
  *                   cow_copies and cow_in_place, the share table's
  *                   counters, which must both equal the pages
+ *   fork-copy/touched/N  the same for rdos with VM_SPACE_COPY_TABLES
+ *                   (its fork copies every table, as Card 1's does): the
+ *                   ablation of shared page tables
  *   fork/ram        design "both": the simulated RAM in frames, that of
  *                   16 GiB, and the bytes a per-frame count would take
- * Page tables are copied eagerly at fork (neither design shares them).
+ * The rdos fork shares the page tables below the PML4 (docs/fork.md): its
+ * fork phase costs one entry per 512 GiB, and the first write below each
+ * shared table pays that table's copy, inside cow_copy; Card 1 copies
+ * every table at fork.
  */
 #include <stdio.h>
 
@@ -90,12 +96,13 @@ static void cow_pass(struct bm_run *r, const void *arg)
 }
 
 static void measure(struct bm *b, const char *workload, struct fork_case *fc,
-		    void (*pass)(struct bm_run *, const void *))
+		    void (*pass)(struct bm_run *, const void *),
+		    unsigned rdos_flags)
 {
 	struct bm_spec spec = { .workload = workload, .lo = VM_USER_LO,
 				.hi = VM_USER_HI, .fresh = true,
 				.setup = touched_setup, .pass = pass,
-				.arg = fc };
+				.arg = fc, .rdos_pass_flags = rdos_flags };
 
 	bm_measure_both(b, &spec);
 }
@@ -125,12 +132,15 @@ int main(void)
 	     i++) {
 		fc.touched = touched_mib[i] * MIB_PAGES;
 		snprintf(w, sizeof(w), "fork/touched/%zu", fc.touched);
-		measure(&b, w, &fc, fork_exit_pass);
+		measure(&b, w, &fc, fork_exit_pass, 0);
 		bench_row(w, "both", "reserved_pages", (double)fc.reserved,
 			  "pages");
+		snprintf(w, sizeof(w), "fork-copy/touched/%zu", fc.touched);
+		measure(&b, w, &fc, fork_exit_pass, VM_SPACE_COPY_TABLES);
 	}
 	fc.reserved = fc.touched = COW_PAGES;
-	measure(&b, "fork/cow", &fc, cow_pass);
+	measure(&b, "fork/cow", &fc, cow_pass, 0);
+	measure(&b, "fork-copy/cow", &fc, cow_pass, VM_SPACE_COPY_TABLES);
 	ram_rows(&b);
 	bm_fini(&b);
 	return 0;

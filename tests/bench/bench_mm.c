@@ -160,6 +160,9 @@ struct bm_mem bm_memory(const struct mm_space *s)
 	if (s->design == MM_DESIGN_CARD1)
 		card1_check_invariants(&s->card1, &cs);
 	return (struct bm_mem){ .table_bytes = st.vm.table_pages * PAGE_SIZE,
+				.own_table_bytes = (st.vm.table_pages -
+						    st.vm.shared_table_pages) *
+						   PAGE_SIZE,
 				.vma_bytes = st.vma_bytes,
 				.vma_nodes = st.vma_nodes,
 				.tree_height = cs.tree_height };
@@ -237,6 +240,9 @@ void bm_fork(struct bm_run *r, struct mm_space *child)
 	m = bm_memory(child);
 	ss = vm_share_stats(&r->b->share);
 	bm_note(r, "fork_child_table_bytes", (double)m.table_bytes, "bytes");
+	bm_note(r, "fork_child_own_table_bytes", (double)m.own_table_bytes,
+		"bytes");
+	bm_note(r, "fork_share_tables", (double)ss.tables, "tables");
 	bm_note(r, "fork_child_vma_bytes", (double)m.vma_bytes, "bytes");
 	bm_note(r, "fork_share_bytes", (double)ss.bytes, "bytes");
 	bm_note(r, "fork_share_frames", (double)ss.frames, "frames");
@@ -261,6 +267,8 @@ static void run_pass(struct bm *b, enum mm_design d, const struct bm_spec *sp,
 		bm_space_new(b, d, sp->lo, sp->hi);
 		if (sp->setup)
 			sp->setup(r, sp->arg);
+		if (d == MM_DESIGN_RDOS)
+			b->space[d].rdos.flags |= sp->rdos_pass_flags;
 	}
 	sp->pass(r, sp->arg);
 	if (sp->fresh)

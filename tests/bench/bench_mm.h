@@ -63,6 +63,8 @@ struct bm_counts {
 
 struct bm_mem {
 	size_t table_bytes; /* page tables, PML4 included */
+	size_t own_table_bytes; /* of them, not reached through a table
+				   pointer fork shares */
 	size_t vma_bytes;   /* VMA nodes; 0 for rdos */
 	size_t vma_nodes;
 	unsigned tree_height; /* 0 for rdos */
