@@ -276,9 +276,11 @@ touched pages (a copy-on-write copy each); the child destroyed (exit).
   (rdos) vs {fmt_ns(total['card1'])} (card1),
   {verdict(total['rdos'], total['card1'], 'time')}. The children's
   bookkeeping: {fmt_bytes(child['rdos'])} vs {fmt_bytes(child['card1'])}
-  ({verdict(child['rdos'], child['card1'], 'bytes')}): the rdos child
-  owns only the tables its writes copied (the rest it shares with the
-  parent); card1 copies the tables of present pages and clones its tree.
+  ({verdict(child['rdos'], child['card1'], 'bytes')}), measured right
+  after the fork: the rdos child owns its PML4 and shares every other
+  table with the parent (the tables its writes then copy are in the
+  "child writes" time, which is why a write costs rdos more); card1 has
+  copied the tables of present pages and cloned its tree.
 """
 
 
@@ -325,6 +327,6 @@ def fork_headlines(d):
         ("replay, all traces: the children's bookkeeping after fork once",
          "bytes", {x: sum(child_bytes(d, f"replay/{t}/fork", x)
                           for t in names) for x in DESIGNS},
-         "rdos: the tables the child's writes copied, the rest shared; "
-         "card1 copies the tables of present pages, plus its nodes"),
+         "rdos: the child's PML4, every other table shared; card1 "
+         "copies the tables of present pages, plus its nodes"),
     ]
