@@ -195,16 +195,16 @@ def share_section(d, pts):
     arrays = (ram["sim_frames"] * per, ram["ram_16gib_frames"] * per)
     rows = []
     for n, w in pts:
-        b = d.need(w, "rdos", "fork_share_bytes")
+        b = d.need(w, "card1", "fork_share_bytes")
         same = all(d.need(w, x, "fork_share_bytes") == b for x in DESIGNS)
         rows.append((fmt_bytes(n * PAGE),
-                     fmt_count(d.need(w, "rdos", "fork_share_frames")),
+                     fmt_count(d.need(w, "card1", "fork_share_frames")),
                      fmt_bytes(b) + ("" if same else " (rdos)"),
-                     f"{b / d.need(w, 'rdos', 'fork_share_frames'):.1f} B",
+                     f"{b / d.need(w, 'card1', 'fork_share_frames'):.1f} B",
                      fmt_bytes(arrays[0]), fmt_bytes(arrays[1])))
     n1, w1 = pts[-1]
-    big = d.need(w1, "rdos", "fork_share_bytes")
-    per_shared = big / d.need(w1, "rdos", "fork_share_frames")
+    big = d.need(w1, "card1", "fork_share_bytes")
+    per_shared = big / d.need(w1, "card1", "fork_share_frames")
     even = arrays[0] / per_shared
     sim_ram = fmt_bytes(ram["sim_frames"] * PAGE)
     table = md_table(("touched", "frames shared", "share table",
@@ -243,7 +243,8 @@ def replay_fork_section(d):
         for x in DESIGNS:
             shared = d.need(w, x, "fork_share_frames")
             rows.append((n, x, fmt_ns(d.need(w, x, "fork_ns")),
-                         fmt_ns(d.need(w, x, "fork_ns") / shared),
+                         fmt_ns(d.need(w, x, "fork_ns") / shared)
+                         if shared else "— (tables shared)",
                          fmt_count(d.need(w, x, "child_write_ops")),
                          fmt_ns(d.per_op(w, x, "child_write")),
                          fmt_ns(d.need(w, x, "exit_ns")),
