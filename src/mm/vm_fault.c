@@ -169,11 +169,11 @@ static enum vm_fault_result fault_on_path(struct vm_space *s, vaddr_t va,
 		vm_state_decode(e, p->level, before);
 	if (pte_is_free(e))
 		return VM_FAULT_FREE;
-	if (pte_is_present(e) && !(p->shared && (pf & VM_PF_WRITE) &&
-				   prot_allows(pte_prot(e), pf)))
-		return vm_fault_present(s, va, pf, p->slot[0], e);
 	if (pte_is_present(e))
-		return own_and_retry(s, va, pf, p);
+		return p->shared && (pf & VM_PF_WRITE) &&
+				       prot_allows(pte_prot(e), pf)
+			       ? own_and_retry(s, va, pf, p)
+			       : vm_fault_present(s, va, pf, p->slot[0], e);
 	if (pte_kind(e) == PTE_KIND_GUARD)
 		return VM_FAULT_GUARD;
 	if (!prot_allows(pte_prot(e), pf))

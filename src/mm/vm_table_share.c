@@ -283,14 +283,11 @@ void vm_table_drop_shared(struct vm_space *s, pte_t *slot, int level,
 	pte_t e = vm_read(s, slot);
 
 	ASSERT(vm_is_table(e, level) && pte_table_is_shared(e));
-	if (released) {
+	if (released)
 		__atomic_fetch_sub(&s->usage.present, present_below(s, e, level),
 				   __ATOMIC_RELAXED);
-		vm_write(s, slot, 0);
-		/* every page below loses its translation here at once */
+	vm_write(s, slot, 0);
+	if (released) /* every page below loses its translation at once */
 		s->env.tlb_flush_space(s->env.ctx, s->pml4);
-	} else {
-		vm_write(s, slot, 0);
-	}
 	unref_table(s, pte_addr(e), level - 1);
 }
