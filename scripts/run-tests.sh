@@ -18,12 +18,14 @@ if ! make -s all host-test > "$results/build.log" 2>&1; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
+echo "# build took $SECONDS s"
 
 run_level() { # NAME COMMAND...: run one level, keep its TAP, show it
-	local name=$1
+	local name=$1 start=$SECONDS
 	shift
 	echo "# $name"
 	"$@" 2>&1 | tee "$results/$name.tap"
+	echo "# $name took $((SECONDS - start)) s" # CI's whole run must stay under 15 minutes
 }
 
 host_tests() {
@@ -44,9 +46,11 @@ host_tests() {
 # designs run once without SMEP and SMAP (qemu64), and the smallest boot
 # has no NX either.  A test of an absent protection reports SKIP.
 qemu_tests() {
+	local start
 	for run in ${KTEST_RUNS:-32M:1:qemu64,-nx 512M:2:max 512M:2:qemu64 4G:4:max 8G:8:max}; do
 		IFS=: read -r mem cpus model <<< "$run"
 		echo "# qemu -m $mem -smp $cpus -cpu $model"
+		start=$SECONDS
 		# 8 vCPUs on a 2-core host under TCG: the 8 GiB boot needs 2-3
 		# minutes alone, more on a loaded machine.  (At 16 GiB it took 4.5
 		# and took the whole run past CI's 15 minutes; 8 GiB still puts
@@ -54,6 +58,7 @@ qemu_tests() {
 		KTEST_TIMEOUT=${KTEST_TIMEOUT:-$([ "$cpus" -ge 8 ] && echo 480 || echo 300)} \
 			tests/harness/qemu-ktest.sh build/test.iso "$mem" "m${mem}_smp${cpus}_$(label_of "$model")" \
 			"$cpus" "$model"
+		echo "# took $((SECONDS - start)) s"
 	done
 	# The whole kernel and user suite again, processes on Card 1.
 	for model in max qemu64; do
