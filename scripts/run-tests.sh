@@ -12,7 +12,7 @@ results=build/test-results
 rm -rf "$results"
 mkdir -p "$results"
 
-if ! make -s all host-test > "$results/build.log" 2>&1; then
+if ! make -s -j"$(nproc)" all host-test > "$results/build.log" 2>&1; then
 	cat "$results/build.log"
 	echo "not ok - boot_build # make failed"
 	echo "0 passed, 1 failed"
