@@ -7,7 +7,12 @@
  *                   fork (the child made: tables copied, frames counted)
  *                   and exit (the child destroyed: counts dropped); the
  *                   notes of bm_fork give the child's tables and the share
- *                   table's bytes
+ *                   table's bytes.  Then fork_again and exit_again: the
+ *                   same parent forked once more at once, its caches warm
+ *                   from the first fork (the first follows the untimed
+ *                   setup, which has written the touched pages and left
+ *                   the caches cold): what the fork's own work costs,
+ *                   apart from the cache misses after touching the pages
  *   fork/cow        COW_PAGES touched pages, forked (untimed), then the
  *                   phases cow_copy (the parent writes each page: count 2,
  *                   the frame is copied) and cow_in_place (the child
@@ -60,6 +65,12 @@ static void fork_exit_pass(struct bm_run *r, const void *arg)
 
 	bm_fork(r, fc->child);
 	bm_exit(r, fc->child);
+	bm_resume(r);
+	bm_must(mm_fork(r->s, fc->child), "fork again");
+	bm_phase_done(r, "fork_again", 1);
+	bm_resume(r);
+	mm_space_destroy(fc->child);
+	bm_phase_done(r, "exit_again", 1);
 }
 
 /* Note the COW faults the share table counted since at; each kind must
