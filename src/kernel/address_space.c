@@ -127,7 +127,8 @@ static void env_drain_faults(void *ctx, const struct vm_space *s)
 }
 
 static const struct mm_env machine_env = {
-	.vm = { .phys_to_virt = env_phys_to_virt, .frame_alloc = env_frame_alloc,
+	.vm = { .phys_to_virt = env_phys_to_virt, .direct_map = DIRECT_MAP_BASE,
+		.frame_alloc = env_frame_alloc,
 		.frame_free = env_frame_free, .tlb_invalidate = env_tlb_invalidate,
 		.tlb_flush_space = env_tlb_flush_space,
 		.table_unlinked = env_table_unlinked, .drain_faults = env_drain_faults,

@@ -195,10 +195,22 @@ static inline uint64_t vm_span_pages(const struct vm_span *sp)
 
 /* --- walks (vm_walk.c) -------------------------------------------------- */
 
-/* The table at pa through the direct map, counted as a table visited;
- * vm_table_peek does not count (for invariant checks). */
-pte_t *vm_table(const struct vm_space *s, paddr_t pa);
-pte_t *vm_table_peek(const struct vm_space *s, paddr_t pa);
+/* The table at pa, as the core reads it; vm_table counts a table visited
+ * (mm_work.h), vm_table_peek does not (for invariant checks).  Inline,
+ * through env.direct_map where there is one: the search and the fault
+ * translate once per level. */
+static inline pte_t *vm_table_peek(const struct vm_space *s, paddr_t pa)
+{
+	if (s->env.direct_map)
+		return (pte_t *)(s->env.direct_map + pa);
+	return s->env.phys_to_virt(s->env.ctx, pa);
+}
+
+static inline pte_t *vm_table(const struct vm_space *s, paddr_t pa)
+{
+	VM_WORK_ADD(s, tables_visited, 1);
+	return vm_table_peek(s, pa);
+}
 
 /*
  * One walk from the PML4 towards the page va: the slot it read at every

@@ -62,8 +62,13 @@ struct mm_work;
 struct vm_space;
 
 struct vm_env {
-	/* page-table and frame memory */
+	/* page-table and frame memory: where the frame at pa is mapped */
 	void *(*phys_to_virt)(void *ctx, paddr_t pa);
+	/* Nonzero: every frame at pa is at direct_map + pa, and the core
+	 * translates without calling phys_to_virt (the kernel's direct map;
+	 * the host benchmarks' simulated memory).  0 (the host tests): each
+	 * translation calls phys_to_virt, which checks the frame is in use. */
+	uintptr_t direct_map;
 	/* 0 on success; nonzero is out of memory.  The frame is not zeroed. */
 	int (*frame_alloc)(void *ctx, paddr_t *out);
 	void (*frame_free)(void *ctx, paddr_t pa);

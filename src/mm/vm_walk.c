@@ -7,17 +7,6 @@
  */
 #include "mm/vm_internal.h"
 
-pte_t *vm_table_peek(const struct vm_space *s, paddr_t pa)
-{
-	return s->env.phys_to_virt(s->env.ctx, pa);
-}
-
-pte_t *vm_table(const struct vm_space *s, paddr_t pa)
-{
-	VM_WORK_ADD(s, tables_visited, 1);
-	return vm_table_peek(s, pa);
-}
-
 void vm_path_down(const struct vm_space *s, vaddr_t va, struct vm_path *p)
 {
 	while (vm_is_table(p->entry, p->level)) {

@@ -102,6 +102,7 @@ void bm_space_new(struct bm *b, enum mm_design d, vaddr_t lo, vaddr_t hi)
 	};
 
 	env.vm.work = &b->work;
+	env.vm.direct_map = sim_phys_direct_map(&b->phys);
 	bm_must(mm_space_init_user(&b->space[d], d, &env, lo, hi, NULL),
 		"space init");
 }

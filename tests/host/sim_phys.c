@@ -177,6 +177,11 @@ static void env_flush_space(void *ctx, paddr_t pml4)
 	sim_unlock(p);
 }
 
+uintptr_t sim_phys_direct_map(const struct sim_phys *p)
+{
+	return (uintptr_t)p->mem - SIM_PHYS_BASE;
+}
+
 struct vm_env sim_phys_vm_env(struct sim_phys *p)
 {
 	return (struct vm_env){ .phys_to_virt = env_to_virt,

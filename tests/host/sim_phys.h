@@ -51,8 +51,13 @@ int sim_phys_alloc(struct sim_phys *p, paddr_t *out);
 void sim_phys_free(struct sim_phys *p, paddr_t pa);
 void *sim_phys_to_virt(struct sim_phys *p, paddr_t pa);
 
-/* A struct vm_env whose frames and TLB are this simulation. */
+/* A struct vm_env whose frames and TLB are this simulation.  Every
+ * translation checks that its frame is in use (direct_map 0). */
 struct vm_env sim_phys_vm_env(struct sim_phys *p);
+
+/* The direct map of this memory (vm_env.direct_map): translations without
+ * the check, as in the kernel, for the benchmarks. */
+uintptr_t sim_phys_direct_map(const struct sim_phys *p);
 
 /* An address space over simulated memory: the fixture of vm tests. */
 struct sim_vm {
