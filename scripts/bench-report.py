@@ -68,7 +68,8 @@ included; `make bench` then writes the per-subsystem reports).
 - **(a) Host build, timed natively** — every time in sections 1 to 8 and
   the summary. The kernel's own `src/mm` code of both designs, called
   through `mm_space.h` on simulated physical memory
-  (`tests/host/sim_phys.c`, poisoning off), built with `-O2` and no
+  (`tests/host/sim_phys.c`, poisoning off, tables reached through a
+  direct map as in the kernel), built with `-O2` and no
   sanitizers. Each figure is the median of {m('reps'):.0f} timed passes;
   the two designs' passes alternate, so a change in the machine's speed
   hits both alike. Reading the clock costs
