@@ -78,7 +78,7 @@ run_level host host_tests
 # KVM=1: the suite once under KVM instead (tests/harness/kvm-ktest.sh)
 if [ "${KVM:-0}" = 1 ]; then run_level kvm tests/harness/kvm-ktest.sh; else run_level qemu qemu_tests; fi
 run_level harness tests/harness/harness-selftest.sh
-run_level bochs tests/harness/bochs-boot.sh build/test.iso
+run_level bochs tests/harness/bochs-boot.sh build/test-bochs.iso
 
 # A skipped test (TAP "ok ... # SKIP reason") counts as skipped, never as
 # passed.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bochs-boot.sh ISO - boots the test ISO (the same one QEMU ran) under Bochs,
+# bochs-boot.sh ISO - boots a test ISO (build/test-bochs.iso: the kernel and
+# programs QEMU ran, the syscall fuzzer shorter) under Bochs,
 # headless and with no stdin, and prints TAP: the kernel's KTAP lines from
 # the COM1 log plus verdicts on the banner, the closing line, and the same
 # closing line on port 0xE9 (mixed into the captured screen output).

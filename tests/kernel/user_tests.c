@@ -49,7 +49,21 @@ KTEST(user_spawn_of_unknown_program_fails_cleanly)
 
 /* ---- hardening: fuzzing, stale data, out of memory ------------------------ */
 
-USER_PROGRAM_TEST(user_fuzzer_survives_and_frees_everything, "ut_fuzz", "", 0)
+/* a number from the command line, for the fuzzer's arguments */
+#define FUZZ_VALUE_MAX 24
+
+/* The syscall fuzzer at its default count, or at fuzz_count=N from the
+ * command line (the Bochs boot's: Makefile, TEST_BOCHS_ISO). */
+KTEST(user_fuzzer_survives_and_frees_everything)
+{
+	char count[FUZZ_VALUE_MAX], args[FUZZ_VALUE_MAX + 8] = "";
+
+	if (cmdline_value("fuzz_count", count, sizeof(count))) {
+		format_buf(args, sizeof(args), "count=%s", count);
+		ktest_note("ut_fuzz %s", args);
+	}
+	KT_EXPECT_EQ(user_run("ut_fuzz", args, RDOS_SPAWN_DEFAULT), 0);
+}
 USER_PROGRAM_TEST(user_frames_are_zeroed_before_reuse, "ut_stale", "", 0)
 
 /* Meaningful with at most 1 GiB of RAM; with more, ut_oom skips
@@ -61,12 +75,10 @@ USER_PROGRAM_TEST(user_memory_limits_refuse_reserves_and_kill_only_the_toucher, 
 /* The fuzzer for a long time, run only when named (`make soak`):
  * "ktest=user_fuzzer_soak [soak_count=N] [soak_seed=N]" on the command
  * line. */
-#define SOAK_VALUE_MAX 24
-
 KTEST_MANUAL(user_fuzzer_soak)
 {
-	char count[SOAK_VALUE_MAX] = "200000", seed[SOAK_VALUE_MAX] = "1";
-	char args[2 * SOAK_VALUE_MAX + 16];
+	char count[FUZZ_VALUE_MAX] = "200000", seed[FUZZ_VALUE_MAX] = "1";
+	char args[2 * FUZZ_VALUE_MAX + 16];
 
 	cmdline_value("soak_count", count, sizeof(count));
 	cmdline_value("soak_seed", seed, sizeof(seed));
