@@ -195,15 +195,21 @@ static inline uint64_t vm_span_pages(const struct vm_span *sp)
 
 /* --- walks (vm_walk.c) -------------------------------------------------- */
 
-/* The table at pa, as the core reads it; vm_table counts a table visited
- * (mm_work.h), vm_table_peek does not (for invariant checks).  Inline,
- * through env.direct_map where there is one: the search and the fault
- * translate once per level. */
-static inline pte_t *vm_table_peek(const struct vm_space *s, paddr_t pa)
+/* Where the core reaches the frame at pa (a table, or a page it zeroes,
+ * fills or copies): inline through env.direct_map where there is one, as
+ * the search and the fault translate once per level. */
+static inline void *vm_frame_virt(const struct vm_space *s, paddr_t pa)
 {
 	if (s->env.direct_map)
-		return (pte_t *)(s->env.direct_map + pa);
+		return (void *)(s->env.direct_map + pa);
 	return s->env.phys_to_virt(s->env.ctx, pa);
+}
+
+/* The table at pa; vm_table counts a table visited (mm_work.h),
+ * vm_table_peek does not (for invariant checks). */
+static inline pte_t *vm_table_peek(const struct vm_space *s, paddr_t pa)
+{
+	return vm_frame_virt(s, pa);
 }
 
 static inline pte_t *vm_table(const struct vm_space *s, paddr_t pa)

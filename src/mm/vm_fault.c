@@ -51,8 +51,7 @@ static enum vm_fault_result break_cow(struct vm_space *s, vaddr_t va,
 	}
 	if (vm_frame_alloc(s, &pa) != 0)
 		return VM_FAULT_NO_MEMORY;
-	__builtin_memcpy(s->env.phys_to_virt(s->env.ctx, pa),
-			 s->env.phys_to_virt(s->env.ctx, old), PAGE_SIZE);
+	__builtin_memcpy(vm_frame_virt(s, pa), vm_frame_virt(s, old), PAGE_SIZE);
 	if (!vm_cas(s, slot, e, pte_cow_resolved(e, pa))) {
 		vm_frame_free(s, pa); /* another CPU broke it */
 		return VM_FAULT_HANDLED;
@@ -82,7 +81,7 @@ enum vm_fault_result vm_fill_frame(struct vm_space *s, pte_t e, paddr_t *pa)
 
 	if (vm_frame_alloc(s, pa) != 0)
 		return VM_FAULT_NO_MEMORY;
-	dest = s->env.phys_to_virt(s->env.ctx, *pa);
+	dest = vm_frame_virt(s, *pa);
 	if (pte_kind(e) != PTE_KIND_IMAGE) {
 		__builtin_memset(dest, 0, PAGE_SIZE);
 	} else if (!vm_provider_fill(pte_image_selector(e), pte_image_offset(e),
