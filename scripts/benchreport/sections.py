@@ -274,14 +274,17 @@ def section_frag(d, imgdir):
         f"{fmt_ns(d.per_op('frag/lo', 'rdos', fail))}, card1 "
         f"{fmt_ns(d.per_op('frag/lo', 'card1', fail))} "
         f"({ratio(d.per_op('frag/lo', 'rdos', fail), d.per_op('frag/lo', 'card1', fail))}). "
-        "rdos reads the free-space summaries of the tables that cover the "
-        "space (the class of each subtree's longest free run says none is "
-        "long enough) and the edge runs where a run could cross two "
-        f"subtrees: {fmt_count(reads['rdos'])} entries and "
+        "rdos reads the free-space summary of the PML4 entry the space "
+        "lies in (the class of the subtree's longest free run says none "
+        "is long enough; the bound markers keep the free gigabytes around "
+        "the space out of it): "
+        f"{fmt_count(reads['rdos'])} entries and "
         f"{fmt_count(visits['rdos'])} tables per failed search; card1 "
         "compares the size with the largest gap kept at its root "
-        f"({fmt_count(visits['card1'])} tables). Without the summaries "
-        "it read every entry of the space (the ablation below).",
+        f"({fmt_count(visits['card1'])} tables). Without the markers the "
+        "summaries led it into the PDPT and across the page tables' "
+        "edges; without the summaries it read every entry of the space "
+        "(the ablation below).",
         f"- rdos's slowest successful search from the bottom "
         f"({worst_ok.split('_')[1]} pages) takes "
         f"{fmt_ns(d.per_op('frag/lo', 'rdos', worst_ok))} against card1's "
@@ -337,7 +340,11 @@ ABLATION = (
     ("full", "+ FULL, the one-bit summary: full tables skipped "
      "(`VM_SPACE_FULL_ONLY`; this project's search until now)"),
     ("summaries", "+ the free-space summaries (MAX and TAIL), from the "
-     "bottom"),
+     "bottom; tables keep 0 beyond the space's ends "
+     "(`VM_SPACE_NO_BOUNDS`)"),
+    ("bounds", "+ the bound markers: the tables that cross the space's "
+     "ends mark the entries beyond them, so the summary of the PML4 entry "
+     "the space lies in describes the space alone"),
     ("next-fit", "+ next fit: from a random cursor, as a running process "
      "searches (the design as it ships)"),
 )

@@ -111,9 +111,10 @@ static void explain_pending(struct text *t, pte_t e, int level)
 	case PTE_KIND_GUARD:
 		say(t, "guard (every access faults)");
 		break;
-	default:
-		say(t, "INVALID kind 3 (never written: a broken invariant)");
-		break;
+	case PTE_KIND_OUTSIDE:
+		say(t, "outside the space (its bound marker: the free-space "
+		       "summaries count these pages as not free)");
+		return;
 	}
 	if (e & PTE_START)
 		say(t, level > 0 ? ", START (of its first page)" : ", START");

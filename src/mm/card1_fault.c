@@ -133,6 +133,7 @@ static pte_t *leaf_path(struct card1_space *s, vaddr_t va, struct spares *sp)
 			/* the fault saw at least this level missing */
 			ASSERT(sp->n > 0);
 			if (vm_table_publish(&s->pt, slot, e, sp->pa[sp->n - 1],
+					     level,
 					     va & ~(vm_level_size(level) - 1)))
 				sp->n--;
 			e = vm_read(&s->pt, slot);

@@ -266,18 +266,32 @@ bool vm_walk_range(struct vm_walk *w, vaddr_t va, vaddr_t end);
 
 /* --- tables and leaves (vm_table.c) ------------------------------------ */
 
-/* Allocate a zeroed table and link it into the free entry *slot. */
+/* Allocate a cleared table (vm_table_publish) and link it into the free
+ * entry *slot. */
 enum vm_status vm_table_link_new(struct vm_space *s, pte_t *slot, int level,
 				 vaddr_t base);
 
 /*
- * Zero the frame pa and link it as the table below *slot (covering base)
- * if the entry still is old, a free entry: a fault may do this while
- * others run.  False if another CPU linked a table first; pa is then
- * still the caller's.
+ * The entries [below, above) of a new table below the level-`level`
+ * pointer covering base are the ones not wholly outside the space's range;
+ * the others get the bound marker (pte_make_outside).  [0, 512) in spaces
+ * without markers (VM_SPACE_UNSUMMARISED, VM_SPACE_NO_BOUNDS).
+ */
+struct vm_bounds {
+	unsigned below, above;
+};
+
+struct vm_bounds vm_bounds_of(const struct vm_space *s, int level,
+			      vaddr_t base);
+
+/*
+ * Clear the frame pa, bound markers and all, and link it as the table
+ * below the level-`level` *slot (covering base) if the entry still is old,
+ * a free entry: a fault may do this while others run.  False if another
+ * CPU linked a table first; pa is then still the caller's.
  */
 bool vm_table_publish(struct vm_space *s, pte_t *slot, pte_t old, paddr_t pa,
-		      vaddr_t base);
+		      int level, vaddr_t base);
 
 /* The level-0 slot of va; every level above must be a table pointer. */
 pte_t *vm_leaf_slot(const struct vm_space *s, vaddr_t va);

@@ -11,6 +11,10 @@
  *                   IMAGE     page OFFSET of the page provider SELECTOR
  *                             (leaf level only: the offset is per page)
  *                   GUARD     always faults (stack guards)
+ *                   OUTSIDE   not part of the space: the bound marker,
+ *                             written once in each entry of a table that
+ *                             lies wholly outside the space's range, so
+ *                             that the summaries count it as not free
  *                 Above the leaf level a RESERVED or GUARD entry stands for
  *                 every page of its 2 MiB / 1 GiB / 512 GiB range.
  *   leaf          P=1 at level 0: a mapped frame, protection in RW/US/NOEXEC
@@ -129,7 +133,7 @@ enum pte_kind {
 	PTE_KIND_RESERVED = 0, /* demand zero */
 	PTE_KIND_IMAGE = 1,    /* filled by a page provider */
 	PTE_KIND_GUARD = 2,    /* always faults */
-	/* 3 is invalid */
+	PTE_KIND_OUTSIDE = 3,  /* the space's bound: see pte_make_outside */
 };
 
 #define PTE_DISJOINT(a, b) (((a) & (b)) == 0)
@@ -256,6 +260,23 @@ static inline pte_t pte_make_pending(enum pte_kind kind, unsigned prot,
 {
 	return PTE_NP_USED | ((pte_t)(prot & VM_PROT_ALL) << PTE_NP_PROT_SHIFT) |
 	       ((pte_t)kind << PTE_NP_KIND_SHIFT) | (start ? PTE_START : 0);
+}
+
+/*
+ * The bound marker: the one OUTSIDE entry, which a table that crosses the
+ * space's lo or hi holds in every entry wholly outside [lo, hi) (vm.h,
+ * struct vm_space).  It is never reserved, released, faulted on or
+ * searched (all of those stay inside the range); it only keeps the pages
+ * beyond the bound out of the free runs the summaries describe.
+ */
+static inline pte_t pte_make_outside(void)
+{
+	return pte_make_pending(PTE_KIND_OUTSIDE, 0, false);
+}
+
+static inline bool pte_is_outside(pte_t e)
+{
+	return e == pte_make_outside();
 }
 
 static inline pte_t pte_make_image(unsigned prot, bool start, unsigned sel,

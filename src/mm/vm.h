@@ -132,6 +132,11 @@ const char *vm_status_name(enum vm_status st);
 /* Fork copies every page table below the PML4 (as Card 1 and Linux do)
  * instead of sharing them copy-on-write (docs/fork.md): the ablation. */
 #define VM_SPACE_COPY_TABLES 32u
+/* Tables that cross the range's ends keep 0, not the bound marker
+ * (pte_make_outside), in their entries outside it, so the summaries count
+ * those pages as free: the ablation.  Like the others, given at creation
+ * (it decides what the tables hold, not only what the search reads). */
+#define VM_SPACE_NO_BOUNDS 64u
 #define VM_SPACE_RDOS_LIKE                                                    \
 	(VM_SPACE_NO_UPPER | VM_SPACE_NO_SUMMARY | VM_SPACE_FIRST_FIT)
 
@@ -167,15 +172,19 @@ struct vm_limits {
 
 /*
  * An address space: the pages [lo, hi) under one PML4.  Entries outside the
- * range are never written.  Invariants (checked by vm_check_invariants):
- * every table below the range holds at least one non-free entry, except
- * the kernel-half tables named by PML4 entries, which are shared and kept;
- * a table pointer's summary is the one its pages give (mm/vm_summary.c;
- * 0, FULL, exactly when no page below it is free); an
- * upper-level reservation entry lies wholly inside [lo, hi) and never in a
- * kernel-half PML4 entry; every run of non-free pages begins with START;
- * a present leaf with PTE_COW is PTE_COUNTED and not writable; usage
- * counts exactly the non-free pages and the present leaves.
+ * range are never written but for the bound markers: a table below the
+ * PML4 that crosses lo or hi gets, when it is made, the marker
+ * (pte_make_outside) in every entry wholly outside [lo, hi), unless the
+ * space is VM_SPACE_UNSUMMARISED or VM_SPACE_NO_BOUNDS.  Invariants
+ * (checked by vm_check_invariants): every table below the range holds at
+ * least one non-free entry inside the range, except the kernel-half tables
+ * named by PML4 entries, which are shared and kept; a table pointer's
+ * summary is the one its entries give (mm/vm_summary.c; 0, FULL, exactly
+ * when no entry below it is free); an upper-level reservation entry lies
+ * wholly inside [lo, hi) and never in a kernel-half PML4 entry; every run
+ * of non-free pages begins with START; a present leaf with PTE_COW is
+ * PTE_COUNTED and not writable; usage counts exactly the non-free pages
+ * and the present leaves.
  */
 struct vm_space {
 	paddr_t pml4;

@@ -90,6 +90,25 @@ static void check_entry(struct check *c, pte_t e, int level, vaddr_t b)
 	c->stats->used_pages += vm_level_size(level) >> PAGE_SHIFT;
 }
 
+/*
+ * An entry wholly outside the range: in the PML4 free or the kernel
+ * half's; below it, in a table that crosses a bound, the bound marker
+ * where the space keeps them (vm_bounds_of), else free.
+ */
+static void check_outside(struct check *c, pte_t e, int level, vaddr_t tbase,
+			  vaddr_t b)
+{
+	struct vm_bounds bounds;
+	bool marked;
+
+	if (level == VM_TOP_LEVEL)
+		return;
+	bounds = vm_bounds_of(c->s, level + 1, tbase);
+	marked = bounds.below > 0 || bounds.above < VM_ENTRIES;
+	if (e != (marked ? pte_make_outside() : 0))
+		fail(c, b, "entry outside the range is not the bound marker");
+}
+
 /* The free runs of a stretch of pages, exactly, and the free entries at
  * its end: what a summary encodes. */
 struct runs {
@@ -130,6 +149,7 @@ static struct runs check_pointer(struct check *c, pte_t e, int level,
 				 vaddr_t b)
 {
 	bool was_shared = c->in_shared;
+	uint64_t used;
 	struct runs r;
 	unsigned want;
 
@@ -137,6 +157,7 @@ static struct runs check_pointer(struct check *c, pte_t e, int level,
 				       (c->s->flags & VM_SPACE_UNSUMMARISED)))
 		fail(c, b, "shared table pointer outside an rdos user space");
 	c->in_shared |= pte_table_is_shared(e);
+	used = c->stats->used_pages;
 	r = check_table(c, vm_table_peek(c->s, pte_addr(e)), level - 1, b);
 	want = vm_summary_of(r.max, r.tail_entries);
 	c->stats->table_pages++;
@@ -145,7 +166,7 @@ static struct runs check_pointer(struct check *c, pte_t e, int level,
 	if (vm_is_pinned(level, b)) {
 		if (pte_summary(e) != 0)
 			fail(c, b, "summary set in a shared kernel-half entry");
-	} else if (r.pre == r.pages) {
+	} else if (c->stats->used_pages == used) {
 		fail(c, b, "empty page table not freed");
 	} else if (pte_summary(e) != want) {
 		fail(c, b, "free-space summary does not match the table");
@@ -164,7 +185,7 @@ static struct runs check_table(struct check *c, const pte_t *t, int level,
 		struct runs r = runs_of_entry(e, level);
 
 		if (!overlaps_range(c->s, b, level))
-			; /* outside: free, or the kernel half's tables */
+			check_outside(c, e, level, tbase, b);
 		else if (vm_is_table(e, level)) {
 			r = check_pointer(c, e, level, b);
 			r.tail_entries = 0; /* the entry itself is not free */

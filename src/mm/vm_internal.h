@@ -38,31 +38,41 @@ bool vm_table_head_reaches(const struct vm_space *s, pte_t e, int level,
  * The free run that touches a change of pages inside one table: left free
  * pages just before its first page, right just after its last, within the
  * table; the _edge flags say that they reach the table's first / last
- * page.  VM_CHAIN_WHOLE is the chain inside an entry changed as a whole.
+ * page or a bound marker (beyond which nothing is free either).  A
+ * reserve stops measuring right once it settles its table's summary
+ * (vm_known.enough): then the run goes on for at most right_slack more
+ * pages, inside that table.  gone: the pages that a reserve's new tables
+ * turned from free into bound markers; they were part of the run before
+ * it, so the run the reserve cut had left + pages + right + gone (and up
+ * to right_slack more).  VM_CHAIN_WHOLE is the chain inside an entry
+ * changed as a whole.
  */
 struct vm_chain {
-	uint64_t left, right;
+	uint64_t left, right, right_slack, gone;
 	bool left_edge, right_edge;
 };
 
-#define VM_CHAIN_WHOLE ((struct vm_chain){ 0, 0, true, true })
+#define VM_CHAIN_WHOLE ((struct vm_chain){ 0, 0, 0, 0, true, true })
 
 /*
  * What is known of a table before a change: entries [0, head) and
  * [512 - tail, 512) are free; a free run after the change that stops
  * before the table's end need not be measured past enough pages.  From its
  * pointer's summary (vm_known_of, for a reserve or a release), or for a
- * table the change has just made (VM_KNOWN_FRESH: all free).
+ * table the change has just made (vm_known_fresh).
  */
 struct vm_known {
 	unsigned head, tail;
 	uint64_t enough;
 };
 
-#define VM_KNOWN_FRESH ((struct vm_known){ VM_ENTRIES, VM_ENTRIES, UINT64_MAX })
 #define VM_KNOWN_NOTHING ((struct vm_known){ 0, 0, UINT64_MAX })
 
 struct vm_known vm_known_of(pte_t e, bool released);
+/* A table just made below the level-`level` pointer covering base: free
+ * but for its bound markers (vm_bounds_of). */
+struct vm_known vm_known_fresh(const struct vm_space *s, int level,
+			       vaddr_t base);
 
 /*
  * The chain of the change [va, end) in the table t of level-`level`
@@ -93,11 +103,11 @@ bool vm_in_one_reservation(const struct vm_space *s, vaddr_t va, vaddr_t end);
  * After the pages [va, end) below the table pointer *slot (level, covering
  * base) all became non-free (a reserve) or free (released), c being their
  * chain inside the table (vm_summary.c): free the table if the release
- * emptied it, otherwise make its summary exact.  Pinned entries keep
- * neither.
+ * emptied it (*c then becomes the chain of the whole free entry),
+ * otherwise make its summary exact.  Pinned entries keep neither.
  */
 void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base,
-		     vaddr_t va, vaddr_t end, const struct vm_chain *c,
+		     vaddr_t va, vaddr_t end, struct vm_chain *c,
 		     bool released);
 
 /*

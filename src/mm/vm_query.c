@@ -37,6 +37,8 @@ void vm_state_decode(pte_t e, int level, struct vm_state *st)
 	case PTE_KIND_GUARD:
 		st->kind = VM_STATE_GUARD;
 		return;
+	case PTE_KIND_OUTSIDE: /* a bound marker: never inside the range */
+		break;
 	}
 	panic("vm_state_decode: invalid kind in entry %#lx", (unsigned long)e);
 }

@@ -46,6 +46,16 @@ static enum vm_status mark_table(struct vm_space *s, pte_t *t, int level,
 				 const struct vm_fill *f, struct vm_known known,
 				 struct vm_chain *chain);
 
+/* The pages of the bound markers in a new table below the level-`level`
+ * pointer covering base. */
+static uint64_t bound_pages(const struct vm_space *s, int level, vaddr_t base)
+{
+	struct vm_bounds b = vm_bounds_of(s, level, base);
+
+	return (uint64_t)(VM_ENTRIES - (b.above - b.below))
+	       << (vm_level_shift(level - 1) - PAGE_SHIFT);
+}
+
 /*
  * Mark the span below the upper-level entry *slot, making a table if none;
  * *chain receives the span's chain inside that table.
@@ -69,14 +79,17 @@ static enum vm_status mark_below(struct vm_space *s, pte_t *slot, int level,
 		st = vm_table_link_new(s, slot, level, sp->base);
 		if (st != VM_OK)
 			return st;
-		known = VM_KNOWN_FRESH;
+		known = vm_known_fresh(s, level, sp->base);
 	}
 	st = mark_table(s, vm_table(s, pte_addr(vm_read(s, slot))),
 			level - 1, sp->va, sp->end, f, known, chain);
-	if (st == VM_OK)
-		vm_table_settle(s, slot, level, sp->base, sp->va, sp->end,
-				chain, false);
-	return st;
+	if (st != VM_OK)
+		return st;
+	vm_table_settle(s, slot, level, sp->base, sp->va, sp->end, chain,
+			false);
+	if (pte_is_free(e)) /* the free entry counted its pages beyond them */
+		chain->gone += bound_pages(s, level, sp->base);
+	return VM_OK;
 }
 
 /*

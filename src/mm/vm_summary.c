@@ -22,7 +22,9 @@
  * free run touching it (its "chain": the free pages just before and after
  * the change in the table) is found by reading outward from the change,
  * where the old TAIL (and, for a table made by this reserve, its being
- * empty) says without reading how far the entries after it are free.
+ * free but for its bound markers) says without reading how far the
+ * entries after it are free.  A bound marker (pte.h) is not free and ends
+ * a chain as the table's edge does: beyond it nothing is free either.
  * Every other run of the table is as it was, so:
  *   release: MAX' = max(MAX, class(left + n + right));
  *   reserve: the run of class(left + n + right) became two, of classes
@@ -150,8 +152,8 @@ static bool run_out(const struct vm_space *s, const pte_t *t, int level,
 		*n += pages;
 	}
 	VM_WORK_ADD(s, entries_read, reads);
-	if (k < 0 || k >= (int)VM_ENTRIES)
-		return true;
+	if (k < 0 || k >= (int)VM_ENTRIES || pte_is_outside(e))
+		return true; /* beyond a bound nothing is free either */
 	if (pte_is_free(e) || *n >= enough)
 		return false; /* stopped at enough */
 	if (vm_is_table(e, level))
@@ -166,7 +168,8 @@ struct vm_chain vm_chain_extend(const struct vm_space *s, const pte_t *t,
 				struct vm_chain first, struct vm_chain last)
 {
 	unsigned i = vm_index(va, level), j = vm_index(end - 1, level);
-	struct vm_chain c = { .left = first.left, .right = last.right };
+	struct vm_chain c = { .left = first.left, .right = last.right,
+			      .gone = first.gone + (i != j ? last.gone : 0) };
 
 	if (first.left_edge && known->head >= i) {
 		c.left += i * entry_pages(level);
@@ -179,9 +182,14 @@ struct vm_chain vm_chain_extend(const struct vm_space *s, const pte_t *t,
 		c.right += (VM_ENTRIES - 1 - j) * entry_pages(level);
 		c.right_edge = true;
 	} else if (last.right_edge) {
-		/* a non-free entry before the end stops it: it may stop early */
+		/* a non-free entry before the end stops it: it may stop early,
+		 * its run no longer than this table's longest, 2 enough - 1 */
 		c.right_edge = run_out(s, t, level, j, 1, &c.right,
 				       known->enough);
+		if (!c.right_edge && c.right >= known->enough)
+			c.right_slack = 2 * known->enough - 1 - c.right;
+	} else {
+		c.right_slack = last.right_slack;
 	}
 	return c;
 }
@@ -196,16 +204,27 @@ struct vm_known vm_known_of(pte_t e, bool released)
 	return (struct vm_known){ 0, pte_summary_tail(pte_summary(e)), enough };
 }
 
-/* The MAX class of the table below e, read entry by entry; stops at
- * limit, which it cannot exceed. */
+struct vm_known vm_known_fresh(const struct vm_space *s, int level,
+			       vaddr_t base)
+{
+	struct vm_bounds b = vm_bounds_of(s, level, base);
+
+	return (struct vm_known){ b.below ? 0 : b.above,
+				  b.above < VM_ENTRIES ? 0
+						       : VM_ENTRIES - b.below,
+				  UINT64_MAX };
+}
+
+/* The MAX class of the table below e, read entry by entry but for its
+ * bound markers (outside b); stops at limit, which it cannot exceed. */
 static unsigned table_max_class(const struct vm_space *s, pte_t e, int level,
-				unsigned limit)
+				unsigned limit, struct vm_bounds b)
 {
 	const pte_t *t = vm_table(s, pte_addr(e));
 	uint64_t run = 0;
 	unsigned best = 0;
 
-	for (unsigned k = 0; k < VM_ENTRIES && best < limit; k++) {
+	for (unsigned k = b.below; k < b.above && best < limit; k++) {
 		pte_t c = vm_read(s, &t[k]);
 
 		if (pte_is_free(c)) {
@@ -228,29 +247,31 @@ static unsigned table_max_class(const struct vm_space *s, pte_t e, int level,
 }
 
 /*
- * Does the leaf table t hold a run of len free leaves outside the entries
- * [skip_lo, skip_hi), which are known to hold none?  Such a run covers an
- * index k = len - 1 (mod len), so only those are probed, and a free one is
- * measured outward until it reaches len: about 512 / len reads.
+ * Does the leaf table t hold a run of len free leaves inside b (outside
+ * are its bound markers) and outside the entries [skip_lo, skip_hi), which
+ * are known to hold none?  Such a run covers an index k = len - 1 (mod
+ * len), so only those are probed, and a free one is measured outward
+ * until it reaches len: about 512 / len reads.
  */
 static bool leaves_have_run(const struct vm_space *s, const pte_t *t,
-			    unsigned len, unsigned skip_lo, unsigned skip_hi)
+			    unsigned len, struct vm_bounds b, unsigned skip_lo,
+			    unsigned skip_hi)
 {
 	uint64_t reads = 0;
 	bool found = false;
 
-	for (unsigned k = len - 1; k < VM_ENTRIES && !found; k += len) {
+	for (unsigned k = len - 1; k < b.above && !found; k += len) {
 		unsigned lo = k, hi = k + 1;
 
-		if (k >= skip_lo && k < skip_hi)
+		if (k < b.below || (k >= skip_lo && k < skip_hi))
 			continue; /* non-free on both sides: nothing crosses */
 		reads++;
 		if (!pte_is_free(vm_entry_read(&t[k])))
 			continue;
-		while (lo > 0 && hi - lo < len &&
+		while (lo > b.below && hi - lo < len &&
 		       (reads++, pte_is_free(vm_entry_read(&t[lo - 1]))))
 			lo--;
-		while (hi < VM_ENTRIES && hi - lo < len &&
+		while (hi < b.above && hi - lo < len &&
 		       (reads++, pte_is_free(vm_entry_read(&t[hi]))))
 			hi++;
 		found = hi - lo >= len;
@@ -260,16 +281,17 @@ static bool leaves_have_run(const struct vm_space *s, const pte_t *t,
 }
 
 /* The class of the longest free run of the leaf table t, read entry by
- * entry. */
-static unsigned leaves_longest_class(const struct vm_space *s, const pte_t *t)
+ * entry inside b. */
+static unsigned leaves_longest_class(const struct vm_space *s, const pte_t *t,
+				     struct vm_bounds b)
 {
 	uint64_t run = 0, best = 0;
 
-	for (unsigned k = 0; k < VM_ENTRIES; k++) {
+	for (unsigned k = b.below; k < b.above; k++) {
 		run = pte_is_free(vm_entry_read(&t[k])) ? run + 1 : 0;
 		best = run > best ? run : best;
 	}
-	VM_WORK_ADD(s, entries_read, VM_ENTRIES);
+	VM_WORK_ADD(s, entries_read, b.above - b.below);
 	return vm_run_class(best);
 }
 
@@ -280,8 +302,8 @@ static unsigned leaves_longest_class(const struct vm_space *s, const pte_t *t)
  * reading the table once floor is 2 or more).
  */
 static unsigned leaf_max_class(const struct vm_space *s, pte_t e,
-			       unsigned max, unsigned floor, unsigned skip_lo,
-			       unsigned skip_hi)
+			       unsigned max, unsigned floor, struct vm_bounds b,
+			       unsigned skip_lo, unsigned skip_hi)
 {
 	const pte_t *t;
 
@@ -289,9 +311,9 @@ static unsigned leaf_max_class(const struct vm_space *s, pte_t e,
 		return max;
 	t = vm_table(s, pte_addr(e));
 	if (floor < 2) /* probes would read more than the table */
-		return leaves_longest_class(s, t);
+		return leaves_longest_class(s, t, b);
 	for (unsigned c = max; c > floor; c--)
-		if (leaves_have_run(s, t, 1u << (c - 1), skip_lo, skip_hi))
+		if (leaves_have_run(s, t, 1u << (c - 1), b, skip_lo, skip_hi))
 			return c;
 	return floor;
 }
@@ -314,26 +336,32 @@ unsigned vm_summary_after(const struct vm_space *s, pte_t e, int level,
 {
 	unsigned old = pte_summary(e), max = pte_summary_max(old);
 	unsigned tail = pte_summary_tail(old), j = vm_index(end - 1, level - 1);
-	uint64_t run = c->left + ((end - va) >> PAGE_SHIFT) + c->right;
+	uint64_t run = c->left + ((end - va) >> PAGE_SHIFT) + c->right +
+		       c->gone;
 	unsigned cut = class_max(vm_run_class(c->left), vm_run_class(c->right));
+	struct vm_bounds b =
+		vm_bounds_of(s, level, va & ~(vm_level_size(level) - 1));
+	/* a table that ends in bound markers keeps TAIL 0 */
+	bool tail_moves = c->right_edge && b.above == VM_ENTRIES;
 
 	*empty = released && c->left_edge && c->right_edge;
 	if (released) {
-		if (c->right_edge && !*empty)
+		if (tail_moves && !*empty)
 			tail = tail_from(s, e, j);
 		return summary_pack(class_max(max, vm_run_class(run)), tail);
 	}
-	if (c->right_edge)
+	if (tail_moves)
 		tail = VM_ENTRIES - 1 - j; /* entry j holds reserved pages now */
 	if (c->left_edge && c->right_edge) /* the chain is every free page */
 		max = cut;
-	else if (cut < max && vm_run_class(run) == max && level > 1)
-		max = table_max_class(s, e, level, max);
+	else if (cut < max && vm_run_class(run + c->right_slack) >= max &&
+		 level > 1)
+		max = table_max_class(s, e, level, max, b);
 	else if (cut < max && vm_run_class(run) == max)
 		/* in a leaf table TAIL is the end run's length: a floor too;
 		 * the cut run's entries hold only its two pieces */
 		max = leaf_max_class(s, e, max,
-				     class_max(cut, vm_run_class(tail)),
+				     class_max(cut, vm_run_class(tail)), b,
 				     vm_index(va, 0) - (unsigned)c->left,
 				     j + 1 + (unsigned)c->right);
 	return summary_pack(max, tail);

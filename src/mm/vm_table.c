@@ -22,12 +22,35 @@ static bool table_is_empty(const struct vm_space *s, const pte_t *t)
 	return true;
 }
 
-bool vm_table_publish(struct vm_space *s, pte_t *slot, pte_t old, paddr_t pa,
-		      vaddr_t base)
+struct vm_bounds vm_bounds_of(const struct vm_space *s, int level,
+			      vaddr_t base)
 {
+	uint64_t size = vm_level_size(level - 1);
+	struct vm_bounds b = { 0, VM_ENTRIES };
+
+	if (s->flags & (VM_SPACE_UNSUMMARISED | VM_SPACE_NO_BOUNDS))
+		return b;
+	/* the table overlaps [lo, hi): base < hi, lo < its end */
+	if (s->lo > base)
+		b.below = (unsigned)((s->lo - base) / size);
+	if (s->hi - base < VM_ENTRIES * size)
+		b.above = (unsigned)((s->hi - base + size - 1) / size);
+	return b;
+}
+
+bool vm_table_publish(struct vm_space *s, pte_t *slot, pte_t old, paddr_t pa,
+		      int level, vaddr_t base)
+{
+	pte_t *t = vm_table(s, pa);
+	struct vm_bounds b = vm_bounds_of(s, level, base);
+
 	ASSERT(pte_is_free(old));
-	__builtin_memset(vm_table(s, pa), 0, PAGE_SIZE);
-	/* the CAS releases the zeroes: whoever reads the entry sees them */
+	__builtin_memset(t, 0, PAGE_SIZE);
+	for (unsigned i = 0; i < VM_ENTRIES; i++)
+		if (i < b.below || i >= b.above)
+			t[i] = pte_make_outside();
+	VM_WORK_ADD(s, entries_written, VM_ENTRIES - (b.above - b.below));
+	/* the CAS releases the entries: whoever reads the pointer sees them */
 	return vm_cas(s, slot, old,
 		      pte_make_table(pa, !vm_is_kernel_half(base)));
 }
@@ -41,14 +64,14 @@ enum vm_status vm_table_link_new(struct vm_space *s, pte_t *slot, int level,
 	ASSERT(level > 0);
 	if (vm_frame_alloc(s, &pa) != 0)
 		return VM_ERR_NO_MEMORY;
-	if (!vm_table_publish(s, slot, old, pa, base))
+	if (!vm_table_publish(s, slot, old, pa, level, base))
 		panic("vm_table_link_new: slot of %#lx taken under the writer",
 		      (unsigned long)base);
 	return VM_OK;
 }
 
 void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base,
-		     vaddr_t va, vaddr_t end, const struct vm_chain *c,
+		     vaddr_t va, vaddr_t end, struct vm_chain *c,
 		     bool released)
 {
 	pte_t e = vm_read(s, slot);
@@ -66,6 +89,10 @@ void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base,
 				       &empty);
 	}
 	if (empty) {
+		/* the free entry counts every page of its range, those beyond
+		 * a bound too: the chain the level above extends says so */
+		c->left = (va - base) >> PAGE_SHIFT;
+		c->right = (base + vm_level_size(level) - end) >> PAGE_SHIFT;
 		vm_write(s, slot, 0);
 		/* the CPU may cache upper-level entries that lead to it */
 		if (s->env.table_unlinked)

@@ -20,8 +20,9 @@
  *                summaries, first fit: RDOS's scan), upper (+ upper-level
  *                entries, which areas this small never fill: the same
  *                walk), full (+ FULL, the one-bit summary), summaries (+
- *                the free-space summaries), next-fit (+ the cursor: from a
- *                random address, as frag/random)
+ *                the free-space summaries), bounds (+ the bound markers;
+ *                until here the space is made VM_SPACE_NO_BOUNDS), next-fit
+ *                (+ the cursor: from a random address, as frag/random)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,27 +178,32 @@ static void frag_pass(struct bm_run *r, const void *arg)
 			probe_holes(r, arg, hole_pages[i], hole_names[i]);
 }
 
-/* The search variants of the ablation, each adding one technique. */
+/* The search variants of the ablation, each adding one technique: flags
+ * of the passes, and of the space (without the bound markers until
+ * "bounds"). */
 static const struct {
 	const char *name;
-	unsigned flags;
+	unsigned flags, space_flags;
 	bool from_lo;
 } variants[] = {
-	{ "rdos-like", VM_SPACE_RDOS_LIKE, true },
-	{ "upper", VM_SPACE_NO_SUMMARY | VM_SPACE_FIRST_FIT, true },
-	{ "full", VM_SPACE_FULL_ONLY | VM_SPACE_FIRST_FIT, true },
-	{ "summaries", VM_SPACE_FIRST_FIT, true },
-	{ "next-fit", 0, false },
+	{ "rdos-like", VM_SPACE_RDOS_LIKE, VM_SPACE_NO_BOUNDS, true },
+	{ "upper", VM_SPACE_NO_SUMMARY | VM_SPACE_FIRST_FIT,
+	  VM_SPACE_NO_BOUNDS, true },
+	{ "full", VM_SPACE_FULL_ONLY | VM_SPACE_FIRST_FIT, VM_SPACE_NO_BOUNDS,
+	  true },
+	{ "summaries", VM_SPACE_FIRST_FIT, VM_SPACE_NO_BOUNDS, true },
+	{ "bounds", VM_SPACE_FIRST_FIT, 0, true },
+	{ "next-fit", 0, 0, false },
 };
 
 static void measure(struct bm *b, struct frag *f, const char *workload,
-		    unsigned flags)
+		    unsigned flags, unsigned space_flags)
 {
 	struct bm_spec spec = {
 		.workload = workload, .lo = SPACE_LO,
 		.hi = SPACE_LO + SPACE_PAGES * PAGE_SIZE, .seed = 7,
 		.setup = frag_setup, .pass = frag_pass, .arg = f,
-		.rdos_pass_flags = flags };
+		.rdos_pass_flags = flags, .rdos_space_flags = space_flags };
 
 	f->workload = workload;
 	bm_measure_both(b, &spec);
@@ -212,7 +218,7 @@ int main(void)
 	for (int lo = 1; lo >= 0; lo--) {
 		f.from_lo = lo;
 		f.probes = PROBES;
-		measure(&b, &f, lo ? "frag/lo" : "frag/random", 0);
+		measure(&b, &f, lo ? "frag/lo" : "frag/random", 0, 0);
 	}
 	f.ablation = true;
 	f.probes = ABLATION_PROBES;
@@ -221,7 +227,7 @@ int main(void)
 
 		snprintf(w, sizeof(w), "frag-ablation/%s", variants[v].name);
 		f.from_lo = variants[v].from_lo;
-		measure(&b, &f, w, variants[v].flags);
+		measure(&b, &f, w, variants[v].flags, variants[v].space_flags);
 	}
 	bm_fini(&b);
 	free(f.live);

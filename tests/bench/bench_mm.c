@@ -258,19 +258,27 @@ void bm_exit(struct bm_run *r, struct mm_space *child)
 
 /* --- the driver ---------------------------------------------------------- */
 
+/* Design d's space of the spec, set up (untimed). */
+static void space_set_up(struct bm *b, enum mm_design d,
+			 const struct bm_spec *sp, struct bm_run *r)
+{
+	bm_space_new(b, d, sp->lo, sp->hi);
+	if (d == MM_DESIGN_RDOS)
+		b->space[d].rdos.flags |= sp->rdos_space_flags;
+	if (sp->setup)
+		sp->setup(r, sp->arg);
+	if (d == MM_DESIGN_RDOS)
+		b->space[d].rdos.flags |= sp->rdos_pass_flags;
+}
+
 static void run_pass(struct bm *b, enum mm_design d, const struct bm_spec *sp,
 		     struct bm_run *r, bool probe)
 {
 	*r = (struct bm_run){ .b = b, .s = &b->space[d], .design = d,
 			      .probe = probe,
 			      .rng = bench_rng_seed(sp->seed) };
-	if (sp->fresh) {
-		bm_space_new(b, d, sp->lo, sp->hi);
-		if (sp->setup)
-			sp->setup(r, sp->arg);
-		if (d == MM_DESIGN_RDOS)
-			b->space[d].rdos.flags |= sp->rdos_pass_flags;
-	}
+	if (sp->fresh)
+		space_set_up(b, d, sp, r);
 	sp->pass(r, sp->arg);
 	if (sp->fresh)
 		mm_space_destroy(r->s);
@@ -365,11 +373,7 @@ static void setup_kept_spaces(struct bm *b, const struct bm_spec *spec)
 				    .design = (enum mm_design)d,
 				    .rng = bench_rng_seed(spec->seed) };
 
-		bm_space_new(b, r.design, spec->lo, spec->hi);
-		if (spec->setup)
-			spec->setup(&r, spec->arg);
-		if (r.design == MM_DESIGN_RDOS)
-			b->space[d].rdos.flags |= spec->rdos_pass_flags;
+		space_set_up(b, r.design, spec, &r);
 	}
 }
 

@@ -120,6 +120,9 @@ struct bm_spec {
 	/* VM_SPACE_* flags the rdos space gets after setup, for the passes
 	 * only (the ablation of bench_frag.c); 0 for none */
 	unsigned rdos_pass_flags;
+	/* VM_SPACE_* flags the rdos space is made with, before the setup
+	 * (those that decide what tables hold: VM_SPACE_NO_BOUNDS) */
+	unsigned rdos_space_flags;
 };
 
 /* Simulated memory of nframes frames (not poisoned), no space yet. */

@@ -329,6 +329,85 @@ static void vm_exhaustion_is_an_error(void **state)
 	sim_vm_fini(v);
 }
 
+/* --- bound markers ------------------------------------------------------------- */
+
+#define BOUND_LO (GIB - 16 * PAGE_SIZE)
+#define BOUND_HI (GIB + 64 * MIB)
+
+/*
+ * A space [1 GiB - 64 KiB, 1 GiB + 64 MiB): the first reservation makes
+ * the tables that cross lo, and each holds the bound marker in every entry
+ * wholly below it (the page table of [1 GiB - 2 MiB, 1 GiB): 496 entries;
+ * the PD of [0, 1 GiB): 511; the PDPT: entry 0, and 2-511 above hi).  The
+ * checker names a missing marker; the release frees the tables, markers
+ * and all.
+ */
+static void vm_bounds_mark_the_tables_that_cross_the_range(void **state)
+{
+	struct sim_vm *v = vm_new(BOUND_LO, BOUND_HI, 0);
+	struct vm_stats st;
+	pte_t *pt;
+
+	(void)state;
+	assert_status(vm_reserve_at(&v->space, BOUND_LO, 1, 0), VM_OK);
+	pt = vm_leaf_slot(&v->space, BOUND_LO) - 496;
+	for (unsigned i = 0; i < VM_ENTRIES; i++)
+		assert_true(pte_is_outside(pt[i]) == (i < 496));
+	assert_sane_stats(v, &st);
+	assert_int_equal(st.table_pages, 4);
+	pt[3] = 0;
+	assert_string_equal(vm_check_invariants(&v->space, &st),
+			    "entry outside the range is not the bound marker");
+	assert_int_equal(st.bad_va, GIB - 2 * MIB + 3 * PAGE_SIZE);
+	pt[3] = pte_make_outside();
+	assert_status(vm_release(&v->space, BOUND_LO, 1), VM_OK);
+	assert_sane_stats(v, &st);
+	assert_int_equal(st.table_pages, 1);
+	sim_vm_fini(v);
+}
+
+/* One page reserved in every 8 of [lo, hi): no run of 8 pages is free. */
+static void reserve_every_eighth(struct sim_vm *v)
+{
+	for (vaddr_t va = BOUND_LO; va < BOUND_HI; va += 8 * PAGE_SIZE)
+		assert_status(vm_reserve_at(&v->space, va, 1, 0), VM_OK);
+}
+
+/*
+ * A search that cannot succeed in a space inside one PML4 entry is
+ * answered by that entry: with the markers its summary describes the
+ * space's own free runs (7 pages at most), so a search for 8 reads it
+ * alone.  Without them (VM_SPACE_NO_BOUNDS) it counts the free gigabytes
+ * around the space, and the search goes down to the page tables, which
+ * say it no sooner.  The answer is the same.
+ */
+static void vm_bounds_answer_a_failing_search_from_the_top(void **state)
+{
+	static const unsigned flags[] = { 0, VM_SPACE_NO_BOUNDS };
+	uint64_t reads[2];
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct sim_vm *v = vm_new(BOUND_LO, BOUND_HI, flags[i]);
+		struct mm_work work = { 0 };
+		vaddr_t va;
+
+		reserve_every_eighth(v);
+		assert_sane(v);
+		v->space.env.work = &work;
+		assert_status(vm_reserve(&v->space, 8, 0, &va),
+			      VM_ERR_NO_SPACE);
+		reads[i] = work.entries_read;
+		v->space.env.work = NULL;
+		assert_status(vm_reserve(&v->space, 7, 0, &va), VM_OK);
+		assert_int_equal(va, BOUND_LO + PAGE_SIZE);
+		assert_sane(v);
+		sim_vm_fini(v);
+	}
+	assert_int_equal(reads[0], 1);
+	assert_true(reads[1] > 32); /* every page table's pointer */
+}
+
 /* --- kernel spaces -------------------------------------------------------------- */
 
 static void vm_kernel_space_never_marks_or_frees_shared_entries(void **state)
@@ -504,6 +583,8 @@ int main(void)
 		cmocka_unit_test(vm_cursor_is_next_fit_and_wraps),
 		cmocka_unit_test(vm_cursor_inside_a_free_run),
 		cmocka_unit_test(vm_exhaustion_is_an_error),
+		cmocka_unit_test(vm_bounds_mark_the_tables_that_cross_the_range),
+		cmocka_unit_test(vm_bounds_answer_a_failing_search_from_the_top),
 		cmocka_unit_test(vm_kernel_space_never_marks_or_frees_shared_entries),
 		cmocka_unit_test(vm_check_finds_a_stale_summary_and_a_missing_start),
 		cmocka_unit_test(vm_check_finds_bad_entries),
