@@ -38,28 +38,29 @@ bool vm_table_head_reaches(const struct vm_space *s, pte_t e, int level,
  * The free run that touches a change of pages inside one table: left free
  * pages just before its first page, right just after its last, within the
  * table; the _edge flags say that they reach the table's first / last
- * page or a bound marker (beyond which nothing is free either).  A
- * reserve stops measuring right once it settles its table's summary
- * (vm_known.enough): then the run goes on for at most right_slack more
- * pages, inside that table.  gone: the pages that a reserve's new tables
- * turned from free into bound markers; they were part of the run before
- * it, so the run the reserve cut had left + pages + right + gone (and up
- * to right_slack more).  VM_CHAIN_WHOLE is the chain inside an entry
- * changed as a whole.
+ * page or a bound marker (beyond which nothing is free either).  gone:
+ * the pages that a reserve's new tables turned from free into bound
+ * markers; they were part of the run before it, so the run the reserve
+ * cut had left + pages + right + gone.  VM_CHAIN_WHOLE is the chain inside
+ * an entry changed as a whole.
  */
 struct vm_chain {
-	uint64_t left, right, right_slack, gone;
+	uint64_t left, right, gone;
 	bool left_edge, right_edge;
 };
 
-#define VM_CHAIN_WHOLE ((struct vm_chain){ 0, 0, 0, 0, true, true })
+#define VM_CHAIN_WHOLE ((struct vm_chain){ 0, 0, 0, true, true })
 
 /*
  * What is known of a table before a change: entries [0, head) and
  * [512 - tail, 512) are free; a free run after the change that stops
  * before the table's end need not be measured past enough pages.  From its
  * pointer's summary (vm_known_of, for a reserve or a release), or for a
- * table the change has just made (vm_known_fresh).
+ * table the change has just made (vm_known_fresh).  A reserve raises
+ * enough to the largest of the tables above (VM_KNOWN_ROOT for the PML4,
+ * which keeps no summary): a piece of 2^(MAX-1) pages settles a table's
+ * MAX, but the tables above, whose MAX may be larger, must still tell
+ * whether the run the reserve cut was one of their longest.
  */
 struct vm_known {
 	unsigned head, tail;
@@ -67,6 +68,7 @@ struct vm_known {
 };
 
 #define VM_KNOWN_NOTHING ((struct vm_known){ 0, 0, UINT64_MAX })
+#define VM_KNOWN_ROOT ((struct vm_known){ 0, 0, 0 })
 
 struct vm_known vm_known_of(pte_t e, bool released);
 /* A table just made below the level-`level` pointer covering base: free

@@ -182,14 +182,9 @@ struct vm_chain vm_chain_extend(const struct vm_space *s, const pte_t *t,
 		c.right += (VM_ENTRIES - 1 - j) * entry_pages(level);
 		c.right_edge = true;
 	} else if (last.right_edge) {
-		/* a non-free entry before the end stops it: it may stop early,
-		 * its run no longer than this table's longest, 2 enough - 1 */
+		/* a non-free entry before the end stops it: it may stop early */
 		c.right_edge = run_out(s, t, level, j, 1, &c.right,
 				       known->enough);
-		if (!c.right_edge && c.right >= known->enough)
-			c.right_slack = 2 * known->enough - 1 - c.right;
-	} else {
-		c.right_slack = last.right_slack;
 	}
 	return c;
 }
@@ -354,8 +349,7 @@ unsigned vm_summary_after(const struct vm_space *s, pte_t e, int level,
 		tail = VM_ENTRIES - 1 - j; /* entry j holds reserved pages now */
 	if (c->left_edge && c->right_edge) /* the chain is every free page */
 		max = cut;
-	else if (cut < max && vm_run_class(run + c->right_slack) >= max &&
-		 level > 1)
+	else if (cut < max && vm_run_class(run) == max && level > 1)
 		max = table_max_class(s, e, level, max, b);
 	else if (cut < max && vm_run_class(run) == max)
 		/* in a leaf table TAIL is the end run's length: a floor too;
