@@ -53,22 +53,25 @@ struct vm_chain {
 
 /*
  * What is known of a table before a change: entries [0, head) and
- * [512 - tail, 512) are free; a free run after the change that stops
- * before the table's end need not be measured past enough pages.  From its
- * pointer's summary (vm_known_of, for a reserve or a release), or for a
- * table the change has just made (vm_known_fresh).  A reserve raises
- * enough to the largest of the tables above (VM_KNOWN_ROOT for the PML4,
- * which keeps no summary): a piece of 2^(MAX-1) pages settles a table's
- * MAX, but the tables above, whose MAX may be larger, must still tell
- * whether the run the reserve cut was one of their longest.
+ * [512 - tail, 512) are free; a free run after the change need not be
+ * measured past enough pages if it lies inside the table (a piece of
+ * 2^(MAX-1) pages settles the table's MAX, and a run inside the table is
+ * no longer than its longest, so the tables above, whose MAX is no
+ * smaller, are settled too), or past path_enough if the run goes on
+ * beyond the table's start (then a table above may need the run's
+ * length: path_enough is the largest enough of the tables on the way
+ * down, VM_KNOWN_ROOT's 0 for the PML4, which keeps no summary).  From
+ * its pointer's summary (vm_known_of, for a reserve or a release), or for
+ * a table the change has just made (vm_known_fresh).
  */
 struct vm_known {
 	unsigned head, tail;
-	uint64_t enough;
+	uint64_t enough, path_enough;
 };
 
-#define VM_KNOWN_NOTHING ((struct vm_known){ 0, 0, UINT64_MAX })
-#define VM_KNOWN_ROOT ((struct vm_known){ 0, 0, 0 })
+#define VM_KNOWN_NOTHING                                                      \
+	((struct vm_known){ 0, 0, UINT64_MAX, UINT64_MAX })
+#define VM_KNOWN_ROOT ((struct vm_known){ 0, 0, 0, 0 })
 
 struct vm_known vm_known_of(pte_t e, bool released);
 /* A table just made below the level-`level` pointer covering base: free

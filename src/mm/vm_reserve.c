@@ -58,12 +58,12 @@ static uint64_t bound_pages(const struct vm_space *s, int level, vaddr_t base)
 
 /*
  * Mark the span below the upper-level entry *slot, making a table if none;
- * *chain receives the span's chain inside that table, measured at least
- * to above_enough, what the table holding *slot needs (struct vm_known).
+ * *chain receives the span's chain inside that table.  path_enough: that
+ * of the table holding *slot (struct vm_known).
  */
 static enum vm_status mark_below(struct vm_space *s, pte_t *slot, int level,
 				 const struct vm_span *sp,
-				 const struct vm_fill *f, uint64_t above_enough,
+				 const struct vm_fill *f, uint64_t path_enough,
 				 struct vm_chain *chain)
 {
 	pte_t e = vm_read(s, slot);
@@ -83,8 +83,8 @@ static enum vm_status mark_below(struct vm_space *s, pte_t *slot, int level,
 			return st;
 		known = vm_known_fresh(s, level, sp->base);
 	}
-	if (known.enough < above_enough)
-		known.enough = above_enough;
+	if (known.path_enough < path_enough)
+		known.path_enough = path_enough;
 	st = mark_table(s, vm_table(s, pte_addr(vm_read(s, slot))),
 			level - 1, sp->va, sp->end, f, known, chain);
 	if (st != VM_OK)
@@ -138,8 +138,8 @@ static enum vm_status mark_table(struct vm_space *s, pte_t *t, int level,
 			vm_write(s, slot, fill_entry(f, sp.va));
 		} else {
 			enum vm_status st =
-				mark_below(s, slot, level, &sp, f, known.enough,
-					   &cur);
+				mark_below(s, slot, level, &sp, f,
+					   known.path_enough, &cur);
 
 			if (st != VM_OK)
 				return st;

@@ -184,7 +184,8 @@ struct vm_chain vm_chain_extend(const struct vm_space *s, const pte_t *t,
 	} else if (last.right_edge) {
 		/* a non-free entry before the end stops it: it may stop early */
 		c.right_edge = run_out(s, t, level, j, 1, &c.right,
-				       known->enough);
+				       c.left_edge ? known->path_enough
+						   : known->enough);
 	}
 	return c;
 }
@@ -196,7 +197,8 @@ struct vm_known vm_known_of(pte_t e, bool released)
 	uint64_t enough = released || max == 0 ? UINT64_MAX
 					      : (uint64_t)1 << (max - 1);
 
-	return (struct vm_known){ 0, pte_summary_tail(pte_summary(e)), enough };
+	return (struct vm_known){ 0, pte_summary_tail(pte_summary(e)), enough,
+				  enough };
 }
 
 struct vm_known vm_known_fresh(const struct vm_space *s, int level,
@@ -207,7 +209,7 @@ struct vm_known vm_known_fresh(const struct vm_space *s, int level,
 	return (struct vm_known){ b.below ? 0 : b.above,
 				  b.above < VM_ENTRIES ? 0
 						       : VM_ENTRIES - b.below,
-				  UINT64_MAX };
+				  UINT64_MAX, UINT64_MAX };
 }
 
 /* The MAX class of the table below e, read entry by entry but for its
