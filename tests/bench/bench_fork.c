@@ -12,7 +12,11 @@
  *                   from the first fork (the first follows the untimed
  *                   setup, which has written the touched pages and left
  *                   the caches cold): what the fork's own work costs,
- *                   apart from the cache misses after touching the pages
+ *                   apart from the cache misses after touching the pages.
+ *                   Then fork_evicted and exit_evicted: forked once more
+ *                   after an untimed write of 64 MiB of other memory, so
+ *                   that every size starts as cold: the ratio between
+ *                   sizes shows the fork's own dependence on them
  *   fork/cow        COW_PAGES touched pages, forked (untimed), then the
  *                   phases cow_copy (the parent writes each page: count 2,
  *                   the frame is copied) and cow_in_place (the child
@@ -30,6 +34,7 @@
  * every table at fork.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "bench_mm.h"
 #include "lib/panic.h"
@@ -40,6 +45,7 @@
 #define RESERVED_PAGES (GIB >> PAGE_SHIFT)
 #define COW_PAGES 16384 /* 64 MiB, as bench_fault's faults */
 #define MIB_PAGES 256
+#define EVICT_BYTES ((size_t)64 << 20)
 /* the per-frame array docs/fork.md weighs the share table against */
 #define ARRAY_BYTES_PER_FRAME 4
 #define RAM_16GIB_FRAMES (16 * GIB >> PAGE_SHIFT)
@@ -48,6 +54,21 @@ struct fork_case {
 	size_t reserved, touched;   /* pages */
 	struct mm_space *child;
 };
+
+/* Untimed: write EVICT_BYTES of memory the spaces never use, more than
+ * the 256 MiB setup's share of any cache and TLB, so that what follows
+ * starts as cold at every size. */
+static void evict_caches(void)
+{
+	static volatile uint8_t *sweep;
+
+	if (!sweep)
+		sweep = malloc(EVICT_BYTES);
+	if (!sweep)
+		panic("bench_fork: no memory to evict the caches with");
+	for (size_t i = 0; i < EVICT_BYTES; i += 64)
+		sweep[i] = (uint8_t)i;
+}
 
 /* Untimed: the reservation and its touched pages. */
 static void touched_setup(struct bm_run *r, const void *arg)
@@ -71,6 +92,13 @@ static void fork_exit_pass(struct bm_run *r, const void *arg)
 	bm_resume(r);
 	mm_space_destroy(fc->child);
 	bm_phase_done(r, "exit_again", 1);
+	evict_caches();
+	bm_resume(r);
+	bm_must(mm_fork(r->s, fc->child), "fork evicted");
+	bm_phase_done(r, "fork_evicted", 1);
+	bm_resume(r);
+	mm_space_destroy(fc->child);
+	bm_phase_done(r, "exit_evicted", 1);
 }
 
 /* Note the COW faults the share table counted since at; each kind must
