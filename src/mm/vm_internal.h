@@ -38,7 +38,9 @@ bool vm_table_head_reaches(const struct vm_space *s, pte_t e, int level,
  * The free run that touches a change of pages inside one table: left free
  * pages just before its first page, right just after its last, within the
  * table; the _edge flags say that they reach the table's first / last
- * page or a bound marker (beyond which nothing is free either).  gone:
+ * page or a bound marker (beyond which nothing is free either).  A reserve
+ * leaves right 0 where the run is known to be too short to settle any
+ * summary (vm_known.enough): then no MAX or TAIL depends on it.  gone:
  * the pages that a reserve's new tables turned from free into bound
  * markers; they were part of the run before it, so the run the reserve
  * cut had left + pages + right + gone.  VM_CHAIN_WHOLE is the chain inside

@@ -135,10 +135,14 @@ bool vm_table_head_reaches(const struct vm_space *s, pte_t e, int level,
 /*
  * Add to *n the free pages of t next to entry i, going down (dir -1) or up
  * (+1), stopping once *n reaches enough; true if they reach the table's
- * edge.
+ * edge.  Given the `before` pages of a reserve's run that starts inside t
+ * (else UINT64_MAX), it also stops at a table pointer whose longest run
+ * cannot make the run reach enough: the run ends inside that table, short
+ * (leaves_stay_short says why that settles nothing).
  */
 static bool run_out(const struct vm_space *s, const pte_t *t, int level,
-		    unsigned i, int dir, uint64_t *n, uint64_t enough)
+		    unsigned i, int dir, uint64_t *n, uint64_t enough,
+		    uint64_t before)
 {
 	uint64_t pages = entry_pages(level), reads = 0;
 	int k = (int)i + dir;
@@ -156,10 +160,33 @@ static bool run_out(const struct vm_space *s, const pte_t *t, int level,
 		return true; /* beyond a bound nothing is free either */
 	if (pte_is_free(e) || *n >= enough)
 		return false; /* stopped at enough */
-	if (vm_is_table(e, level))
+	if (vm_is_table(e, level) &&
+	    !(before < enough &&
+	      before + *n + vm_summary_longest_below(pte_summary(e)) < enough))
 		*n += dir < 0 ? vm_table_free_tail(s, e, level)
 			      : vm_table_free_head(s, e, level);
 	return false;
+}
+
+/*
+ * A reserve in the leaf table t, its run's first `have` pages measured up
+ * to entry j, the run's start inside t: is the run shorter than enough?
+ * Then it settles no MAX, here or above (a run that lies inside the table
+ * is the same run in every table above, whose MAX is no smaller), and
+ * need not be measured: it is, if the entry where it would reach enough is
+ * not free, or lies at or past the last non-free entry, 511 - TAIL.  One
+ * read at most.
+ */
+static bool leaves_stay_short(const struct vm_space *s, const pte_t *t,
+			      unsigned j, uint64_t have,
+			      const struct vm_known *known)
+{
+	uint64_t k = j + (known->enough - have);
+
+	if (have >= known->enough)
+		return false;
+	return k >= VM_ENTRIES - 1 - known->tail ||
+	       !pte_is_free(vm_read(s, &t[k]));
 }
 
 struct vm_chain vm_chain_extend(const struct vm_space *s, const pte_t *t,
@@ -176,16 +203,25 @@ struct vm_chain vm_chain_extend(const struct vm_space *s, const pte_t *t,
 		c.left_edge = true;
 	} else if (first.left_edge) {
 		c.left_edge = run_out(s, t, level, i, -1, &c.left,
-				      UINT64_MAX);
+				      UINT64_MAX, UINT64_MAX);
 	}
 	if (last.right_edge && VM_ENTRIES - known->tail <= j + 1) {
 		c.right += (VM_ENTRIES - 1 - j) * entry_pages(level);
 		c.right_edge = true;
 	} else if (last.right_edge) {
-		/* a non-free entry before the end stops it: it may stop early */
+		/* a non-free entry before the end stops it: it may stop early;
+		 * a reserve's run that starts here needs only enough */
+		bool inside = !c.left_edge && known->enough != UINT64_MAX;
+		uint64_t have = inside ? c.left + ((end - va) >> PAGE_SHIFT)
+				       : UINT64_MAX;
+
+		if (level == 0 && inside &&
+		    leaves_stay_short(s, t, j, have, known))
+			return c; /* right stays 0: the run is short */
 		c.right_edge = run_out(s, t, level, j, 1, &c.right,
-				       c.left_edge ? known->path_enough
-						   : known->enough);
+				       inside ? known->enough
+					      : known->path_enough,
+				       have);
 	}
 	return c;
 }
