@@ -25,16 +25,18 @@ static bool table_is_empty(const struct vm_space *s, const pte_t *t)
 struct vm_bounds vm_bounds_of(const struct vm_space *s, int level,
 			      vaddr_t base)
 {
-	uint64_t size = vm_level_size(level - 1);
+	unsigned shift = vm_level_shift(level - 1);
+	uint64_t size = (uint64_t)1 << shift;
 	struct vm_bounds b = { 0, VM_ENTRIES };
 
 	if (s->flags & (VM_SPACE_UNSUMMARISED | VM_SPACE_NO_BOUNDS))
 		return b;
-	/* the table overlaps [lo, hi): base < hi, lo < its end */
+	/* the table overlaps [lo, hi): base < hi, lo < its end; shifts, not
+	 * divisions: every reserve and release asks this at every level */
 	if (s->lo > base)
-		b.below = (unsigned)((s->lo - base) / size);
+		b.below = (unsigned)((s->lo - base) >> shift);
 	if (s->hi - base < VM_ENTRIES * size)
-		b.above = (unsigned)((s->hi - base + size - 1) / size);
+		b.above = (unsigned)((s->hi - base + size - 1) >> shift);
 	return b;
 }
 

@@ -80,25 +80,28 @@ static void touched_setup(struct bm_run *r, const void *arg)
 	bm_touch(r->s, AREA_VA, fc->touched, 1, BM_PF_WRITE);
 }
 
+/* The parent forked into child and the child destroyed again, timed as
+ * the phases fork_phase and exit_phase (without bm_fork's notes). */
+static void fork_and_exit(struct bm_run *r, struct mm_space *child,
+			  const char *fork_phase, const char *exit_phase)
+{
+	bm_resume(r);
+	bm_must(mm_fork(r->s, child), fork_phase);
+	bm_phase_done(r, fork_phase, 1);
+	bm_resume(r);
+	mm_space_destroy(child);
+	bm_phase_done(r, exit_phase, 1);
+}
+
 static void fork_exit_pass(struct bm_run *r, const void *arg)
 {
 	const struct fork_case *fc = arg;
 
 	bm_fork(r, fc->child);
 	bm_exit(r, fc->child);
-	bm_resume(r);
-	bm_must(mm_fork(r->s, fc->child), "fork again");
-	bm_phase_done(r, "fork_again", 1);
-	bm_resume(r);
-	mm_space_destroy(fc->child);
-	bm_phase_done(r, "exit_again", 1);
+	fork_and_exit(r, fc->child, "fork_again", "exit_again");
 	evict_caches();
-	bm_resume(r);
-	bm_must(mm_fork(r->s, fc->child), "fork evicted");
-	bm_phase_done(r, "fork_evicted", 1);
-	bm_resume(r);
-	mm_space_destroy(fc->child);
-	bm_phase_done(r, "exit_evicted", 1);
+	fork_and_exit(r, fc->child, "fork_evicted", "exit_evicted");
 }
 
 /* Note the COW faults the share table counted since at; each kind must
