@@ -12,6 +12,7 @@
 #include "lib/panic.h"
 
 static struct spinlock big_lock = SPINLOCK_INIT("run queue, processes, programs, user spaces");
+static uint32_t times_taken; /* written under big_lock; atomic for readers */
 
 void kernel_lock(void)
 {
@@ -20,6 +21,7 @@ void kernel_lock(void)
 	ASSERT(!c->holds_kernel_lock);
 	spin_lock(&big_lock);
 	tlb_catch_up();
+	__atomic_store_n(&times_taken, times_taken + 1, __ATOMIC_RELAXED);
 	c->holds_kernel_lock = true;
 }
 
@@ -36,4 +38,9 @@ void kernel_unlock(void)
 bool kernel_lock_held(void)
 {
 	return this_cpu()->holds_kernel_lock;
+}
+
+uint32_t kernel_lock_times_taken(void)
+{
+	return __atomic_load_n(&times_taken, __ATOMIC_RELAXED);
 }

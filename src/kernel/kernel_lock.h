@@ -20,10 +20,13 @@
 #define KERNEL_KERNEL_LOCK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 void kernel_lock(void);
 void kernel_unlock(void);
 /* Whether the calling CPU holds it. */
 bool kernel_lock_held(void);
+/* How many times it has been taken since boot (modulo 2^32): tests. */
+uint32_t kernel_lock_times_taken(void);
 
 #endif

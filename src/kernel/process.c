@@ -287,7 +287,7 @@ __attribute__((noreturn)) static void process_end(int32_t status, enum rdos_kill
 
 	ASSERT(p != kernel_process());
 	if (!p->exiting) {
-		p->exiting = true;
+		__atomic_store_n(&p->exiting, true, __ATOMIC_RELAXED);
 		p->exit_status = status;
 		p->kill_cause = cause;
 		p->kill_detail = detail;
@@ -303,7 +303,8 @@ void process_exit(int32_t status)
 
 bool process_exiting(void)
 {
-	return process_current()->exiting;
+	/* also read without the kernel lock, by a tick (thread.c) */
+	return __atomic_load_n(&process_current()->exiting, __ATOMIC_RELAXED);
 }
 
 int64_t process_thread_start(vaddr_t entry, uint64_t arg, vaddr_t stack_top)

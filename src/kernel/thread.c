@@ -33,6 +33,9 @@ void thread_start_trampoline(void);
 static struct thread boot_thread = { .state = THREAD_RUNNABLE };
 static struct thread idle_threads[MAX_CPUS]; /* by CPU index */
 static struct thread *run_head, *run_tail, *sleepers;
+/* atomic: threads in the run queue; written under the kernel lock, read
+ * without it by ticks and idle CPUs deciding whether they need the lock */
+static uint32_t queued;
 static uint64_t ticks; /* written by CPU 0's timer; atomic for readers */
 
 static void run_queue_push(struct thread *t)
@@ -43,6 +46,7 @@ static void run_queue_push(struct thread *t)
 	else
 		run_head = t;
 	run_tail = t;
+	__atomic_add_fetch(&queued, 1, __ATOMIC_RELEASE);
 }
 
 static struct thread *run_queue_pop(void)
@@ -53,6 +57,7 @@ static struct thread *run_queue_pop(void)
 		run_head = t->next;
 		if (!run_head)
 			run_tail = NULL;
+		__atomic_sub_fetch(&queued, 1, __ATOMIC_RELAXED);
 	}
 	return t;
 }
@@ -118,6 +123,23 @@ void thread_first_run(void)
 	kernel_unlock();
 }
 
+static bool threads_waiting(void)
+{
+	return __atomic_load_n(&queued, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* Halts until a thread is queued: a wake-up IPI ends the halt at once (one
+ * that slips in before the halt, within a tick), and ticks that find
+ * nothing queued halt again without the kernel lock. */
+static void halt_until_work(void)
+{
+	do {
+		interrupts_enable();
+		cpu_halt();
+		interrupts_disable();
+	} while (!threads_waiting());
+}
+
 /* Entered with the kernel lock held, as after any switch. */
 static __attribute__((noreturn)) void idle_loop(void)
 {
@@ -126,9 +148,7 @@ static __attribute__((noreturn)) void idle_loop(void)
 		schedule();
 		tlb_settle(); /* nothing waits on a halted CPU */
 		kernel_unlock();
-		interrupts_enable();
-		cpu_halt();
-		interrupts_disable();
+		halt_until_work();
 		kernel_lock();
 	}
 }
@@ -289,6 +309,24 @@ static void timer_tick(struct trap_frame *frame)
 		schedule();
 }
 
+/*
+ * A tick with nothing to do leaves the kernel lock alone: on a CPU other
+ * than CPU 0 (which keeps time), with no thread waiting to run, and, from
+ * ring 3, no reason for the thread to end.  All CPUs' timers run at the
+ * same rate, so taking the lock on every tick had them all queue for it at
+ * once, every tick; under TCG's round-robin vCPUs the queue took longer
+ * than a tick, and a thread that returned to ring 3 met the next tick
+ * before its first instruction, forever (docs/smp.md).
+ */
+static bool tick_without_lock(struct trap_frame *frame)
+{
+	if (this_cpu()->index == 0 || threads_waiting() ||
+	    (trap_from_user(frame) && process_exiting()))
+		return false;
+	lapic_eoi();
+	return true;
+}
+
 /* The wake-up IPI only has to end the halt: the idle loop then schedules. */
 static void wake_from_halt(struct trap_frame *frame)
 {
@@ -317,6 +355,7 @@ void sched_init(void)
 	c->current = &boot_thread;
 	stack_prepare_kernel(idle, idle_loop);
 	trap_set_handler(VEC_LAPIC_TIMER, timer_tick);
+	trap_set_fast_path(VEC_LAPIC_TIMER, tick_without_lock);
 	trap_set_lockless_handler(VEC_RESCHEDULE, wake_from_halt);
 }
 

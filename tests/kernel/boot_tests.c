@@ -9,8 +9,11 @@
 #include "kernel/boot_info.h"
 #include "kernel/cmdline.h"
 #include "kernel/frames.h"
+#include "kernel/kernel_lock.h"
 #include "kernel/ktest.h"
+#include "kernel/percpu.h"
 #include "kernel/symbols.h"
+#include "kernel/thread.h"
 #include "kernel/trap_dispatch.h"
 #include "lib/format.h"
 #include "lib/string.h"
@@ -130,6 +133,31 @@ KTEST(boot_module_kernel_sym_agrees_on_kmain)
 	for (const char *p = text; p + len <= text + (m->end - m->start) && !found; p++)
 		found = memcmp(p, expected, len) == 0;
 	KT_EXPECT(found);
+}
+
+/*
+ * While every CPU idles, only CPU 0's ticks (it keeps time) take the kernel
+ * lock; the others acknowledge their timer and halt again
+ * (tick_without_lock, thread.c).  Counted over a sleep: when every tick
+ * took it, each idle CPU took it twice per tick.
+ */
+#define QUIET_TICKS 20
+#define QUIET_TAKES_MAX (QUIET_TICKS * 3 / 2 + 8)
+
+KTEST(smp_quiet_ticks_leave_the_kernel_lock_alone)
+{
+	uint32_t before, taken;
+
+	if (cpus_online() < 2) {
+		ktest_skip("one CPU: no other CPU's ticks to count");
+		return;
+	}
+	before = kernel_lock_times_taken();
+	thread_sleep(QUIET_TICKS);
+	taken = kernel_lock_times_taken() - before;
+	ktest_note("the kernel lock was taken %u times in %u ticks on %u CPUs", taken,
+		   QUIET_TICKS, cpus_online());
+	KT_EXPECT(taken <= QUIET_TAKES_MAX);
 }
 
 /* Harness self-tests: run only by name, ktest=NAME on the command line;
