@@ -40,6 +40,7 @@ def main():
         problems.append("usable RAM across the 4 GiB boundary")
     print(("not ok - " if problems else "ok - ") + name +
           (" # " + "; ".join(problems) if problems else ""))
+    return 1 if problems else 0
 
 
-main()
+sys.exit(main())

@@ -7,7 +7,9 @@
 #
 # A run passes only if QEMU exits with 33 (isa-debug-exit, success), the log
 # ends with "ktest-end: PASS" and no line says "not ok": exit status 0 means a
-# triple fault, and a hung guest is killed by the timeout.
+# triple fault, and a hung guest is killed by the timeout.  The script exits
+# 0 only if its verdict and the memory-map check passed (`make soak` relies
+# on it; `make test` counts the TAP lines).
 set -u
 . "$(dirname "$0")/tap-lib.sh"
 . "$(dirname "$0")/../../scripts/qemu-common.sh"
@@ -35,6 +37,8 @@ qemu_err=$(head -1 "build/test-results/$label.qemu" 2> /dev/null)
 grep -q '^ktest-end: PASS' <(clean_log "$log") || why="${why:-no 'ktest-end: PASS' line}"
 online=$(clean_log "$log" | sed -n 's/^smp: \([0-9]*\) of .*/\1/p')
 [ "$online" = "$cpus" ] || why="${why:-$cpus CPUs given, ${online:-no} CPUs online}"
-tap_result "boot_qemu_${label}_verdict" "$([ -z "$why" ]; echo $?)" "$why"
+verdict=$([ -z "$why" ]; echo $?)
+tap_result "boot_qemu_${label}_verdict" "$verdict" "$why"
 python3 "$(dirname "$0")/check-memory-map.py" "$log" "$mem" "boot_qemu_${label}_memory_map" \
-	"$firmware"
+	"$firmware" || exit 1
+exit "$verdict"
