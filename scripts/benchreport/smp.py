@@ -7,8 +7,8 @@ online; docs/smp.md).
 Rows: kernel-<accel>/smp-faults/threads=T, .../smp-reserves/threads=T and
 .../smp-mixed/threads=T (T >= 2: one thread reserves and releases while
 the other T-1 fault), design rdos or card1, metric per_second (all
-faulting or reserving threads' operations together per second of guest
-timer ticks); meta,kernel,cpus (CPUs online) and meta,kernel,frame_cache
+faulting or reserving threads' operations together per second of the
+guest's TSC); meta,kernel,cpus (CPUs online) and meta,kernel,frame_cache
 (1: the per-CPU frame caches were on for them).  Also
 kernel-<accel>/smp-frames/threads=T, design cache or nocache: frames taken
 and given back per second by T CPUs at once with the frame caches on or
@@ -432,7 +432,8 @@ kernel lock, under the space's lock as a writer. **mixed** (2 threads
 or more): one thread reserves and releases without a pause while the
 others first-touch a second area of their own. Each
 figure is all threads' operations together per second of the guest's
-timer ticks (`RDOS_TICKS_PER_SECOND`), one run (no median), from the
+TSC (the phase timed with `rdtsc` in ring 3, at the rate the kernel
+measured), one run (no median), from the
 moment the threads are let go to the moment the last is done; in
 parentheses, the rate over the {t0}-thread rate. Rows:
 `{prefix}smp-faults/threads=T`, `{prefix}smp-reserves/threads=T` and
@@ -440,11 +441,10 @@ parentheses, the rate over the {t0}-thread rate. Rows:
 The process's main thread waits for its workers by spinning, so at
 {pts[-1][0]} threads one thread more than the {cpus:.0f} CPUs is runnable.
 
-**Coarse timing:** a phase is timed in whole ticks of the guest's timer,
-and at these sizes the faster phases last only a few ticks, so a single
-figure can be off by a large fraction of itself (one tick more or less)
-and each figure is one run: read the trends across thread counts, and
-small differences between single figures as noise.
+**One run each:** each figure is a single run of its phase (the
+interleaving of the threads differs from run to run except under
+`-icount`): read the trends across thread counts, and small differences
+between single figures as noise.
 
 {table(d, pts)}{mixed}
 

@@ -35,14 +35,6 @@
 #define REPS 3
 #define MAX_STATUS 0x7fffffffull
 
-static uint64_t read_tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static uint64_t median3(uint64_t v[REPS])
 {
 	uint64_t a = v[0], b = v[1], c = v[2];
@@ -76,13 +68,13 @@ static bool fault_pass(uint64_t pages, uint64_t *zero, uint64_t *present)
 
 	if (!UT_CHECK(a > 0, "reserve %llu pages", (unsigned long long)pages))
 		return false;
-	t0 = read_tsc();
+	t0 = ut_tsc();
 	for (uint64_t p = 0; p < pages; p++)
 		area[p * PAGE / 8] = p;
-	t1 = read_tsc();
+	t1 = ut_tsc();
 	for (uint64_t p = 0; p < pages; p++)
 		area[p * PAGE / 8] = p + 1;
-	t2 = read_tsc();
+	t2 = ut_tsc();
 	for (uint64_t p = 0; p < pages; p++)
 		if (!UT_CHECK(area[p * PAGE / 8] == p + 1, "page %llu", (unsigned long long)p))
 			return false;
@@ -96,7 +88,7 @@ static bool spawn_pass(uint32_t flags, uint64_t *ticks)
 {
 	char args[48];
 	int32_t status = -1;
-	uint64_t t0 = read_tsc();
+	uint64_t t0 = ut_tsc();
 	int64_t pid;
 
 	format_buf(args, sizeof(args), "first t0=%llu", (unsigned long long)t0);
