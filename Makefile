@@ -20,7 +20,8 @@ TEST_KVM_ISO  := $(BUILD)/test-kvm.iso
 # boot, and QEMU's TCG boots run them in full.
 TEST_BOCHS_ISO := $(BUILD)/test-bochs.iso
 SHORT_FUZZ_COUNT := 600
-SELFTESTS     := boot_deliberate_failure boot_deliberate_page_fault pmm_deliberate_double_free
+SELFTESTS     := boot_deliberate_failure boot_deliberate_page_fault pmm_deliberate_double_free \
+                 vm_deliberate_broken_space_memstat
 SELFTEST_ISOS := $(patsubst %,$(BUILD)/selftest-%.iso,$(SELFTESTS))
 
 CC         := gcc

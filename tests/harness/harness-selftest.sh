@@ -6,7 +6,9 @@
 # - boot_deliberate_failure: an expectation that does not hold;
 # - boot_deliberate_page_fault: a kernel page fault, which must print the
 #   vector, CR2, the registers and a symbolized backtrace;
-# - pmm_deliberate_double_free: a panic naming the frame and the caller.
+# - pmm_deliberate_double_free: a panic naming the frame and the caller;
+# - vm_deliberate_broken_space_memstat: MEMSTAT's invariant check finding
+#   a broken space must panic, naming the invariant.
 set -u
 . "$(dirname "$0")/tap-lib.sh"
 dir=$(dirname "$0")
@@ -58,3 +60,11 @@ why=$(report_has pmm_deliberate_double_free \
 	'PANIC: frame_free: PMM_ERR_DOUBLE_FREE freeing frame [0-9a-f]+ \(1 frames\) from pmm_deliberate_double_free\+0x' \
 	'RIP=0x[0-9a-f]{16} panic\+' 'backtrace:' 'not ok 1 pmm_deliberate_double_free # crashed')
 tap_result pmm_double_free_panic_names_frame_and_caller "$([ -z "$why" ]; echo $?)" "$why"
+
+check vm_broken_space_fails_the_run "a broken address space was reported as passing" \
+	harness_rejects vm_deliberate_broken_space_memstat
+why=$(report_has vm_deliberate_broken_space_memstat \
+	'PANIC: vmmap_stats: address space invariant broken at [0-9a-f]+: ' \
+	'#[0-9]  0x[0-9a-f]{16} vm_deliberate_broken_space_memstat\+0x' \
+	'not ok 1 vm_deliberate_broken_space_memstat # crashed')
+tap_result vm_broken_space_panic_names_the_invariant "$([ -z "$why" ]; echo $?)" "$why"

@@ -11,6 +11,7 @@
 #include "kernel/kmalloc.h"
 #include "kernel/ktest.h"
 #include "kernel/page_fault.h"
+#include "kernel/vmmap.h"
 
 #define GIB_PAGES (1ull << 18)
 #define TIB_PAGES (1ull << 28)
@@ -218,4 +219,22 @@ KTEST(heap_kmalloc_random_storm_returns_everything)
 	kmalloc_trim();
 	KT_EXPECT_EQ(corrupt, 0);
 	KT_EXPECT_EQ(kmalloc_stats().objects_in_use, 0);
+}
+
+/* Harness self-test: MEMSTAT's counts come from the invariant check, so a
+ * space whose reserved count is one page off must panic, naming the
+ * broken invariant, not report the count. */
+KTEST_MANUAL(vm_deliberate_broken_space_memstat)
+{
+	struct mm_space s;
+	struct rdos_memstat st;
+	struct vm_space *counted;
+	vaddr_t va;
+
+	KT_ASSERT(test_space_enter(&s));
+	KT_ASSERT(mm_reserve(&s, 4, VM_PROT_WRITE, &va) == VM_OK);
+	counted = s.design == MM_DESIGN_CARD1 ? &s.card1.pt : &s.rdos;
+	counted->usage.reserved++;
+	vmmap_stats(&s, &st);
+	test_space_leave(&s); /* not reached */
 }
