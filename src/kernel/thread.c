@@ -32,10 +32,9 @@ void thread_start_trampoline(void);
 
 static struct thread boot_thread = { .state = THREAD_RUNNABLE };
 static struct thread idle_threads[MAX_CPUS]; /* by CPU index */
+/* run_head is written under the kernel lock and also read without it,
+ * atomically, by ticks and idle CPUs deciding whether they need the lock */
 static struct thread *run_head, *run_tail, *sleepers;
-/* atomic: threads in the run queue; written under the kernel lock, read
- * without it by ticks and idle CPUs deciding whether they need the lock */
-static uint32_t queued;
 static uint64_t ticks; /* written by CPU 0's timer; atomic for readers */
 
 static void run_queue_push(struct thread *t)
@@ -44,9 +43,8 @@ static void run_queue_push(struct thread *t)
 	if (run_tail)
 		run_tail->next = t;
 	else
-		run_head = t;
+		__atomic_store_n(&run_head, t, __ATOMIC_RELEASE);
 	run_tail = t;
-	__atomic_add_fetch(&queued, 1, __ATOMIC_RELEASE);
 }
 
 static struct thread *run_queue_pop(void)
@@ -54,10 +52,9 @@ static struct thread *run_queue_pop(void)
 	struct thread *t = run_head;
 
 	if (t) {
-		run_head = t->next;
+		__atomic_store_n(&run_head, t->next, __ATOMIC_RELAXED);
 		if (!run_head)
 			run_tail = NULL;
-		__atomic_sub_fetch(&queued, 1, __ATOMIC_RELAXED);
 	}
 	return t;
 }
@@ -125,7 +122,7 @@ void thread_first_run(void)
 
 static bool threads_waiting(void)
 {
-	return __atomic_load_n(&queued, __ATOMIC_ACQUIRE) != 0;
+	return __atomic_load_n(&run_head, __ATOMIC_ACQUIRE) != NULL;
 }
 
 /* Halts until a thread is queued: a wake-up IPI ends the halt at once (one

@@ -25,6 +25,7 @@
  */
 #include <stddef.h>
 
+#include "arch/x86_64/cpu.h"
 #include "lib/format.h"
 #include "testargs.h"
 #include "ut.h"
@@ -68,13 +69,13 @@ static bool fault_pass(uint64_t pages, uint64_t *zero, uint64_t *present)
 
 	if (!UT_CHECK(a > 0, "reserve %llu pages", (unsigned long long)pages))
 		return false;
-	t0 = ut_tsc();
+	t0 = rdtsc();
 	for (uint64_t p = 0; p < pages; p++)
 		area[p * PAGE / 8] = p;
-	t1 = ut_tsc();
+	t1 = rdtsc();
 	for (uint64_t p = 0; p < pages; p++)
 		area[p * PAGE / 8] = p + 1;
-	t2 = ut_tsc();
+	t2 = rdtsc();
 	for (uint64_t p = 0; p < pages; p++)
 		if (!UT_CHECK(area[p * PAGE / 8] == p + 1, "page %llu", (unsigned long long)p))
 			return false;
@@ -88,7 +89,7 @@ static bool spawn_pass(uint32_t flags, uint64_t *ticks)
 {
 	char args[48];
 	int32_t status = -1;
-	uint64_t t0 = ut_tsc();
+	uint64_t t0 = rdtsc();
 	int64_t pid;
 
 	format_buf(args, sizeof(args), "first t0=%llu", (unsigned long long)t0);

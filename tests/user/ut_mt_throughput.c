@@ -29,6 +29,7 @@
  */
 #include <stddef.h>
 
+#include "arch/x86_64/cpu.h"
 #include "lib/format.h"
 #include "testargs.h"
 #include "ut.h"
@@ -115,11 +116,11 @@ static void worker_main(void *arg)
 /* Lets the threads into phase and returns the TSC cycles it took them all. */
 static uint64_t run_phase(enum phase phase)
 {
-	uint64_t start = ut_tsc();
+	uint64_t start = rdtsc();
 
 	__atomic_store_n(&go, phase, __ATOMIC_RELEASE);
 	wait_for(&done, P.threads * phase);
-	return ut_tsc() - start;
+	return rdtsc() - start;
 }
 
 static void report(const char *phase, uint64_t ops, uint64_t cycles)

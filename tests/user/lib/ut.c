@@ -146,11 +146,3 @@ void ut_prefault(void)
 	prefault_image();
 	prefault_stack();
 }
-
-uint64_t ut_tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}

@@ -60,10 +60,6 @@ void ut_prefault(void);
  * leaves *out zeroed. */
 void ut_memstat(struct rdos_memstat *out);
 
-/* The time-stamp counter, read after every earlier instruction has run
- * (lfence): the benchmark programs' clock. */
-uint64_t ut_tsc(void);
-
 /* For a killer that lived through its fatal action: the failure line;
  * returns the exit status to use. */
 int ut_killer_survived(const char *how);
