@@ -52,8 +52,10 @@ class Data:
                 self.need(w, d, phase + "_ops"))
 
     def bookkeeping(self, w, d, phase):
-        """Page tables plus VMA nodes after a phase, bytes."""
+        """Page tables, compact entries' descriptor frames and VMA nodes
+        after a phase, bytes."""
         return (self.need(w, d, phase + "_table_bytes") +
+                self.get(w, d, phase + "_descriptor_bytes", 0) +
                 self.get(w, d, phase + "_vma_bytes", 0))
 
     def pending(self):

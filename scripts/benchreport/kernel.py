@@ -19,7 +19,7 @@ from .data import (DESIGNS, fmt_count, fmt_ns, fmt_ratio, md_table, ratio,
 from .smp import section_smp
 from .work import COUNTS, per_op, phases
 
-MEMORY = ("table_bytes", "vma_bytes")
+MEMORY = ("table_bytes", "descriptor_bytes", "vma_bytes")
 
 
 def kernel_prefix(d):

@@ -19,9 +19,11 @@ def headline_items(d):
     return [
         ("replay, all traces, allocator picks: reserve + release", "time",
          replay_sum(d, "pick", phase_ns("reserve", "release")),
-         "rdos writes a non-present entry per reserved page (one upper-level "
-         "entry per whole 2 MiB / 1 GiB / 512 GiB block) and clears them at "
-         "release; card1 inserts and removes one node per area in its tree"),
+         "rdos writes a run into the compact entry of a block that has no "
+         "table (one upper-level entry per whole 2 MiB / 1 GiB / 512 GiB "
+         "block, a non-present entry per page where the block has its "
+         "table) and removes them at release; card1 inserts and removes one "
+         "node per area in its tree"),
         ("replay, all traces, allocator picks: touching the resident pages",
          "time", replay_sum(d, "pick", phase_ns("touch")),
          "both take and zero (or fill) a frame per page; rdos decides from "
@@ -30,13 +32,16 @@ def headline_items(d):
         ("replay, all traces: bookkeeping after reserve, nothing touched",
          "bytes", replay_sum(d, "pick",
                              lambda w, x: d.bookkeeping(w, x, "reserve")),
-         "rdos holds reservations in page tables (8 bytes per page outside "
-         "whole blocks), card1 in 72-byte nodes plus the PML4"),
+         "rdos holds reservations in compact entries' 128-byte descriptors "
+         "(up to 7 areas' runs per partial block, 32 to a 4 KiB pool frame) "
+         "and in page tables where a block has more, card1 in 72-byte nodes "
+         "plus the PML4"),
         ("replay, all traces: bookkeeping after touch", "bytes",
          replay_sum(d, "pick", lambda w, x: d.bookkeeping(w, x, "touch")),
          "card1 has page tables only where pages were touched, plus its "
-         "nodes; rdos also keeps the tables that hold the untouched pages' "
-         "reservation entries"),
+         "nodes; rdos has the tables of the touched blocks, which also hold "
+         "their untouched pages' entries, and keeps the untouched blocks "
+         "compact"),
         (f"{n_areas:,} areas: reserve, per area", "time",
          {x: d.per_op(areas, x, "reserve") for x in DESIGNS},
          "rdos's next-fit walk starts at the cursor, just past the last "

@@ -123,7 +123,8 @@ struct rdos_memstat {
 	uint64_t page_table_pages;  /* process: page-table pages of its lower half */
 	uint64_t image_pages_loaded; /* process: image pages loaded on demand */
 	uint64_t design;            /* RDOS_SPAWN_RDOS or RDOS_SPAWN_CARD1 */
-	uint64_t metadata_bytes;    /* process: VMA tree nodes (card1) */
+	uint64_t metadata_bytes;    /* process: VMA tree nodes (card1), or the
+				       frames of its compact entries' descriptors (rdos) */
 	uint64_t shared_frames;     /* system: frames shared by fork right now */
 	uint64_t share_table_bytes; /* system: their reference-count table (0 if none) */
 	uint64_t cow_copies;        /* system: copy-on-write faults that copied */
@@ -165,7 +166,8 @@ struct rdos_replay_phase {
 struct rdos_replay_design {
 	uint64_t design; /* RDOS_SPAWN_RDOS or RDOS_SPAWN_CARD1 */
 	struct rdos_replay_phase phase[RDOS_REPLAY_PHASES];
-	uint64_t table_bytes; /* page tables once every page is touched */
+	uint64_t table_bytes; /* page tables (and descriptor frames) once every
+				 page is touched */
 	uint64_t vma_bytes;   /* VMA-tree nodes then (card1) */
 };
 

@@ -122,6 +122,7 @@ static void memory_of(const struct mm_space *s, struct kb_phase *p)
 		kb_finish(false);
 	}
 	p->table_bytes = st.vm.table_pages * PAGE_SIZE;
+	p->descriptor_bytes = st.vm.descriptor_pages * PAGE_SIZE;
 	p->vma_bytes = st.vma_bytes;
 }
 
@@ -226,6 +227,7 @@ static void print_counts(const char *w, enum mm_design d,
 		{ "frames_alloc", "frames", p->work.frames_alloc },
 		{ "frames_freed", "frames", p->work.frames_freed },
 		{ "table_bytes", "bytes", p->table_bytes },
+		{ "descriptor_bytes", "bytes", p->descriptor_bytes },
 		{ "vma_bytes", "bytes", p->vma_bytes },
 	};
 

@@ -29,7 +29,7 @@ struct kb_phase {
 	uint64_t ops;
 	uint64_t cycles;
 	struct mm_work work;
-	uint64_t table_bytes, vma_bytes; /* after the phase */
+	uint64_t table_bytes, descriptor_bytes, vma_bytes; /* after the phase */
 };
 
 /* One pass of a workload on one design. */

@@ -112,8 +112,13 @@ static void explain_pending(struct text *t, pte_t e, int level)
 		say(t, "guard (every access faults)");
 		break;
 	case PTE_KIND_OUTSIDE:
-		say(t, "outside the space (its bound marker: the free-space "
-		       "summaries count these pages as not free)");
+		if (pte_is_compact(e))
+			say(t, "compact: the reservations in its %s are runs in "
+			       "descriptor %u, no table below until a page is touched",
+			    covers[level], pte_compact_index(e));
+		else
+			say(t, "outside the space (its bound marker: the free-space "
+			       "summaries count these pages as not free)");
 		return;
 	}
 	if (e & PTE_START)

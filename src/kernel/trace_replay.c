@@ -215,7 +215,7 @@ static int64_t replay_design(struct trace *t, enum mm_design d, struct rdos_repl
 		if (why)
 			kprintf("replay: %s: broken invariant: %s at %lx\n", t->name, why,
 				stats.vm.bad_va);
-		out->table_bytes = stats.vm.table_pages * PAGE_SIZE;
+		out->table_bytes = (stats.vm.table_pages + stats.vm.descriptor_pages) * PAGE_SIZE;
 		out->vma_bytes = stats.vma_bytes;
 		phase_begin(&c, &work);
 		st = trace_release_all(&space, t, &ops);

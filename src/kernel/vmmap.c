@@ -86,5 +86,5 @@ void vmmap_stats(const struct mm_space *s, struct rdos_memstat *st)
 	st->reserved_pages = ms.vm.used_pages;
 	st->present_pages = ms.vm.present_pages;
 	st->page_table_pages = ms.vm.table_pages;
-	st->metadata_bytes = ms.vma_bytes;
+	st->metadata_bytes = ms.vma_bytes + ms.vm.descriptor_pages * PAGE_SIZE;
 }

@@ -228,6 +228,7 @@ struct vm_path {
 	pte_t *slot[VM_TOP_LEVEL + 1]; /* slot[level] .. slot[VM_TOP_LEVEL] */
 	int level;                     /* where the walk stopped */
 	pte_t entry;                   /* *slot[level] as the walk read it */
+	pte_t compact_page; /* if entry is compact (pte.h): the page's own */
 	bool shared; /* it passed a table pointer fork shares (pte.h) */
 };
 
@@ -241,16 +242,22 @@ void vm_path_down(const struct vm_space *s, vaddr_t va, struct vm_path *p);
  * is kept only if va is its first page. */
 pte_t vm_path_page_entry(const struct vm_path *p, vaddr_t va);
 
+/* The level of the entry vm_path_page_entry gives: where the walk
+ * stopped, but 0 for a compact entry's page (its entry is the page's). */
+int vm_path_page_level(const struct vm_path *p);
+
 /*
  * The entry that describes the page va, as that page's own entry (as
- * vm_path_page_entry).  *level receives the level the entry was found at.
+ * vm_path_page_entry).  *level receives its level (vm_path_page_level).
  */
 pte_t vm_lookup(const struct vm_space *s, vaddr_t va, int *level);
 
 /*
  * Read-only walk of [va, end): visit() is called, in address order, for
  * every leaf entry and every upper-level entry that is not a table pointer
- * (free or reservation), with its span clipped to the range; with
+ * (free or reservation), with its span clipped to the range (a compact
+ * entry's free stretches and runs are visited as level-0 entries whose
+ * span is the stretch, its base the span's first page); with
  * stop_at_full also for table pointers whose summary is FULL (no free
  * page below), instead of descending.
  * Stops when visit() returns false; returns false then.

@@ -14,7 +14,12 @@
  *                   OUTSIDE   not part of the space: the bound marker,
  *                             written once in each entry of a table that
  *                             lies wholly outside the space's range, so
- *                             that the summaries count it as not free
+ *                             that the summaries count it as not free;
+ *                             with PROT all ones and a descriptor index
+ *                             in OFFSET, a COMPACT entry instead (above
+ *                             the leaf level only): the reservations of
+ *                             its range are runs in a descriptor
+ *                             (mm/vm_compact.c), no table below
  *                 Above the leaf level a RESERVED or GUARD entry stands for
  *                 every page of its 2 MiB / 1 GiB / 512 GiB range.
  *   leaf          P=1 at level 0: a mapped frame, protection in RW/US/NOEXEC
@@ -277,6 +282,33 @@ static inline pte_t pte_make_outside(void)
 static inline bool pte_is_outside(pte_t e)
 {
 	return e == pte_make_outside();
+}
+
+/*
+ * A compact entry: the reservations inside its 2 MiB / 1 GiB / 512 GiB
+ * range are the runs of descriptor `index` of the space's pool
+ * (mm/vm_compact.c).  KIND OUTSIDE with PROT all ones, which the bound
+ * marker (PROT 0) never has; START is 0 (the runs carry it).
+ */
+#define PTE_COMPACT_TAG                                                       \
+	(PTE_NP_USED | PTE_NP_PROT_MASK |                                     \
+	 ((pte_t)PTE_KIND_OUTSIDE << PTE_NP_KIND_SHIFT))
+#define PTE_COMPACT_TAG_MASK                                                  \
+	(PTE_P | PTE_NP_USED | PTE_NP_PROT_MASK | PTE_NP_KIND_MASK | PTE_START)
+
+static inline pte_t pte_make_compact(unsigned index)
+{
+	return PTE_COMPACT_TAG | ((pte_t)index << PTE_NP_OFFSET_SHIFT);
+}
+
+static inline bool pte_is_compact(pte_t e)
+{
+	return (e & PTE_COMPACT_TAG_MASK) == PTE_COMPACT_TAG;
+}
+
+static inline unsigned pte_compact_index(pte_t e)
+{
+	return (unsigned)pte_image_offset(e);
 }
 
 static inline pte_t pte_make_image(unsigned prot, bool start, unsigned sel,

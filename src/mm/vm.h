@@ -137,10 +137,28 @@ const char *vm_status_name(enum vm_status st);
  * those pages as free: the ablation.  Like the others, given at creation
  * (it decides what the tables hold, not only what the search reads). */
 #define VM_SPACE_NO_BOUNDS 64u
+/* A partial 2 MiB / 1 GiB / 512 GiB block gets a table at once, as
+ * before compact entries (pte.h, mm/vm_compact.c): the ablation. */
+#define VM_SPACE_NO_COMPACT 128u
 #define VM_SPACE_RDOS_LIKE                                                    \
-	(VM_SPACE_NO_UPPER | VM_SPACE_NO_SUMMARY | VM_SPACE_FIRST_FIT)
+	(VM_SPACE_NO_UPPER | VM_SPACE_NO_SUMMARY | VM_SPACE_FIRST_FIT |       \
+	 VM_SPACE_NO_COMPACT)
 
 struct vm_share;
+
+/*
+ * The descriptors of a space's compact entries (mm/vm_compact.c): frames
+ * of 32 descriptors, named by a directory frame.  Lists are index + 1,
+ * 0 ending them; `retired` holds those a fault replaced, reused only
+ * after the next writer call began (no fault can still be reading them).
+ */
+struct vm_compact_pool {
+	paddr_t dir;        /* frame of up to 512 pool frame addresses; 0: none */
+	uint32_t frames;    /* pool frames in dir */
+	uint32_t live;      /* descriptors in use */
+	uint32_t free, retired;
+	uint32_t lock;      /* faults allocate concurrently */
+};
 
 /*
  * The pages a space uses, kept by every call as it changes them: reserved
@@ -202,6 +220,7 @@ struct vm_space {
 	/* usage.present changes in faults: atomic accesses only */
 	struct vm_usage usage;
 	struct vm_limits limits;
+	struct vm_compact_pool compact;
 };
 
 /*
@@ -391,6 +410,8 @@ struct vm_stats {
 	size_t owned_frames;  /* leaves without PTE_SHARED; a frame fork shared
 				 counts once per leaf (see vm_share_stats) */
 	uint64_t used_pages;  /* non-free pages (upper entries count whole) */
+	size_t compact_entries;  /* compact entries (pte.h) */
+	size_t descriptor_pages; /* the frames holding their descriptors */
 	vaddr_t bad_va;       /* where the first violation was seen */
 };
 

@@ -144,6 +144,61 @@ static struct runs runs_join(struct runs a, struct runs b)
 static struct runs check_table(struct check *c, const pte_t *t, int level,
 			       vaddr_t tbase);
 
+/* A run of a compact entry's descriptor, r[k] after the pages up to prev
+ * (relative to the block at b). */
+static void check_run(struct check *c, const struct vm_compact_run *r,
+		      uint64_t prev, uint64_t n, vaddr_t b)
+{
+	vaddr_t va = b + ((vaddr_t)r->first << PAGE_SHIFT);
+
+	if (r->pages == 0 || r->first < prev || r->first + r->pages > n)
+		fail(c, va, "compact runs empty, unsorted or outside the block");
+	else if (pte_is_free(r->fill) || pte_is_present(r->fill))
+		fail(c, va, "compact run that is not a reservation");
+	else
+		check_pending(c, r->fill, 0, va);
+	if (r->first > prev)
+		c->prev_free = true;
+	if (c->prev_free && !pte_is_start(r->fill))
+		fail(c, va, "reserved pages after a free page without START");
+	c->prev_free = false;
+	c->stats->used_pages += r->pages;
+}
+
+/* A compact entry (vm_compact.c): its place, its descriptor's runs, and
+ * the free runs they leave. */
+static struct runs check_compact(struct check *c, pte_t e, int level,
+				 vaddr_t b)
+{
+	uint64_t n = vm_block_pages(level), prev = 0, longest = 0;
+	const struct vm_compact *d;
+	struct runs r = { n, 0, 0, 0, 0 };
+
+	if (!vm_compact_allowed(c->s, level, b) || c->in_shared)
+		fail(c, b, "compact entry where none may be");
+	if (pte_compact_index(e) >= c->s->compact.frames * VM_COMPACT_PER_FRAME) {
+		fail(c, b, "compact entry names no descriptor");
+		return r;
+	}
+	d = vm_compact_of(c->s, e);
+	if (d->nruns == 0 || d->nruns > VM_COMPACT_RUNS) {
+		fail(c, b, "compact descriptor with no runs or too many");
+		return r;
+	}
+	for (unsigned k = 0; k < d->nruns; k++) {
+		check_run(c, &d->run[k], prev, n, b);
+		longest = larger(longest, d->run[k].first - prev);
+		prev = d->run[k].first + d->run[k].pages;
+	}
+	if (prev < n)
+		c->prev_free = true;
+	c->stats->compact_entries++;
+	r.pre = d->run[0].first;
+	r.suf = n - prev;
+	r.max = larger(longest, n - prev);
+	return r;
+}
+
 /* A table pointer over (part of) the range: the runs below it. */
 static struct runs check_pointer(struct check *c, pte_t e, int level,
 				 vaddr_t b)
@@ -189,6 +244,8 @@ static struct runs check_table(struct check *c, const pte_t *t, int level,
 		else if (vm_is_table(e, level)) {
 			r = check_pointer(c, e, level, b);
 			r.tail_entries = 0; /* the entry itself is not free */
+		} else if (pte_is_compact(e)) {
+			r = check_compact(c, e, level, b);
 		}
 		else {
 			check_entry(c, e, level, b);
@@ -207,6 +264,9 @@ const char *vm_check_invariants(const struct vm_space *s,
 
 	*c.stats = (struct vm_stats){ .table_pages = s->owns_pml4 ? 1 : 0 };
 	check_table(&c, vm_table_peek(s, s->pml4), VM_TOP_LEVEL, 0);
+	c.stats->descriptor_pages = vm_compact_pool_pages(s);
+	if (c.why == NULL && c.stats->compact_entries != s->compact.live)
+		fail(&c, s->lo, "descriptors in use differ from the compact entries");
 	if (c.why == NULL && vm_usage_mismatch(s, c.stats))
 		fail(&c, s->lo, vm_usage_mismatch(s, c.stats));
 	return c.why;

@@ -115,7 +115,8 @@ static enum vm_status split_down(struct vm_space *s, vaddr_t va,
 	while (p->level > 0 && pte_is_pending(p->entry)) {
 		vaddr_t base = va & ~(vm_level_size(p->level) - 1);
 		enum vm_status st =
-			vm_split_entry(s, p->slot[p->level], base, p->entry);
+			vm_split_entry(s, p->slot[p->level], p->level, base,
+				       p->entry);
 
 		if (st != VM_OK)
 			return st;
@@ -165,7 +166,7 @@ static enum vm_fault_result fault_on_path(struct vm_space *s, vaddr_t va,
 	pte_t e = vm_path_page_entry(p, va);
 
 	if (before)
-		vm_state_decode(e, p->level, before);
+		vm_state_decode(e, vm_path_page_level(p), before);
 	if (pte_is_free(e))
 		return VM_FAULT_FREE;
 	if (pte_is_present(e))
@@ -213,7 +214,9 @@ bool vm_fault_first_touch(struct vm_space *s, vaddr_t va, unsigned pf)
 	if (va < s->lo || va >= s->hi)
 		return false;
 	vm_path_walk(s, va, &p);
-	/* below a shared table the locked path takes its copy first */
+	/* below a shared table the locked path takes its copy first; a
+	 * compact entry (kind OUTSIDE) is left to it too: no lockless path
+	 * reads a descriptor (vm_compact.c) */
 	return !p.shared && pte_is_pending(p.entry) &&
 	       pte_kind(p.entry) == PTE_KIND_RESERVED &&
 	       fault_on_path(s, va, pf, &p, NULL) == VM_FAULT_HANDLED;

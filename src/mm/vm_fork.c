@@ -145,6 +145,11 @@ enum vm_status vm_fork(struct vm_space *parent, struct vm_space *child)
 		return VM_ERR_INVALID;
 	if (!vm_usage_within_limits(parent))
 		return VM_ERR_LIMIT;
+	/* the child reaches the parent's tables: no descriptor in them */
+	vm_compact_reclaim(parent);
+	st = vm_compact_expand_all(parent);
+	if (st != VM_OK)
+		return st;
 	/* the parent's PML4 holds the kernel half every user PML4 copies */
 	st = vm_space_init_user(child, &parent->env, parent->lo, parent->hi,
 				parent, parent->flags);

@@ -9,6 +9,114 @@
 
 #include "mm/pt.h"
 
+/* --- vm_compact.c: compact entries (pte.h) ------------------------------ */
+
+#define VM_COMPACT_RUNS 7
+
+struct vm_chain;
+
+/* Pages [first, first + pages) of the block (relative to its first
+ * page); fill is the leaf-form entry of page first. */
+struct vm_compact_run {
+	uint32_t first, pages;
+	pte_t fill;
+};
+
+struct vm_compact {
+	uint32_t nruns;
+	uint32_t next; /* pool lists (vm.h, struct vm_compact_pool) */
+	uint64_t unused;
+	struct vm_compact_run run[VM_COMPACT_RUNS]; /* sorted, disjoint */
+};
+
+#define VM_COMPACT_PER_FRAME (PAGE_SIZE / sizeof(struct vm_compact))
+
+struct vm_compact *vm_compact_at(const struct vm_space *s, unsigned index);
+
+static inline struct vm_compact *vm_compact_of(const struct vm_space *s,
+					       pte_t e)
+{
+	return vm_compact_at(s, pte_compact_index(e));
+}
+
+/* A table pointer or a compact entry: what has free runs below it. */
+static inline bool vm_has_below(pte_t e, int level)
+{
+	return vm_is_table(e, level) || pte_is_compact(e);
+}
+
+/* Pages an entry of the level covers. */
+uint64_t vm_block_pages(int level);
+
+/* The entry of page rel of the run r's block, as the page's own leaf. */
+pte_t vm_compact_run_page(const struct vm_compact_run *r, uint64_t rel);
+
+/* The page va's own entry in the compact entry e at level. */
+pte_t vm_compact_page(const struct vm_space *s, pte_t e, int level,
+		      vaddr_t va);
+
+/* The free pages at the start and end of the compact entry e's block and
+ * its longest free run, exactly: what a table's summary tells. */
+struct vm_free_edges {
+	uint64_t head, tail, longest;
+};
+
+struct vm_free_edges vm_compact_edges(const struct vm_space *s, pte_t e,
+				      int level);
+
+/* Does va lie inside one of the compact entry e's runs, past its first
+ * page (so that a change starting or ending there cuts the run)? */
+bool vm_compact_cuts(const struct vm_space *s, pte_t e, int level,
+		     vaddr_t va);
+
+/* May the level-`level` entry covering base become compact? */
+bool vm_compact_allowed(const struct vm_space *s, int level, vaddr_t base);
+
+/*
+ * A reserve of the span sp (entries filled from fill, the entry of its
+ * first page) below the upper-level entry *slot, which holds e: DONE, with *chain the
+ * span's free run inside the block, if the entry was free and is compact
+ * now, or was compact and had room; NO if the caller must write a table
+ * (there is one now if the entry was compact and full); NO_MEMORY if
+ * expanding it failed (nothing changed).
+ */
+enum vm_compact_result { VM_COMPACT_DONE, VM_COMPACT_NO, VM_COMPACT_NO_MEMORY };
+enum vm_compact_result vm_compact_mark(struct vm_space *s, pte_t *slot,
+				       pte_t e, int level,
+				       const struct vm_span *sp, pte_t fill,
+				       struct vm_chain *chain);
+
+/* A release of the span sp in the compact entry *slot: its runs there go
+ * (the entry too if none is left); *chain: the freed span's free run. */
+void vm_compact_clear(struct vm_space *s, pte_t *slot, int level,
+		      const struct vm_span *sp, struct vm_chain *chain);
+
+/* Protect or guard of the span sp, which holds whole runs of the compact
+ * entry e: their fills become apply(fill, prot). */
+void vm_compact_change(struct vm_space *s, pte_t e, int level,
+		       const struct vm_span *sp, pte_t (*apply)(pte_t, unsigned),
+		       unsigned prot);
+
+/*
+ * Replace the compact entry e in *slot (level, covering base) by a table
+ * describing the same pages, entries below it compact again where they
+ * are partial, published by CAS: faults run concurrently.  If another CPU
+ * changed the entry first, ours is freed.  VM_ERR_NO_MEMORY: nothing
+ * changed.
+ */
+enum vm_status vm_compact_expand(struct vm_space *s, pte_t *slot, int level,
+				 vaddr_t base, pte_t e);
+
+/* Expand every compact entry of the space (fork shares no descriptor). */
+enum vm_status vm_compact_expand_all(struct vm_space *s);
+
+/* Writers: the descriptors faults retired become free. */
+void vm_compact_reclaim(struct vm_space *s);
+
+/* The pool's frames; giving them back (every descriptor is free). */
+size_t vm_compact_pool_pages(const struct vm_space *s);
+void vm_compact_pool_free(struct vm_space *s);
+
 /* --- vm_summary.c ------------------------------------------------------ */
 
 /* A run length's class, the summary's unit: 0 for 0 pages, else
@@ -21,6 +129,10 @@ unsigned vm_summary_of(uint64_t longest, unsigned tail_entries);
 
 /* The longest free run a subtree with summary sum may hold. */
 uint64_t vm_summary_longest_below(unsigned sum);
+
+/* The longest free run below the table pointer or compact entry e (a
+ * bound, from a table's summary; exact for a compact entry). */
+uint64_t vm_longest_below(const struct vm_space *s, pte_t e, int level);
 
 /* The free pages at the end of the subtree below the table pointer e at
  * level, exactly: from its summary, one read per level below. */
@@ -118,14 +230,15 @@ void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base,
 		     bool released);
 
 /*
- * Replace the reservation entry e in *slot (covering base) by a full table
- * of entries one level down describing the same pages, published by CAS:
- * faults run concurrently.  If another CPU changed the entry first, ours
- * is freed and the caller reads the winner's.  VM_ERR_NO_MEMORY if no
- * frame (nothing changed).
+ * Replace the reservation entry e in *slot (level, covering base) by a
+ * full table of entries one level down describing the same pages (a
+ * compact entry: vm_compact_expand), published by CAS: faults run
+ * concurrently.  If another CPU changed the entry first, ours is freed and
+ * the caller reads the winner's.  VM_ERR_NO_MEMORY if no frame (nothing
+ * changed).
  */
-enum vm_status vm_split_entry(struct vm_space *s, pte_t *slot, vaddr_t base,
-			      pte_t e);
+enum vm_status vm_split_entry(struct vm_space *s, pte_t *slot, int level,
+			      vaddr_t base, pte_t e);
 
 /*
  * Replace upper-level reservation entries that contain va by tables of

@@ -34,6 +34,10 @@ static void change_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,
 				     sp.va, sp.end, c);
 			continue;
 		}
+		if (pte_is_compact(e)) {
+			vm_compact_change(s, e, level, &sp, c->apply, c->prot);
+			continue;
+		}
 		/* checked by vm_in_one_reservation, made so by vm_split_to */
 		ASSERT(!pte_is_free(e) && (level == 0 || sp.whole));
 		ne = c->apply(e, c->prot);
@@ -57,6 +61,7 @@ static enum vm_status change_range(struct vm_space *s, vaddr_t va,
 		return st;
 	if (!vm_in_one_reservation(s, va, end))
 		return VM_ERR_NOT_RESERVED;
+	vm_compact_reclaim(s);
 	st = vm_own_range(s, va, end);
 	if (st == VM_OK)
 		st = vm_split_to(s, va, false);

@@ -51,7 +51,7 @@ enum vm_status vm_query(const struct vm_space *s, vaddr_t va,
 	if ((va & PAGE_MASK) != 0 || va < s->lo || va >= s->hi)
 		return VM_ERR_INVALID;
 	vm_path_walk(s, va, &p);
-	vm_state_decode(vm_path_page_entry(&p, va), p.level, st);
+	vm_state_decode(vm_path_page_entry(&p, va), vm_path_page_level(&p), st);
 	st->table_shared = p.shared;
 	return VM_OK;
 }

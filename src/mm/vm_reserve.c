@@ -57,16 +57,16 @@ static uint64_t bound_pages(const struct vm_space *s, int level, vaddr_t base)
 }
 
 /*
- * Mark the span below the upper-level entry *slot, making a table if none;
+ * Mark the span below the upper-level entry *slot (holding e, a table
+ * pointer or free), making a table if none;
  * *chain receives the span's chain inside that table.  path_enough: that
  * of the table holding *slot (struct vm_known).
  */
-static enum vm_status mark_below(struct vm_space *s, pte_t *slot, int level,
-				 const struct vm_span *sp,
+static enum vm_status mark_below(struct vm_space *s, pte_t *slot, pte_t e,
+				 int level, const struct vm_span *sp,
 				 const struct vm_fill *f, uint64_t path_enough,
 				 struct vm_chain *chain)
 {
-	pte_t e = vm_read(s, slot);
 	struct vm_known known;
 	enum vm_status st;
 
@@ -117,6 +117,33 @@ static void mark_leaves(struct vm_space *s, pte_t *t, vaddr_t va, vaddr_t end,
 	VM_WORK_ADD(s, entries_written, n);
 }
 
+/*
+ * Mark a span that is not a whole upper-level entry's, or cannot be one
+ * entry: in the block's compact entry where it fits (vm_compact.c), else
+ * in the table below.
+ */
+static enum vm_status mark_entry(struct vm_space *s, pte_t *slot, int level,
+				 const struct vm_span *sp,
+				 const struct vm_fill *f, uint64_t path_enough,
+				 struct vm_chain *chain)
+{
+	pte_t e = vm_read(s, slot);
+
+	if (pte_is_free(e) || pte_is_compact(e)) {
+		switch (vm_compact_mark(s, slot, e, level, sp,
+					fill_entry(f, sp->va), chain)) {
+		case VM_COMPACT_DONE:
+			return VM_OK;
+		case VM_COMPACT_NO_MEMORY:
+			return VM_ERR_NO_MEMORY;
+		case VM_COMPACT_NO:
+			e = vm_entry_read(slot); /* free, or the expanded table */
+			break;
+		}
+	}
+	return mark_below(s, slot, e, level, sp, f, path_enough, chain);
+}
+
 static enum vm_status mark_table(struct vm_space *s, pte_t *t, int level,
 				 vaddr_t va, vaddr_t end,
 				 const struct vm_fill *f, struct vm_known known,
@@ -137,9 +164,8 @@ static enum vm_status mark_table(struct vm_space *s, pte_t *t, int level,
 			ASSERT(pte_is_free(vm_entry_read(slot)));
 			vm_write(s, slot, fill_entry(f, sp.va));
 		} else {
-			enum vm_status st =
-				mark_below(s, slot, level, &sp, f,
-					   known.path_enough, &cur);
+			enum vm_status st = mark_entry(s, slot, level, &sp, f,
+						       known.path_enough, &cur);
 
 			if (st != VM_OK)
 				return st;
@@ -182,6 +208,7 @@ static enum vm_status reserve_fill(struct vm_space *s, struct vm_fill *f,
 
 	if (st != VM_OK || npages == 0)
 		return VM_ERR_INVALID;
+	vm_compact_reclaim(s);
 	if (fixed) {
 		st = vm_check_range(s, va, npages, &end);
 		if (st == VM_OK && !range_is_free(s, va, end))
@@ -268,6 +295,7 @@ enum vm_status vm_release(struct vm_space *s, vaddr_t va, size_t npages)
 
 	if (st != VM_OK)
 		return st;
+	vm_compact_reclaim(s);
 	if (!pte_is_start(vm_lookup(s, va, &level)))
 		return VM_ERR_NOT_START;
 	if (!vm_in_one_reservation(s, va, end))

@@ -88,6 +88,32 @@ static bool search_pointer(struct search *q, pte_t e, int level,
 			    sp->end);
 }
 
+/* The span sp of the compact entry e: its free stretches, between its
+ * runs, each at most seven, read from the descriptor. */
+static bool search_compact(struct search *q, pte_t e, const struct vm_span *sp)
+{
+	const struct vm_compact *d = vm_compact_of(q->s, e);
+	uint64_t at = (sp->va - sp->base) >> PAGE_SHIFT;
+	uint64_t stop = (sp->end - sp->base) >> PAGE_SHIFT;
+
+	VM_WORK_ADD(q->s, entries_read, d->nruns);
+	for (unsigned k = 0; k < d->nruns && at < stop; k++) {
+		uint64_t first = d->run[k].first, end = first + d->run[k].pages;
+
+		if (end <= at)
+			continue;
+		if (first >= stop)
+			break;
+		if (first > at &&
+		    run_add(q, sp->base + (at << PAGE_SHIFT), first - at))
+			return true;
+		q->run = 0;
+		at = end;
+	}
+	return at < stop &&
+	       run_add(q, sp->base + (at << PAGE_SHIFT), stop - at);
+}
+
 /* The leaves [va, end) of the leaf table t: the innermost loop of every
  * search, so without spans, and its reads counted once. */
 static bool search_leaves(struct search *q, const pte_t *t, vaddr_t va,
@@ -126,6 +152,8 @@ static bool search_table(struct search *q, const pte_t *t, int level,
 		reads++;
 		if (pte_is_free(e)) {
 			found = run_add(q, sp.va, vm_span_pages(&sp));
+		} else if (pte_is_compact(e)) {
+			found = search_compact(q, e, &sp);
 		} else if (vm_is_table(e, level)) {
 			VM_WORK_ADD(q->s, entries_read, reads);
 			reads = 0;

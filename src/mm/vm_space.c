@@ -33,6 +33,7 @@ static void space_setup(struct vm_space *s, const struct vm_env *env,
 	s->share = NULL;
 	s->usage = (struct vm_usage){ 0, 0 };
 	s->limits = (struct vm_limits){ VM_LIMIT_NONE, VM_LIMIT_NONE };
+	s->compact = (struct vm_compact_pool){ 0 };
 }
 
 enum vm_status vm_space_init_user(struct vm_space *s, const struct vm_env *env,
@@ -86,6 +87,8 @@ enum vm_status vm_space_init_kernel(struct vm_space *s,
 void vm_space_destroy(struct vm_space *s)
 {
 	vm_clear_range(s, s->lo, s->hi, false);
+	vm_compact_reclaim(s);
+	vm_compact_pool_free(s);
 	if (s->owns_pml4)
 		vm_frame_free(s, s->pml4);
 	s->pml4 = 0;

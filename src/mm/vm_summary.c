@@ -68,6 +68,13 @@ uint64_t vm_summary_longest_below(unsigned sum)
 	return ((uint64_t)1 << pte_summary_max(sum)) - 1;
 }
 
+uint64_t vm_longest_below(const struct vm_space *s, pte_t e, int level)
+{
+	if (pte_is_compact(e))
+		return vm_compact_edges(s, e, level).longest;
+	return vm_summary_longest_below(pte_summary(e));
+}
+
 static uint64_t entry_pages(int level)
 {
 	return vm_level_size(level) >> PAGE_SHIFT;
@@ -75,15 +82,19 @@ static uint64_t entry_pages(int level)
 
 uint64_t vm_table_free_tail(const struct vm_space *s, pte_t e, int level)
 {
-	unsigned k = pte_summary_tail(pte_summary(e));
-	uint64_t n = k * entry_pages(level - 1);
+	unsigned k;
+	uint64_t n;
 	pte_t c;
 
+	if (pte_is_compact(e))
+		return vm_compact_edges(s, e, level).tail;
+	k = pte_summary_tail(pte_summary(e));
+	n = k * entry_pages(level - 1);
 	/* entry 511 - k is not free; below the leaf level it may end free */
 	if (pte_summary_max(pte_summary(e)) == 0 || level == 1)
 		return n;
 	c = vm_read(s, &vm_table(s, pte_addr(e))[VM_ENTRIES - 1 - k]);
-	if (vm_is_table(c, level - 1))
+	if (vm_has_below(c, level - 1))
 		n += vm_table_free_tail(s, c, level - 1);
 	return n;
 }
@@ -93,6 +104,8 @@ uint64_t vm_table_free_head(const struct vm_space *s, pte_t e, int level)
 	uint64_t pages = entry_pages(level - 1), n = 0;
 	const pte_t *t;
 
+	if (pte_is_compact(e))
+		return vm_compact_edges(s, e, level).head;
 	if (pte_summary_max(pte_summary(e)) == 0)
 		return 0;
 	t = vm_table(s, pte_addr(e));
@@ -104,7 +117,7 @@ uint64_t vm_table_free_head(const struct vm_space *s, pte_t e, int level)
 			n += pages;
 			continue;
 		}
-		if (vm_is_table(c, level - 1))
+		if (vm_has_below(c, level - 1))
 			n += vm_table_free_head(s, c, level - 1);
 		break;
 	}
@@ -119,6 +132,8 @@ bool vm_table_head_reaches(const struct vm_space *s, pte_t e, int level,
 	unsigned k = 0;
 	pte_t c;
 
+	if (pte_is_compact(e))
+		return vm_compact_edges(s, e, level).head >= need;
 	/* the start run is no longer than the longest */
 	if (vm_summary_longest_below(pte_summary(e)) < need)
 		return false;
@@ -128,7 +143,7 @@ bool vm_table_head_reaches(const struct vm_space *s, pte_t e, int level,
 	VM_WORK_ADD(s, entries_read, k);
 	if (pte_is_free(c))
 		return true;
-	return vm_is_table(c, level - 1) &&
+	return vm_has_below(c, level - 1) &&
 	       vm_table_head_reaches(s, c, level - 1, need - n);
 }
 
@@ -160,9 +175,9 @@ static bool run_out(const struct vm_space *s, const pte_t *t, int level,
 		return true; /* beyond a bound nothing is free either */
 	if (pte_is_free(e) || *n >= enough)
 		return false; /* stopped at enough */
-	if (vm_is_table(e, level) &&
+	if (vm_has_below(e, level) &&
 	    !(before < enough &&
-	      before + *n + vm_summary_longest_below(pte_summary(e)) < enough))
+	      before + *n + vm_longest_below(s, e, level) < enough))
 		*n += dir < 0 ? vm_table_free_tail(s, e, level)
 			      : vm_table_free_head(s, e, level);
 	return false;
@@ -264,8 +279,9 @@ static unsigned table_max_class(const struct vm_space *s, pte_t e, int level,
 			run += entry_pages(level - 1);
 			continue;
 		}
-		if (vm_is_table(c, level - 1)) {
-			best = class_max(best, pte_summary_max(pte_summary(c)));
+		if (vm_has_below(c, level - 1)) {
+			best = class_max(best, vm_run_class(vm_longest_below(
+						       s, c, level - 1)));
 			if (run)
 				run += vm_table_free_head(s, c, level - 1);
 			best = class_max(best, vm_run_class(run));

@@ -108,11 +108,14 @@ void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base,
 		vm_write(s, slot, pte_with_summary(e, sum));
 }
 
-enum vm_status vm_split_entry(struct vm_space *s, pte_t *slot, vaddr_t base,
-			      pte_t e)
+enum vm_status vm_split_entry(struct vm_space *s, pte_t *slot, int level,
+			      vaddr_t base, pte_t e)
 {
 	pte_t *t;
 	paddr_t pa;
+
+	if (pte_is_compact(e))
+		return vm_compact_expand(s, slot, level, base, e);
 
 	if (vm_frame_alloc(s, &pa) != 0)
 		return VM_ERR_NO_MEMORY;
@@ -142,7 +145,10 @@ enum vm_status vm_split_to(struct vm_space *s, vaddr_t va, bool to_page)
 
 			if (!to_page && va == base)
 				return VM_OK; /* already on an entry boundary */
-			st = vm_split_entry(s, slot, base, e);
+			if (!to_page && pte_is_compact(e) &&
+			    !vm_compact_cuts(s, e, level, va))
+				return VM_OK; /* on a run's boundary */
+			st = vm_split_entry(s, slot, level, base, e);
 			if (st != VM_OK)
 				return st;
 			e = vm_read(s, slot);
@@ -224,6 +230,8 @@ static void clear_table(struct vm_space *s, pte_t *t, int level, vaddr_t va,
 					    invalidate, vm_known_of(e, true), &cur);
 				vm_table_settle(s, slot, level, sp.base, sp.va,
 						sp.end, &cur, true);
+			} else if (pte_is_compact(e)) {
+				vm_compact_clear(s, slot, level, &sp, &cur);
 			} else if (!pte_is_free(e)) {
 				/* an upper-level entry is one reservation's:
 				 * never cut */

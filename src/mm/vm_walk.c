@@ -17,6 +17,8 @@ void vm_path_down(const struct vm_space *s, vaddr_t va, struct vm_path *p)
 		p->slot[p->level] = &t[vm_index(va, p->level)];
 		p->entry = vm_read(s, p->slot[p->level]);
 	}
+	if (pte_is_compact(p->entry))
+		p->compact_page = vm_compact_page(s, p->entry, p->level, va);
 }
 
 void vm_path_walk(const struct vm_space *s, vaddr_t va, struct vm_path *p)
@@ -32,10 +34,17 @@ void vm_path_walk(const struct vm_space *s, vaddr_t va, struct vm_path *p)
 
 pte_t vm_path_page_entry(const struct vm_path *p, vaddr_t va)
 {
+	if (pte_is_compact(p->entry))
+		return p->compact_page;
 	/* an upper-level entry's START belongs to its first page only */
 	if (p->level > 0 && (va & (vm_level_size(p->level) - 1)) != 0)
 		return p->entry & ~PTE_START;
 	return p->entry;
+}
+
+int vm_path_page_level(const struct vm_path *p)
+{
+	return pte_is_compact(p->entry) ? 0 : p->level;
 }
 
 pte_t vm_lookup(const struct vm_space *s, vaddr_t va, int *level)
@@ -43,7 +52,7 @@ pte_t vm_lookup(const struct vm_space *s, vaddr_t va, int *level)
 	struct vm_path p;
 
 	vm_path_walk(s, va, &p);
-	*level = p.level;
+	*level = vm_path_page_level(&p);
 	return vm_path_page_entry(&p, va);
 }
 
@@ -62,6 +71,46 @@ pte_t *vm_leaf_slot(const struct vm_space *s, vaddr_t va)
 	return &t[vm_index(va, 0)];
 }
 
+/* Visit one stretch [va, end) of a compact entry, entry e. */
+static bool visit_stretch(struct vm_walk *w, vaddr_t va, vaddr_t end, pte_t e)
+{
+	struct vm_span sp = { .va = va, .end = end, .base = va, .index = 0,
+			      .whole = false };
+
+	return va >= end || w->visit(w, &sp, e, 0);
+}
+
+/* The compact entry e's free stretches and runs inside the span sp. */
+static bool walk_compact(struct vm_walk *w, pte_t e, const struct vm_span *sp)
+{
+	const struct vm_compact *d = vm_compact_of(w->space, e);
+	vaddr_t at = sp->va;
+
+	VM_WORK_ADD(w->space, entries_read, d->nruns);
+	for (unsigned k = 0; k < d->nruns && at < sp->end; k++) {
+		const struct vm_compact_run *r = &d->run[k];
+		vaddr_t first = sp->base + ((vaddr_t)r->first << PAGE_SHIFT);
+		vaddr_t end = first + ((vaddr_t)r->pages << PAGE_SHIFT);
+
+		if (end <= at)
+			continue;
+		if (first > at) {
+			vaddr_t stop = first < sp->end ? first : sp->end;
+
+			if (!visit_stretch(w, at, stop, 0))
+				return false;
+			at = stop;
+		}
+		if (at < sp->end &&
+		    !visit_stretch(w, at, end < sp->end ? end : sp->end,
+				   vm_compact_run_page(
+					   r, (at - sp->base) >> PAGE_SHIFT)))
+			return false;
+		at = end;
+	}
+	return at >= sp->end || visit_stretch(w, at, sp->end, 0);
+}
+
 static bool walk_table(struct vm_walk *w, const pte_t *t, int level,
 		       vaddr_t va, vaddr_t end)
 {
@@ -72,7 +121,10 @@ static bool walk_table(struct vm_walk *w, const pte_t *t, int level,
 
 		sp = vm_span_at(v, end, level);
 		e = vm_read(w->space, &t[sp.index]);
-		if (vm_is_table(e, level) &&
+		if (pte_is_compact(e)) {
+			if (!walk_compact(w, e, &sp))
+				return false;
+		} else if (vm_is_table(e, level) &&
 		    !(w->stop_at_full && pte_summary(e) == 0 &&
 		      !vm_is_pinned(level, sp.base))) {
 			if (!walk_table(w, vm_table(w->space, pte_addr(e)),

@@ -22,7 +22,9 @@
  *                walk), full (+ FULL, the one-bit summary), summaries (+
  *                the free-space summaries), bounds (+ the bound markers;
  *                until here the space is made VM_SPACE_NO_BOUNDS), next-fit
- *                (+ the cursor: from a random address, as frag/random)
+ *                (+ the cursor: from a random address, as frag/random),
+ *                compact (+ compact entries, mm/vm_compact.c; until here
+ *                the space is made VM_SPACE_NO_COMPACT)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,20 +182,22 @@ static void frag_pass(struct bm_run *r, const void *arg)
 
 /* The search variants of the ablation, each adding one technique: flags
  * of the passes, and of the space (without the bound markers until
- * "bounds"). */
+ * "bounds", without compact entries until "compact"). */
+#define NO_BOUNDS_NOR_COMPACT (VM_SPACE_NO_BOUNDS | VM_SPACE_NO_COMPACT)
 static const struct {
 	const char *name;
 	unsigned flags, space_flags;
 	bool from_lo;
 } variants[] = {
-	{ "rdos-like", VM_SPACE_RDOS_LIKE, VM_SPACE_NO_BOUNDS, true },
+	{ "rdos-like", VM_SPACE_RDOS_LIKE, NO_BOUNDS_NOR_COMPACT, true },
 	{ "upper", VM_SPACE_NO_SUMMARY | VM_SPACE_FIRST_FIT,
-	  VM_SPACE_NO_BOUNDS, true },
-	{ "full", VM_SPACE_FULL_ONLY | VM_SPACE_FIRST_FIT, VM_SPACE_NO_BOUNDS,
-	  true },
-	{ "summaries", VM_SPACE_FIRST_FIT, VM_SPACE_NO_BOUNDS, true },
-	{ "bounds", VM_SPACE_FIRST_FIT, 0, true },
-	{ "next-fit", 0, 0, false },
+	  NO_BOUNDS_NOR_COMPACT, true },
+	{ "full", VM_SPACE_FULL_ONLY | VM_SPACE_FIRST_FIT,
+	  NO_BOUNDS_NOR_COMPACT, true },
+	{ "summaries", VM_SPACE_FIRST_FIT, NO_BOUNDS_NOR_COMPACT, true },
+	{ "bounds", VM_SPACE_FIRST_FIT, VM_SPACE_NO_COMPACT, true },
+	{ "next-fit", 0, VM_SPACE_NO_COMPACT, false },
+	{ "compact", 0, 0, false },
 };
 
 static void measure(struct bm *b, struct frag *f, const char *workload,

@@ -164,6 +164,8 @@ struct bm_mem bm_memory(const struct mm_space *s)
 				.own_table_bytes = (st.vm.table_pages -
 						    st.vm.shared_table_pages) *
 						   PAGE_SIZE,
+				.descriptor_bytes =
+					st.vm.descriptor_pages * PAGE_SIZE,
 				.vma_bytes = st.vma_bytes,
 				.vma_nodes = st.vma_nodes,
 				.tree_height = cs.tree_height };
@@ -347,6 +349,7 @@ static void print_phase(const char *w, enum mm_design design,
 		{ "nodes_alloc", "nodes", (double)c->nodes_alloc },
 		{ "nodes_freed", "nodes", (double)c->nodes_freed },
 		{ "table_bytes", "bytes", (double)m->table_bytes },
+		{ "descriptor_bytes", "bytes", (double)m->descriptor_bytes },
 		{ "vma_bytes", "bytes", (double)m->vma_bytes },
 		{ "vma_nodes", "nodes", (double)m->vma_nodes },
 		{ "tree_height", "levels", (double)m->tree_height },

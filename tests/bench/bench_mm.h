@@ -65,6 +65,7 @@ struct bm_mem {
 	size_t table_bytes; /* page tables, PML4 included */
 	size_t own_table_bytes; /* of them, not reached through a table
 				   pointer fork shares */
+	size_t descriptor_bytes; /* compact entries' descriptor frames (rdos) */
 	size_t vma_bytes;   /* VMA nodes; 0 for rdos */
 	size_t vma_nodes;
 	unsigned tree_height; /* 0 for rdos */

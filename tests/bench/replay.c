@@ -13,6 +13,9 @@
  *                     copies), the child destroyed (phase exit); the
  *                     notes of bm_fork give the child's tables and the
  *                     share table
+ *   replay-ablation/NAME/MODE  the same three with rdos's compact entries
+ *                     off (VM_SPACE_NO_COMPACT): a table below every
+ *                     partial block, as before them
  * Areas outside our user range (the vsyscall page) are skipped in every
  * mode, so all do the same work; replay/NAME rows (design "trace") say
  * how many.  File areas become image reservations whose provider writes
@@ -161,10 +164,14 @@ static const struct replay_mode {
 	bool at;
 	void (*setup)(struct bm_run *r, const void *arg);
 	void (*pass)(struct bm_run *r, const void *arg);
+	unsigned rdos_space_flags; /* the ablation's: rows replay-ablation/ */
 } modes[] = {
-	{ "at", true, NULL, replay_pass },
-	{ "pick", false, NULL, replay_pass },
-	{ "fork", true, fork_setup, fork_pass },
+	{ "at", true, NULL, replay_pass, 0 },
+	{ "pick", false, NULL, replay_pass, 0 },
+	{ "fork", true, fork_setup, fork_pass, 0 },
+	{ "at", true, NULL, replay_pass, VM_SPACE_NO_COMPACT },
+	{ "pick", false, NULL, replay_pass, VM_SPACE_NO_COMPACT },
+	{ "fork", true, fork_setup, fork_pass, VM_SPACE_NO_COMPACT },
 };
 
 static void replay_trace(const struct trace *t)
@@ -183,13 +190,17 @@ static void replay_trace(const struct trace *t)
 	bm_init(&b, frames);
 	trace_rows(t);
 	for (unsigned m = 0; m < sizeof(modes) / sizeof(*modes); m++) {
-		struct bm_spec spec = { .workload = w, .lo = VM_USER_LO,
-					.hi = VM_USER_HI, .fresh = true,
-					.setup = modes[m].setup,
-					.pass = modes[m].pass, .arg = &rp };
+		struct bm_spec spec = {
+			.workload = w, .lo = VM_USER_LO, .hi = VM_USER_HI,
+			.fresh = true, .setup = modes[m].setup,
+			.pass = modes[m].pass, .arg = &rp,
+			.rdos_space_flags = modes[m].rdos_space_flags
+		};
 
 		rp.at = modes[m].at;
-		snprintf(w, sizeof(w), "replay/%s/%s", t->name, modes[m].name);
+		snprintf(w, sizeof(w), "replay%s/%s/%s",
+			 modes[m].rdos_space_flags ? "-ablation" : "", t->name,
+			 modes[m].name);
 		bm_measure_both(&b, &spec);
 	}
 	bm_fini(&b);

@@ -219,7 +219,9 @@ const char *sim_vm_check(struct sim_vm *v, struct vm_stats *stats)
 
 	if (why)
 		return why;
-	if (v->phys.in_use != st->owned_frames + st->table_pages)
-		return "frames in use != owned present pages + page tables";
+	if (v->phys.in_use !=
+	    st->owned_frames + st->table_pages + st->descriptor_pages)
+		return "frames in use != owned present pages + page tables + "
+		       "descriptor frames";
 	return NULL;
 }

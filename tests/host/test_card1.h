@@ -111,8 +111,10 @@ static inline const char *card1_sim_check(struct card1_sim *v,
 
 	if (why)
 		return why;
-	if (v->phys.in_use != st->vm.owned_frames + st->vm.table_pages)
-		return "frames in use != owned present pages + page tables";
+	if (v->phys.in_use != st->vm.owned_frames + st->vm.table_pages +
+				      st->vm.descriptor_pages)
+		return "frames in use != owned present pages + page tables + "
+		       "descriptor frames";
 	if (v->pool.live != st->vma_nodes)
 		return "VMA nodes in use != VMAs in the tree";
 	return NULL;

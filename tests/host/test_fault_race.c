@@ -1,7 +1,9 @@
 /*
  * test_fault_race.c - faults on one space from several threads at once,
  * in both designs: faults are the readers of a space's lock (vm.h,
- * card1.h), so they must race safely with each other.
+ * card1.h), so they must race safely with each other.  Half the batches
+ * make every block's entry compact in rdos (batch_reserve), so that the
+ * first faults race to expand it as others race to split.
  *
  * A round: THREADS threads leave a barrier together and each faults the
  * same SHARED pages in the same order, then one page of its own beside
@@ -158,18 +160,46 @@ static void batch_check(struct race *r, vaddr_t base,
 		assert_int_equal(present, BATCH_PAGES);
 }
 
+/*
+ * The batch's reservations: one of all its rounds' blocks, each a whole
+ * 1 GiB entry in rdos; or (compact) one per round, a page short of its
+ * block, so that each block's entry is compact in rdos (mm/vm_compact.c)
+ * and the racers' first faults race to expand it.
+ */
+static void batch_reserve(struct race *r, vaddr_t base, bool compact)
+{
+	for (unsigned k = 0; compact && k < ROUNDS; k++)
+		assert_status(mm_reserve_at(&r->sim.space, base + k * GIB,
+					    PAGES(GIB) - 1, RW),
+			      VM_OK);
+	if (!compact)
+		assert_status(mm_reserve_at(&r->sim.space, base,
+					    PAGES(ROUNDS * GIB), RW),
+			      VM_OK);
+}
+
+static void batch_release(struct race *r, vaddr_t base, bool compact)
+{
+	for (unsigned k = 0; compact && k < ROUNDS; k++)
+		assert_status(mm_release(&r->sim.space, base + k * GIB,
+					 PAGES(GIB) - 1),
+			      VM_OK);
+	if (!compact)
+		assert_status(mm_release(&r->sim.space, base,
+					 PAGES(ROUNDS * GIB)),
+			      VM_OK);
+}
+
 /* One batch: reserve, ROUNDS rounds under sq, check, release; the
  * frames freed meanwhile (by faults that lost a race) are returned. */
 static unsigned long batch_run(struct race *r, vaddr_t base,
-			       const struct squeeze *sq)
+			       const struct squeeze *sq, bool compact)
 {
 	unsigned long frees = r->sim.phys.frees;
 	unsigned long lost;
 
 	memset(r->results, 0, sizeof(r->results));
-	assert_status(mm_reserve_at(&r->sim.space, base,
-				    PAGES(ROUNDS * GIB), RW),
-		      VM_OK);
+	batch_reserve(r, base, compact);
 	mm_set_limits(&r->sim.space, (struct vm_limits){
 		VM_LIMIT_NONE, sq->max_present });
 	sim_phys_fail_after(&r->sim.phys, sq->frames);
@@ -180,8 +210,7 @@ static unsigned long batch_run(struct race *r, vaddr_t base,
 	batch_check(r, base, sq);
 	mm_set_limits(&r->sim.space, (struct vm_limits){ VM_LIMIT_NONE,
 							  VM_LIMIT_NONE });
-	assert_status(mm_release(&r->sim.space, base, PAGES(ROUNDS * GIB)),
-		      VM_OK);
+	batch_release(r, base, compact);
 	assert_card1_sane(&r->sim);
 	return lost;
 }
@@ -206,7 +235,8 @@ static void race_in(enum mm_design d, bool squeezed)
 	}
 	for (unsigned b = 1; b <= BATCHES; b++)
 		lost += batch_run(r, b * 512 * GIB,
-				  squeezed ? &squeezes[b % 2] : &unsqueezed);
+				  squeezed ? &squeezes[b % 2] : &unsqueezed,
+				  b % 4 >= 2);
 	round_run(r, 0);
 	for (unsigned i = 0; i < THREADS; i++)
 		pthread_join(tid[i], NULL);

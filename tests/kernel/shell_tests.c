@@ -52,9 +52,12 @@ static const struct step steps[] = {
 	{ { "reserve 4 0x10000000", { "reserve: 0x10000000 (4 pages, rw-)", "  cost: ", NULL } },
 	  { "reserve 4 0x10000000",
 	    { "reserve: 0x10000000 (4 pages, rw-)", "  cost: ", " VMA nodes, ", NULL } } },
+	/* rdos: four pages in an otherwise free 2 MiB block are one run of
+	 * a compact entry, no page table below it (docs/pte-encoding.md) */
 	{ { "pte 0x10000000",
-	    { "PTE   [  0] 0x000000000000020e  reserved (demand zero), rw- user, START",
-	      "summary 0x", "longest free run below 256-511 pages, last 508 entries free",
+	    { "summary 0x",
+	      "PDE   [128] 0x00000000000",
+	      "compact: the reservations in its 2 MiB are runs in descriptor ",
 	      "state: reserved rw- user start\n", NULL } },
 	  { "pte 0x10000000",
 	    { "no summary (Card 1's tree knows the free space)",

@@ -88,6 +88,45 @@ KTEST(vm_terabyte_reservation_costs_a_few_table_pages)
 	KT_EXPECT_EQ(settled_free_frames(), before);
 }
 
+/*
+ * Small areas in three empty 512 GiB blocks and in one 2 MiB block: compact
+ * entries (mm/vm_compact.c), no page table until a page is touched; the
+ * touch expands only its own block's path, through the real MMU, and the
+ * page reads back; release gives every frame back.
+ */
+KTEST(vm_small_areas_in_empty_blocks_take_no_page_table)
+{
+	static const vaddr_t blocks[] = { 0x30000000000ull, 0x40000000000ull,
+					  0x50000000000ull };
+	uint64_t before = settled_free_frames(), reserved;
+	struct mm_stats st;
+	struct mm_space s;
+	bool rdos;
+
+	KT_ASSERT(test_space_enter(&s));
+	for (unsigned i = 0; i < 3; i++)
+		for (unsigned k = 0; k < 4; k++)
+			KT_ASSERT(mm_reserve_at(&s, blocks[i] + k * 8 * PAGE_SIZE, 3,
+						VM_PROT_WRITE) == VM_OK);
+	/* Card 1 (its suite's run) keeps them in VMAs: no compact entry */
+	rdos = s.design == MM_DESIGN_RDOS;
+	KT_EXPECT(mm_check_invariants(&s, &st) == NULL);
+	KT_EXPECT_EQ(st.vm.compact_entries, rdos ? 3 : 0);
+	KT_EXPECT_EQ(st.vm.table_pages, 1); /* the PML4 */
+	reserved = before - frames_free_count();
+	KT_EXPECT(!rdos || reserved <= 1 + st.vm.descriptor_pages);
+	*page_ptr(blocks[1] + 8 * PAGE_SIZE, 2) = 77;
+	KT_EXPECT_EQ(*page_ptr(blocks[1] + 8 * PAGE_SIZE, 2), 77);
+	KT_EXPECT(mm_check_invariants(&s, &st) == NULL);
+	KT_EXPECT_EQ(st.vm.table_pages, 1 + 3); /* PDPT, PD, PT on one path */
+	KT_EXPECT_EQ(st.vm.compact_entries, rdos ? 2 : 0);
+	for (unsigned i = 0; i < 3; i++)
+		for (unsigned k = 0; k < 4; k++)
+			KT_EXPECT(mm_release(&s, blocks[i] + k * 8 * PAGE_SIZE, 3) == VM_OK);
+	test_space_leave(&s);
+	KT_EXPECT_EQ(settled_free_frames(), before);
+}
+
 /* A stale TLB entry would let the probe read the old frame after release. */
 KTEST(vm_release_invalidates_the_tlb)
 {

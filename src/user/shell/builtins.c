@@ -124,12 +124,13 @@ static int builtin_mem(const char *args)
 	       (unsigned long long)m.frames_total, total,
 	       (unsigned long long)m.frames_free, free_);
 	printf("process: %llu pages reserved, %llu present, %llu page-table pages,\n"
-	       "         %llu image pages loaded, design %s, %llu bytes of VMA nodes\n",
+	       "         %llu image pages loaded, design %s, %llu bytes of %s\n",
 	       (unsigned long long)m.reserved_pages, (unsigned long long)m.present_pages,
 	       (unsigned long long)m.page_table_pages,
 	       (unsigned long long)m.image_pages_loaded,
 	       m.design == RDOS_SPAWN_CARD1 ? "card1" : "rdos",
-	       (unsigned long long)m.metadata_bytes);
+	       (unsigned long long)m.metadata_bytes,
+	       m.design == RDOS_SPAWN_CARD1 ? "VMA nodes" : "descriptor frames");
 	if (sys_work(pid, &w) == 0) {
 		printf("work:    since it started, ");
 		shell_print_work(&w);
