@@ -4,9 +4,13 @@
  * Readers are the calls that only look at the space or change single
  * entries with compare-and-swap (faults, queries); writers are the calls
  * that change its structure (reserve, release, protect, fork...).  The
- * lock word holds the number of readers and two bits: a writer holds it,
- * a writer wants it.  A waiting writer keeps new readers out, so a stream
- * of faults cannot starve a reserve.
+ * lock word holds the number of readers and three bits: a writer holds
+ * it, a writer wants it, it is the readers' turn.  A waiting writer keeps
+ * new readers out, so a stream of faults cannot starve a reserve; a
+ * reader that found a writer inside makes it the readers' turn, which
+ * lets no other writer in after that one, so a thread reserving and
+ * releasing in a loop cannot starve a fault either: each side waits out
+ * at most about one section of the other.
  *
  * Spinning: every turn of a wait calls relax(ctx) (NULL: a pause), which
  * is where the kernel answers TLB shootdowns: its CPUs spin with
@@ -25,7 +29,8 @@ struct mm_lock {
 #define MM_LOCK_INIT { 0 }
 #define MM_LOCK_HELD 1u   /* a writer holds the lock */
 #define MM_LOCK_WANTED 2u /* a writer waits: no new readers */
-#define MM_LOCK_READER 4u /* one reader */
+#define MM_LOCK_TURN 4u   /* a reader waited for a writer: readers next */
+#define MM_LOCK_READER 8u /* one reader */
 
 typedef void (*mm_relax_fn)(void *ctx);
 

@@ -7,7 +7,8 @@
  * plain variable by the readers' own atomic adds must read zero whenever
  * a writer holds the lock.  And a writer must get in while readers keep
  * coming (the WANTED bit): otherwise the test would hang, so the readers
- * stop only once the writers are done.  The writers start only once every
+ * stop only once the writers are done.  And the other way round, a reader
+ * that waited behind a writer goes in before the next writer.  The writers start only once every
  * reader has been inside once: a waiting writer may keep readers out for
  * its whole run (that is the point of WANTED), and on a machine with fewer
  * cores than threads the writers could otherwise finish before any reader
@@ -111,11 +112,53 @@ static void vm_lock_readers_share_it(void **state)
 	assert_int_equal(l.word, 0);
 }
 
+struct turn {
+	struct mm_lock lock;
+	int entered; /* atomic */
+};
+
+static void *reader_once(void *arg)
+{
+	struct turn *t = arg;
+
+	mm_lock_read(&t->lock, NULL, NULL);
+	__atomic_store_n(&t->entered, 1, __ATOMIC_RELAXED);
+	mm_unlock_read(&t->lock);
+	return NULL;
+}
+
+/* A thread that reserves and releases in a loop must not starve a fault:
+ * a reader that found a writer inside claims the next turn, and the
+ * writer's next lock waits until that reader has been in. */
+static void vm_lock_reader_behind_a_writer_goes_before_the_next_writer(
+	void **state)
+{
+	static struct turn t = { .lock = MM_LOCK_INIT };
+	pthread_t r;
+
+	(void)state;
+	mm_lock_write(&t.lock, NULL, NULL);
+	assert_int_equal(pthread_create(&r, NULL, reader_once, &t), 0);
+	for (long i = 0; i < 100000000 &&
+			 !(__atomic_load_n(&t.lock.word, __ATOMIC_ACQUIRE) &
+			   MM_LOCK_TURN);
+	     i++)
+		sched_yield(); /* until the reader waits behind us */
+	assert_true(t.lock.word & MM_LOCK_TURN);
+	mm_unlock_write(&t.lock);
+	mm_lock_write(&t.lock, NULL, NULL);
+	assert_int_equal(__atomic_load_n(&t.entered, __ATOMIC_RELAXED), 1);
+	mm_unlock_write(&t.lock);
+	assert_int_equal(pthread_join(r, NULL), 0);
+	assert_int_equal(t.lock.word, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(vm_lock_readers_share_it),
 		cmocka_unit_test(vm_lock_excludes_writers_from_readers_and_each_other),
+		cmocka_unit_test(vm_lock_reader_behind_a_writer_goes_before_the_next_writer),
 	};
 
 	return HOST_TAP_RUN(tests);
