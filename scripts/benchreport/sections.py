@@ -112,8 +112,9 @@ def compact_text(d, names):
 
 A reservation that covers only part of a 2 MiB, 1 GiB or 512 GiB block
 makes that block's entry *compact* (docs/virtual-memory.md): its runs sit
-in a 128-byte descriptor, and the block gets its page table only when a
-page in it is touched (or an eighth run arrives). Rows `replay-ablation/*`
+in a descriptor of 128 bytes (7 runs) to 4 KiB (255), which doubles as the
+runs grow, and the block gets its page table only when a page in it is
+touched (or a 256th run arrives). Rows `replay-ablation/*`
 replay the same traces with compact entries off (`VM_SPACE_NO_COMPACT`):
 a table below every partial block, as before. Ratios are rdos over card1
 in the same run; issue #21 asks for at most 1x (reserve + release), 2x

@@ -32,9 +32,10 @@ def headline_items(d):
         ("replay, all traces: bookkeeping after reserve, nothing touched",
          "bytes", replay_sum(d, "pick",
                              lambda w, x: d.bookkeeping(w, x, "reserve")),
-         "rdos holds reservations in compact entries' 128-byte descriptors "
-         "(up to 7 areas' runs per partial block, 32 to a 4 KiB pool frame) "
-         "and in page tables where a block has more, card1 in 72-byte nodes "
+         "rdos holds reservations in compact entries' descriptors (16 bytes "
+         "a run, 128 bytes to 4 KiB a partial block) and in page tables where "
+         "a block crosses the space's ends or holds over 255 runs, card1 in "
+         "72-byte nodes "
          "plus the PML4"),
         ("replay, all traces: bookkeeping after touch", "bytes",
          replay_sum(d, "pick", lambda w, x: d.bookkeeping(w, x, "touch")),

@@ -45,6 +45,13 @@ void mm_unlock_read(struct mm_lock *l)
 	__atomic_sub_fetch(&l->word, MM_LOCK_READER, __ATOMIC_RELEASE);
 }
 
+/* TURN may be set: a reader waits, but has not come in. */
+bool mm_lock_sole_reader(const struct mm_lock *l)
+{
+	return (__atomic_load_n(&l->word, __ATOMIC_SEQ_CST) &
+		~(MM_LOCK_WANTED | MM_LOCK_TURN)) == MM_LOCK_READER;
+}
+
 /* A writer takes the lock when nobody holds it and it is not the readers'
  * turn.  Two writers may both set WANTED; whichever takes the lock clears
  * it, and the other sets it again on its next turn. */

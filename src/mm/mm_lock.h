@@ -40,6 +40,8 @@ void mm_relax(mm_relax_fn relax, void *ctx);
 void mm_lock_read(struct mm_lock *l, mm_relax_fn relax, void *ctx);
 void mm_unlock_read(struct mm_lock *l);
 void mm_lock_write(struct mm_lock *l, mm_relax_fn relax, void *ctx);
+/* Called by a reader: is it the only one (a writer may be waiting)? */
+bool mm_lock_sole_reader(const struct mm_lock *l);
 void mm_unlock_write(struct mm_lock *l);
 
 #endif

@@ -208,7 +208,18 @@ enum vm_status mm_guard(struct mm_space *s, vaddr_t va, size_t npages)
 enum vm_fault_result mm_fault(struct mm_space *s, vaddr_t va, unsigned pf,
 			      struct vm_state *before)
 {
-	return MM_DISPATCH_READER(s, fault, va, pf, before);
+	enum vm_fault_result r;
+
+	reader_begin(s);
+	r = MM_DISPATCH(s, fault, va, pf, before);
+	/* A fault that expanded a compact entry retired its descriptor; the
+	 * last reader out may reuse it: any fault that could still read it
+	 * began before the entry changed and holds the lock too, and those
+	 * that come later read the table (smp.md). */
+	if (s->design == MM_DESIGN_RDOS && mm_lock_sole_reader(&s->lock))
+		vm_compact_reclaim(&s->rdos);
+	reader_end(s);
+	return r;
 }
 
 bool mm_fault_first_touch_unlocked(struct mm_space *s, vaddr_t va, unsigned pf)

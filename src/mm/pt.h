@@ -259,14 +259,17 @@ pte_t vm_lookup(const struct vm_space *s, vaddr_t va, int *level);
  * entry's free stretches and runs are visited as level-0 entries whose
  * span is the stretch, its base the span's first page); with
  * stop_at_full also for table pointers whose summary is FULL (no free
- * page below), instead of descending.
- * Stops when visit() returns false; returns false then.
+ * page below), instead of descending.  A walker with leaves() gets a leaf
+ * table's entries [va, end) in one call instead (counting its reads).
+ * Stops when visit() or leaves() returns false; returns false then.
  */
 struct vm_walk {
 	const struct vm_space *space;
 	bool stop_at_full;
 	bool (*visit)(struct vm_walk *w, const struct vm_span *sp, pte_t e,
 		      int level);
+	bool (*leaves)(struct vm_walk *w, const pte_t *t, vaddr_t va,
+		       vaddr_t end);
 };
 
 bool vm_walk_range(struct vm_walk *w, vaddr_t va, vaddr_t end);

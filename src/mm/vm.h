@@ -147,16 +147,22 @@ const char *vm_status_name(enum vm_status st);
 struct vm_share;
 
 /*
- * The descriptors of a space's compact entries (mm/vm_compact.c): frames
- * of 32 descriptors, named by a directory frame.  Lists are index + 1,
- * 0 ending them; `retired` holds those a fault replaced, reused only
- * after the next writer call began (no fault can still be reading them).
+ * The descriptors of a space's compact entries (mm/vm_compact_pool.c):
+ * frames of 32 slots of 128 bytes, the first eight named here, the
+ * others by a directory frame; a
+ * descriptor of size class c takes 2^c slots (a buddy allocator).  Lists
+ * are slot index + 1, 0 ending them: the free blocks of each class, and
+ * `retired`, the descriptors faults replaced, reused only at the next
+ * vm_compact_reclaim (no fault can still be reading them).
  */
 struct vm_compact_pool {
-	paddr_t dir;        /* frame of up to 512 pool frame addresses; 0: none */
-	uint32_t frames;    /* pool frames in dir */
+	paddr_t frame[8];   /* pool frames 0-7 (0: none, or given back) */
+	paddr_t dir;        /* frame of the addresses of frames 8-519; 0: none */
+	uint32_t frames;    /* pool frame numbers in use */
+	uint32_t held;      /* frames held */
 	uint32_t live;      /* descriptors in use */
-	uint32_t free, retired;
+	uint32_t free[6];   /* per size class (VM_COMPACT_CLASSES) */
+	uint32_t retired;
 	uint32_t lock;      /* faults allocate concurrently */
 };
 
@@ -379,6 +385,14 @@ struct vm_state {
  */
 enum vm_fault_result vm_fault(struct vm_space *s, vaddr_t va, unsigned pf,
 			      struct vm_state *before);
+
+/*
+ * The descriptors that faults retired (a fault that expands a compact
+ * entry cannot free its descriptor: another fault may be reading it)
+ * become free again.  Called by writers, and by a fault that holds the
+ * space's lock as its only reader (mm_fault).
+ */
+void vm_compact_reclaim(struct vm_space *s);
 
 /*
  * The kernel's lockless first touch: true if the page at va was a

@@ -176,12 +176,17 @@ static struct runs check_compact(struct check *c, pte_t e, int level,
 
 	if (!vm_compact_allowed(c->s, level, b) || c->in_shared)
 		fail(c, b, "compact entry where none may be");
-	if (pte_compact_index(e) >= c->s->compact.frames * VM_COMPACT_PER_FRAME) {
+	if (!vm_compact_names_descriptor(c->s, pte_compact_index(e))) {
 		fail(c, b, "compact entry names no descriptor");
 		return r;
 	}
 	d = vm_compact_of(c->s, e);
-	if (d->nruns == 0 || d->nruns > VM_COMPACT_RUNS) {
+	if (d->cls >= VM_COMPACT_CLASSES ||
+	    pte_compact_index(e) % (1u << d->cls) != 0) {
+		fail(c, b, "compact descriptor of no size or misplaced");
+		return r;
+	}
+	if (d->nruns == 0 || d->nruns > vm_compact_capacity(d->cls)) {
 		fail(c, b, "compact descriptor with no runs or too many");
 		return r;
 	}
@@ -196,6 +201,8 @@ static struct runs check_compact(struct check *c, pte_t e, int level,
 	r.pre = d->run[0].first;
 	r.suf = n - prev;
 	r.max = larger(longest, n - prev);
+	if (d->longest != r.max)
+		fail(c, b, "compact descriptor's longest free run is stale");
 	return r;
 }
 

@@ -1,21 +1,24 @@
 /*
  * vm_compact.c - compact entries: a partially reserved 2 MiB, 1 GiB or
- * 512 GiB block held as a few runs of pages in a 128-byte descriptor
- * instead of a page table below its entry (pte.h, COMPACT).  The hardware
+ * 512 GiB block held as runs of pages in a descriptor of 128 bytes to
+ * 4 KiB (its size grows with its runs) instead of a page table below its
+ * entry (pte.h, COMPACT).  The hardware
  * never walks a non-present entry, so below one the form is ours; a block
  * gets its real table only when a page in it is touched, or when a change
- * no longer fits (an eighth run, a protect that cuts a run).
+ * no longer fits (a 256th run, a protect that cuts a run).
  *
  * Invariants (vm_check_invariants checks them all):
  * - A compact entry lies above the leaf level, covers a block wholly
  *   inside [lo, hi) (so no bound marker is ever needed inside it), never
  *   in a pinned kernel-half PML4 entry, never in a table that fork shares
  *   (vm_fork expands them first), and holds no present page.
- * - Its descriptor holds 1 to VM_COMPACT_RUNS runs, sorted, disjoint,
+ * - Its descriptor holds 1 to vm_compact_capacity(cls) runs, sorted, disjoint,
  *   non-empty, inside the block; a run is one reservation's pages in the
  *   block, and its fill is the leaf-form entry of its first page (START
  *   if the reservation starts there; an image's offset is that page's).
- *   Every other page of the block is free.
+ *   Every other page of the block is free; longest is the longest run
+ *   of free pages.  A descriptor of class c starts at a slot that is a
+ *   multiple of 2^c.
  * - pool.live counts the space's compact entries.
  * Who touches descriptors: the writers (reserve, release, protect, guard,
  * fork, destroy) change them in place under the writer side of the lock,
@@ -23,130 +26,20 @@
  * reads one: it leaves compact entries to the locked path.  Faults (the
  * readers) only replace a compact entry by a table, published by CAS as a
  * split is, and retire its descriptor: it is reused only after the next
- * writer began (vm_compact_reclaim), when no fault can still read it.
+ * writer began, or when the fault that holds the lock as its only reader
+ * reclaims it (vm_compact_reclaim, mm_fault): no fault can still read it.
+ * Writers also move a full descriptor into one of the next size.
  */
-#include "mm/mm_lock.h"
 #include "mm/vm_internal.h"
 
-#define POOL_FRAMES_MAX (PAGE_SIZE / sizeof(paddr_t))
-
-_Static_assert(sizeof(struct vm_compact) == 128, "descriptor: 128 bytes");
-
-/* --- the pool ----------------------------------------------------------- */
-
-static void pool_lock(struct vm_space *s)
+/* The smallest size class that holds n runs. */
+static unsigned class_for(unsigned n)
 {
-	while (__atomic_exchange_n(&s->compact.lock, 1, __ATOMIC_ACQUIRE))
-		mm_relax(s->env.relax, s->env.ctx);
-}
+	unsigned cls = 0;
 
-static void pool_unlock(struct vm_space *s)
-{
-	__atomic_store_n(&s->compact.lock, 0, __ATOMIC_RELEASE);
-}
-
-struct vm_compact *vm_compact_at(const struct vm_space *s, unsigned index)
-{
-	const paddr_t *dir = vm_frame_virt(s, s->compact.dir);
-	char *frame = vm_frame_virt(s, dir[index / VM_COMPACT_PER_FRAME]);
-
-	return (struct vm_compact *)(frame + (index % VM_COMPACT_PER_FRAME) *
-						     sizeof(struct vm_compact));
-}
-
-/* One more frame of free descriptors, under the pool lock. */
-static bool pool_grow(struct vm_space *s)
-{
-	struct vm_compact_pool *p = &s->compact;
-	paddr_t pa;
-
-	if (p->frames == POOL_FRAMES_MAX)
-		return false;
-	if (p->dir == 0 && vm_frame_alloc(s, &p->dir) != 0) {
-		p->dir = 0;
-		return false;
-	}
-	if (vm_frame_alloc(s, &pa) != 0) {
-		if (p->frames == 0) { /* a failure keeps nothing */
-			vm_frame_free(s, p->dir);
-			p->dir = 0;
-		}
-		return false;
-	}
-	((paddr_t *)vm_frame_virt(s, p->dir))[p->frames++] = pa;
-	for (unsigned k = VM_COMPACT_PER_FRAME; k-- > 0;) {
-		unsigned index = (p->frames - 1) * VM_COMPACT_PER_FRAME + k;
-
-		vm_compact_at(s, index)->next = p->free;
-		p->free = index + 1;
-	}
-	return true;
-}
-
-/* A descriptor with no runs; false if the pool is full or no frame. */
-static bool desc_alloc(struct vm_space *s, unsigned *index)
-{
-	struct vm_compact_pool *p = &s->compact;
-	bool ok;
-
-	pool_lock(s);
-	ok = p->free != 0 || pool_grow(s);
-	if (ok) {
-		struct vm_compact *d;
-
-		*index = p->free - 1;
-		d = vm_compact_at(s, *index);
-		p->free = d->next;
-		d->nruns = 0;
-		p->live++;
-	}
-	pool_unlock(s);
-	return ok;
-}
-
-/* Back to the pool: at once, or (retire: a fault replaced its entry)
- * after the next writer began. */
-static void desc_free(struct vm_space *s, unsigned index, bool retire)
-{
-	struct vm_compact_pool *p = &s->compact;
-	uint32_t *list = retire ? &p->retired : &p->free;
-
-	pool_lock(s);
-	vm_compact_at(s, index)->next = *list;
-	*list = index + 1;
-	p->live--;
-	pool_unlock(s);
-}
-
-void vm_compact_reclaim(struct vm_space *s)
-{
-	struct vm_compact_pool *p = &s->compact;
-
-	while (p->retired) {
-		struct vm_compact *d = vm_compact_at(s, p->retired - 1);
-		uint32_t next = d->next;
-
-		d->next = p->free;
-		p->free = p->retired;
-		p->retired = next;
-	}
-}
-
-size_t vm_compact_pool_pages(const struct vm_space *s)
-{
-	return s->compact.frames + (s->compact.dir != 0);
-}
-
-void vm_compact_pool_free(struct vm_space *s)
-{
-	struct vm_compact_pool *p = &s->compact;
-
-	ASSERT(p->live == 0);
-	for (unsigned i = 0; i < p->frames; i++)
-		vm_frame_free(s, ((paddr_t *)vm_frame_virt(s, p->dir))[i]);
-	if (p->dir)
-		vm_frame_free(s, p->dir);
-	*p = (struct vm_compact_pool){ 0 };
+	while (vm_compact_capacity(cls) < n)
+		cls++;
+	return cls;
 }
 
 /* --- reading a descriptor ------------------------------------------------ */
@@ -167,49 +60,75 @@ pte_t vm_compact_run_page(const struct vm_compact_run *r, uint64_t rel)
 	return e;
 }
 
+unsigned vm_compact_find(const struct vm_compact *d, uint64_t rel)
+{
+	unsigned lo = 0, hi = d->nruns;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (d->run[mid].first + (uint64_t)d->run[mid].pages > rel)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* The run holding page rel, or NULL. */
+static const struct vm_compact_run *run_holding(const struct vm_compact *d,
+						 uint64_t rel)
+{
+	unsigned k = vm_compact_find(d, rel);
+
+	return k < d->nruns && d->run[k].first <= rel ? &d->run[k] : NULL;
+}
+
 pte_t vm_compact_page(const struct vm_space *s, pte_t e, int level,
 		      vaddr_t va)
 {
-	const struct vm_compact *d = vm_compact_of(s, e);
 	uint64_t rel = (va & (vm_level_size(level) - 1)) >> PAGE_SHIFT;
+	const struct vm_compact_run *r = run_holding(vm_compact_of(s, e), rel);
 
 	VM_WORK_ADD(s, entries_read, 1);
-	for (unsigned k = 0; k < d->nruns && d->run[k].first <= rel; k++)
-		if (rel - d->run[k].first < d->run[k].pages)
-			return vm_compact_run_page(&d->run[k], rel);
-	return 0;
+	return r ? vm_compact_run_page(r, rel) : 0;
 }
 
-struct vm_free_edges vm_compact_edges(const struct vm_space *s, pte_t e,
-				      int level)
+/* The longest free run of the block, recounted after a change. */
+static void recount_longest(struct vm_compact *d, uint64_t n)
 {
-	const struct vm_compact *d = vm_compact_of(s, e);
 	uint64_t prev = 0, longest = 0;
 
-	VM_WORK_ADD(s, entries_read, d->nruns);
 	for (unsigned k = 0; k < d->nruns; k++) {
 		uint64_t gap = d->run[k].first - prev;
 
 		longest = gap > longest ? gap : longest;
 		prev = d->run[k].first + d->run[k].pages;
 	}
-	if (vm_block_pages(level) - prev > longest)
-		longest = vm_block_pages(level) - prev;
-	return (struct vm_free_edges){ d->run[0].first,
-				       vm_block_pages(level) - prev, longest };
+	d->longest = (uint32_t)(n - prev > longest ? n - prev : longest);
+}
+
+struct vm_free_edges vm_compact_edges(const struct vm_space *s, pte_t e,
+				      int level)
+{
+	const struct vm_compact *d = vm_compact_of(s, e);
+	const struct vm_compact_run *last = &d->run[d->nruns - 1];
+
+	VM_WORK_ADD(s, entries_read, 1);
+	return (struct vm_free_edges){
+		d->run[0].first,
+		vm_block_pages(level) - last->first - last->pages, d->longest
+	};
 }
 
 bool vm_compact_cuts(const struct vm_space *s, pte_t e, int level,
 		     vaddr_t va)
 {
-	const struct vm_compact *d = vm_compact_of(s, e);
 	uint64_t rel = (va & (vm_level_size(level) - 1)) >> PAGE_SHIFT;
+	const struct vm_compact_run *r = run_holding(vm_compact_of(s, e), rel);
 
 	VM_WORK_ADD(s, entries_read, 1);
-	for (unsigned k = 0; k < d->nruns && d->run[k].first < rel; k++)
-		if (rel - d->run[k].first < d->run[k].pages)
-			return true;
-	return false;
+	return r && r->first < rel;
 }
 
 bool vm_compact_allowed(const struct vm_space *s, int level, vaddr_t base)
@@ -226,42 +145,77 @@ static struct vm_chain chain_around(const struct vm_compact *d, uint64_t n,
 				    uint64_t lo, uint64_t hi)
 {
 	struct vm_chain c = { lo, n - hi, 0, true, true };
+	unsigned k = vm_compact_find(d, lo);
 
-	for (unsigned k = 0; k < d->nruns; k++) {
-		uint64_t first = d->run[k].first, end = first + d->run[k].pages;
-
-		if (end <= lo) {
-			c.left = lo - end;
-			c.left_edge = false;
-		} else if (first >= hi) {
-			c.right = first - hi;
-			c.right_edge = false;
-			break;
-		}
+	if (k > 0) {
+		c.left = lo - d->run[k - 1].first - d->run[k - 1].pages;
+		c.left_edge = false;
+	}
+	while (k < d->nruns && d->run[k].first < hi)
+		k++;
+	if (k < d->nruns) {
+		c.right = d->run[k].first - hi;
+		c.right_edge = false;
 	}
 	return c;
 }
 
-static void insert_run(struct vm_compact *d, uint64_t lo, uint64_t hi,
-		       pte_t fill)
+/* The free run between runs k - 1 and k of a block of n pages. */
+static uint64_t gap_before(const struct vm_compact *d, unsigned k, uint64_t n)
 {
-	unsigned k = d->nruns;
+	uint64_t from = k ? d->run[k - 1].first + d->run[k - 1].pages : 0;
 
-	ASSERT(k < VM_COMPACT_RUNS);
-	for (; k > 0 && d->run[k - 1].first > lo; k--)
-		d->run[k] = d->run[k - 1];
+	return (k < d->nruns ? d->run[k].first : n) - from;
+}
+
+/* Room is there; pages [lo, hi) are free.  The longest free run is
+ * recounted only if the gap it cuts was the longest. */
+static void insert_run(struct vm_compact *d, uint64_t n, uint64_t lo,
+		       uint64_t hi, pte_t fill)
+{
+	unsigned k = vm_compact_find(d, lo);
+	bool cuts_longest = gap_before(d, k, n) == d->longest;
+
+	ASSERT(d->nruns < vm_compact_capacity(d->cls));
+	__builtin_memmove(&d->run[k + 1], &d->run[k],
+			  (d->nruns - k) * sizeof(d->run[0]));
 	d->run[k] = (struct vm_compact_run){ (uint32_t)lo, (uint32_t)(hi - lo),
 					     fill };
 	d->nruns++;
+	if (cuts_longest)
+		recount_longest(d, n);
 }
 
 /* --- changes ------------------------------------------------------------- */
+
+/* Move the full descriptor of the compact entry *slot (e) into one of
+ * the next size; false if there is none to take. */
+static bool grow(struct vm_space *s, pte_t *slot, pte_t e)
+{
+	const struct vm_compact *old = vm_compact_of(s, e);
+	struct vm_compact *d;
+	unsigned index;
+
+	if (old->cls == VM_COMPACT_CLASSES - 1 ||
+	    !vm_compact_alloc(s, old->cls + 1u, &index))
+		return false;
+	d = vm_compact_at(s, index);
+	__builtin_memcpy(d->run, old->run, old->nruns * sizeof(old->run[0]));
+	d->nruns = old->nruns;
+	d->longest = old->longest;
+	/* writers exclude faults: nobody still reads the old one */
+	vm_write(s, slot, pte_make_compact(index));
+	vm_compact_free(s, pte_compact_index(e), false);
+	VM_WORK_ADD(s, entries_written, 1);
+	return true;
+}
 
 enum vm_compact_result vm_compact_mark(struct vm_space *s, pte_t *slot,
 				       pte_t e, int level,
 				       const struct vm_span *sp, pte_t fill,
 				       struct vm_chain *chain)
 {
+	uint64_t n = vm_block_pages(level);
 	uint64_t lo = (sp->va - sp->base) >> PAGE_SHIFT;
 	uint64_t hi = (sp->end - sp->base) >> PAGE_SHIFT;
 	struct vm_compact *d;
@@ -269,24 +223,27 @@ enum vm_compact_result vm_compact_mark(struct vm_space *s, pte_t *slot,
 
 	if (pte_is_free(e)) {
 		if (!vm_compact_allowed(s, level, sp->base) ||
-		    !desc_alloc(s, &index))
+		    !vm_compact_alloc(s, 0, &index))
 			return VM_COMPACT_NO; /* a table, then */
 		d = vm_compact_at(s, index);
-		insert_run(d, lo, hi, fill);
+		d->longest = (uint32_t)n;
 		vm_write(s, slot, pte_make_compact(index));
 	} else if (pte_is_compact(e)) {
 		d = vm_compact_of(s, e);
-		if (d->nruns == VM_COMPACT_RUNS)
-			return vm_compact_expand(s, slot, level, sp->base, e) ==
-					       VM_OK
-				       ? VM_COMPACT_NO
-				       : VM_COMPACT_NO_MEMORY;
-		insert_run(d, lo, hi, fill);
+		if (d->nruns == vm_compact_capacity(d->cls)) {
+			if (!grow(s, slot, e))
+				return vm_compact_expand(s, slot, level,
+							 sp->base, e) == VM_OK
+					       ? VM_COMPACT_NO
+					       : VM_COMPACT_NO_MEMORY;
+			d = vm_compact_of(s, vm_read(s, slot));
+		}
 		VM_WORK_ADD(s, entries_written, 1);
 	} else {
 		return VM_COMPACT_NO;
 	}
-	*chain = chain_around(d, vm_block_pages(level), lo, hi);
+	insert_run(d, n, lo, hi, fill);
+	*chain = chain_around(d, n, lo, hi);
 	return VM_COMPACT_DONE;
 }
 
@@ -295,26 +252,27 @@ void vm_compact_clear(struct vm_space *s, pte_t *slot, int level,
 {
 	pte_t e = vm_read(s, slot);
 	struct vm_compact *d = vm_compact_of(s, e);
+	uint64_t n = vm_block_pages(level);
 	uint64_t lo = (sp->va - sp->base) >> PAGE_SHIFT;
 	uint64_t hi = (sp->end - sp->base) >> PAGE_SHIFT;
-	unsigned kept = 0;
+	unsigned k = vm_compact_find(d, lo), end = k;
+	uint64_t gap;
 
-	for (unsigned k = 0; k < d->nruns; k++) {
-		struct vm_compact_run r = d->run[k];
-
-		if (r.first >= lo && r.first + r.pages <= hi)
-			continue;
+	for (; end < d->nruns && d->run[end].first < hi; end++)
 		/* a release is of whole reservations: no run is cut */
-		ASSERT(r.first + r.pages <= lo || r.first >= hi);
-		d->run[kept++] = r;
-	}
-	VM_WORK_ADD(s, entries_read, d->nruns);
+		ASSERT(d->run[end].first >= lo &&
+		       d->run[end].first + d->run[end].pages <= hi);
+	__builtin_memmove(&d->run[k], &d->run[end],
+			  (d->nruns - end) * sizeof(d->run[0]));
+	d->nruns -= end - k;
+	VM_WORK_ADD(s, entries_read, end - k + 1);
 	VM_WORK_ADD(s, entries_written, 1);
-	d->nruns = kept;
-	*chain = chain_around(d, vm_block_pages(level), lo, hi);
-	if (kept == 0) {
+	*chain = chain_around(d, n, lo, hi);
+	gap = gap_before(d, k, n);
+	d->longest = (uint32_t)(gap > d->longest ? gap : d->longest);
+	if (d->nruns == 0) {
 		vm_write(s, slot, 0);
-		desc_free(s, pte_compact_index(e), false);
+		vm_compact_free(s, pte_compact_index(e), false);
 	}
 }
 
@@ -327,11 +285,10 @@ void vm_compact_change(struct vm_space *s, pte_t e, int level,
 	uint64_t hi = (sp->end - sp->base) >> PAGE_SHIFT;
 
 	(void)level;
-	for (unsigned k = 0; k < d->nruns; k++) {
+	for (unsigned k = vm_compact_find(d, lo);
+	     k < d->nruns && d->run[k].first < hi; k++) {
 		struct vm_compact_run *r = &d->run[k];
 
-		if (r->first + r->pages <= lo || r->first >= hi)
-			continue;
 		/* vm_split_to expanded every block the range's ends cut */
 		ASSERT(r->first >= lo && r->first + r->pages <= hi);
 		r->fill = apply(r->fill, prot);
@@ -346,47 +303,52 @@ static void free_children(struct vm_space *s, const pte_t *t)
 {
 	for (unsigned i = 0; i < VM_ENTRIES; i++)
 		if (pte_is_compact(t[i]))
-			desc_free(s, pte_compact_index(t[i]), false);
+			vm_compact_free(s, pte_compact_index(t[i]), false);
+}
+
+/* The piece of run r inside pages [lo, hi), relative to lo. */
+static struct vm_compact_run piece_of(const struct vm_compact_run *r,
+				      uint64_t lo, uint64_t hi)
+{
+	uint64_t first = r->first > lo ? r->first : lo;
+	uint64_t end = r->first + (uint64_t)r->pages;
+
+	end = end < hi ? end : hi;
+	return (struct vm_compact_run){ (uint32_t)(first - lo),
+					(uint32_t)(end - first),
+					vm_compact_run_page(r, first) };
 }
 
 /*
- * Entry i of the table that replaces a compact entry at level (runs r[0..n)
- * of its block): a leaf, free, a whole-entry reservation, or a compact
- * entry with the runs' pieces inside it.  False if no descriptor.
+ * Entry i of the table that replaces the compact entry of descriptor d at
+ * level: a leaf, free, a whole-entry reservation, or a compact entry with
+ * the runs' pieces inside it.  False if no descriptor.
  */
 static bool build_entry(struct vm_space *s, pte_t *t, int level,
-			const struct vm_compact_run *r, unsigned n, unsigned i)
+			const struct vm_compact *d, unsigned i)
 {
 	uint64_t ep = vm_block_pages(level - 1), lo = i * ep, hi = lo + ep;
-	struct vm_compact_run piece[VM_COMPACT_RUNS];
-	unsigned np = 0, index;
-	struct vm_compact *d;
+	unsigned first = vm_compact_find(d, lo), np = 0, index;
+	struct vm_compact_run one;
+	struct vm_compact *c;
 
-	for (unsigned k = 0; k < n; k++) {
-		uint64_t first = r[k].first, end = first + r[k].pages;
-
-		if (end <= lo || first >= hi)
-			continue;
-		first = first > lo ? first : lo;
-		end = end < hi ? end : hi;
-		piece[np++] = (struct vm_compact_run){
-			(uint32_t)(first - lo), (uint32_t)(end - first),
-			vm_compact_run_page(&r[k], first)
-		};
-	}
+	while (first + np < d->nruns && d->run[first + np].first < hi)
+		np++;
 	VM_WORK_ADD(s, entries_written, 1);
-	if (level == 1 || (np == 1 && piece[0].pages == ep &&
-			   pte_kind(piece[0].fill) != PTE_KIND_IMAGE &&
+	one = np ? piece_of(&d->run[first], lo, hi) : (struct vm_compact_run){ 0 };
+	if (level == 1 || (np == 1 && one.pages == ep &&
+			   pte_kind(one.fill) != PTE_KIND_IMAGE &&
 			   !(s->flags & VM_SPACE_NO_UPPER))) {
-		t[i] = np ? piece[0].fill : 0;
+		t[i] = np ? one.fill : 0;
 		return true;
 	}
-	if (!desc_alloc(s, &index))
+	if (!vm_compact_alloc(s, class_for(np), &index))
 		return false;
-	d = vm_compact_at(s, index);
+	c = vm_compact_at(s, index);
 	for (unsigned k = 0; k < np; k++)
-		d->run[k] = piece[k];
-	d->nruns = np;
+		c->run[k] = piece_of(&d->run[first + k], lo, hi);
+	c->nruns = np;
+	recount_longest(c, ep);
 	t[i] = pte_make_compact(index);
 	return true;
 }
@@ -394,28 +356,25 @@ static bool build_entry(struct vm_space *s, pte_t *t, int level,
 enum vm_status vm_compact_expand(struct vm_space *s, pte_t *slot, int level,
 				 vaddr_t base, pte_t e)
 {
+	/* unchanged until retired and reclaimed by the next writer */
 	const struct vm_compact *d = vm_compact_of(s, e);
-	struct vm_compact_run r[VM_COMPACT_RUNS];
-	unsigned n = d->nruns, last = VM_ENTRIES;
+	unsigned last = VM_ENTRIES;
 	uint64_t ep = vm_block_pages(level - 1);
-	struct vm_free_edges fe = vm_compact_edges(s, e, level);
 	pte_t *t;
 	pte_t te;
 	paddr_t pa;
 
-	for (unsigned k = 0; k < n; k++)
-		r[k] = d->run[k];
 	if (vm_frame_alloc(s, &pa) != 0)
 		return VM_ERR_NO_MEMORY;
 	t = vm_table(s, pa);
 	__builtin_memset(t, 0, PAGE_SIZE);
-	for (unsigned k = 0; k < n; k++) {
-		for (uint64_t i = r[k].first / ep;
-		     i <= (r[k].first + r[k].pages - 1) / ep; i++) {
+	for (unsigned k = 0; k < d->nruns; k++) {
+		for (uint64_t i = d->run[k].first / ep;
+		     i <= (d->run[k].first + d->run[k].pages - 1) / ep; i++) {
 			if (i == last)
 				continue;
 			last = (unsigned)i;
-			if (!build_entry(s, t, level, r, n, last)) {
+			if (!build_entry(s, t, level, d, last)) {
 				free_children(s, t);
 				vm_frame_free(s, pa);
 				return VM_ERR_NO_MEMORY;
@@ -423,14 +382,15 @@ enum vm_status vm_compact_expand(struct vm_space *s, pte_t *slot, int level,
 		}
 	}
 	te = pte_with_summary(pte_make_table(pa, !vm_is_kernel_half(base)),
-			      vm_summary_of(fe.longest, VM_ENTRIES - 1 - last));
+			      vm_summary_of(vm_compact_edges(s, e, level).longest,
+					    VM_ENTRIES - 1 - last));
 	/* the CAS releases the entries, as a split's does */
 	if (!vm_cas(s, slot, e, te)) {
 		free_children(s, t); /* another CPU expanded it first */
 		vm_frame_free(s, pa);
 		return VM_OK;
 	}
-	desc_free(s, pte_compact_index(e), true);
+	vm_compact_free(s, pte_compact_index(e), true);
 	return VM_OK;
 }
 

@@ -11,7 +11,15 @@
 
 /* --- vm_compact.c: compact entries (pte.h) ------------------------------ */
 
-#define VM_COMPACT_RUNS 7
+/*
+ * Descriptors come in six sizes, 128 << cls bytes (128 B to a whole 4 KiB
+ * pool frame): a 16-byte header and room for 7, 15, 31, 63, 127 or 255
+ * runs.  A descriptor grows a size when a run no longer fits; a block
+ * whose runs outgrow the largest gets its table.
+ */
+#define VM_COMPACT_SLOT 128u
+#define VM_COMPACT_CLASSES 6
+#define VM_COMPACT_PER_FRAME (PAGE_SIZE / VM_COMPACT_SLOT)
 
 struct vm_chain;
 
@@ -23,21 +31,52 @@ struct vm_compact_run {
 };
 
 struct vm_compact {
-	uint32_t nruns;
-	uint32_t next; /* pool lists (vm.h, struct vm_compact_pool) */
-	uint64_t unused;
-	struct vm_compact_run run[VM_COMPACT_RUNS]; /* sorted, disjoint */
+	union {
+		uint32_t nruns;
+		uint32_t prev; /* a free block's: its list (vm_compact_pool.c) */
+	};
+	uint32_t next;    /* a free or retired block's list */
+	uint32_t longest; /* the block's longest free run, in pages */
+	uint8_t cls;      /* the size: 128 << cls bytes */
+	uint8_t state;    /* the pool's: free or not */
+	uint8_t unused[2];
+	struct vm_compact_run run[]; /* sorted, disjoint */
 };
 
-#define VM_COMPACT_PER_FRAME (PAGE_SIZE / sizeof(struct vm_compact))
+/* Runs a descriptor of size class cls holds. */
+static inline unsigned vm_compact_capacity(unsigned cls)
+{
+	return (unsigned)(((VM_COMPACT_SLOT << cls) - sizeof(struct vm_compact)) /
+			  sizeof(struct vm_compact_run));
+}
+
+#define VM_COMPACT_RUNS_MAX vm_compact_capacity(VM_COMPACT_CLASSES - 1)
+
+/* --- vm_compact_pool.c: where descriptors live ---------------------------- */
 
 struct vm_compact *vm_compact_at(const struct vm_space *s, unsigned index);
+
+/* Does the slot index lie in a frame of the pool? */
+bool vm_compact_names_descriptor(const struct vm_space *s, unsigned index);
+
+/* A descriptor of size class cls, its header zero but for cls; false if
+ * the pool is full or no frame. */
+bool vm_compact_alloc(struct vm_space *s, unsigned cls, unsigned *index);
+
+/* Back to the pool: at once, or (retire: a fault replaced its entry) at
+ * the next vm_compact_reclaim (vm.h). */
+void vm_compact_free(struct vm_space *s, unsigned index, bool retire);
+
 
 static inline struct vm_compact *vm_compact_of(const struct vm_space *s,
 					       pte_t e)
 {
 	return vm_compact_at(s, pte_compact_index(e));
 }
+
+/* The first of d's runs that ends after page rel (d->nruns if none): a
+ * binary search. */
+unsigned vm_compact_find(const struct vm_compact *d, uint64_t rel);
 
 /* A table pointer or a compact entry: what has free runs below it. */
 static inline bool vm_has_below(pte_t e, int level)
@@ -110,8 +149,6 @@ enum vm_status vm_compact_expand(struct vm_space *s, pte_t *slot, int level,
 /* Expand every compact entry of the space (fork shares no descriptor). */
 enum vm_status vm_compact_expand_all(struct vm_space *s);
 
-/* Writers: the descriptors faults retired become free. */
-void vm_compact_reclaim(struct vm_space *s);
 
 /* The pool's frames; giving them back (every descriptor is free). */
 size_t vm_compact_pool_pages(const struct vm_space *s);

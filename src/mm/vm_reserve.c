@@ -186,10 +186,26 @@ static bool all_free_visit(struct vm_walk *w, const struct vm_span *sp,
 	return pte_is_free(e);
 }
 
+static bool all_free_leaves(struct vm_walk *w, const pte_t *t, vaddr_t va,
+			    vaddr_t end)
+{
+	unsigned first = vm_index(va, 0), n = (unsigned)((end - va) >> PAGE_SHIFT);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!pte_is_free(vm_entry_read(&t[first + i]))) {
+			VM_WORK_ADD(w->space, entries_read, i + 1);
+			return false;
+		}
+	}
+	VM_WORK_ADD(w->space, entries_read, n);
+	return true;
+}
+
 static bool range_is_free(const struct vm_space *s, vaddr_t va, vaddr_t end)
 {
 	struct vm_walk w = { .space = s, .stop_at_full = true,
-			     .visit = all_free_visit };
+			     .visit = all_free_visit,
+			     .leaves = all_free_leaves };
 
 	return vm_walk_range(&w, va, end);
 }

@@ -89,17 +89,21 @@ static bool search_pointer(struct search *q, pte_t e, int level,
 }
 
 /* The span sp of the compact entry e: its free stretches, between its
- * runs, each at most seven, read from the descriptor. */
+ * runs, read from the descriptor from the first run that ends after the
+ * span's start. */
 static bool search_compact(struct search *q, pte_t e, const struct vm_span *sp)
 {
 	const struct vm_compact *d = vm_compact_of(q->s, e);
 	uint64_t at = (sp->va - sp->base) >> PAGE_SHIFT;
 	uint64_t stop = (sp->end - sp->base) >> PAGE_SHIFT;
+	unsigned k = vm_compact_find(d, at);
 
-	VM_WORK_ADD(q->s, entries_read, d->nruns);
-	for (unsigned k = 0; k < d->nruns && at < stop; k++) {
+	/* the binary search, then a run per stretch */
+	VM_WORK_ADD(q->s, entries_read, 1);
+	for (; k < d->nruns && at < stop; k++) {
 		uint64_t first = d->run[k].first, end = first + d->run[k].pages;
 
+		VM_WORK_ADD(q->s, entries_read, 1);
 		if (end <= at)
 			continue;
 		if (first >= stop)

@@ -85,13 +85,16 @@ static bool walk_compact(struct vm_walk *w, pte_t e, const struct vm_span *sp)
 {
 	const struct vm_compact *d = vm_compact_of(w->space, e);
 	vaddr_t at = sp->va;
+	unsigned k = vm_compact_find(d, (at - sp->base) >> PAGE_SHIFT);
 
-	VM_WORK_ADD(w->space, entries_read, d->nruns);
-	for (unsigned k = 0; k < d->nruns && at < sp->end; k++) {
+	/* the binary search, then a run per stretch */
+	VM_WORK_ADD(w->space, entries_read, 1);
+	for (; k < d->nruns && at < sp->end; k++) {
 		const struct vm_compact_run *r = &d->run[k];
 		vaddr_t first = sp->base + ((vaddr_t)r->first << PAGE_SHIFT);
 		vaddr_t end = first + ((vaddr_t)r->pages << PAGE_SHIFT);
 
+		VM_WORK_ADD(w->space, entries_read, 1);
 		if (end <= at)
 			continue;
 		if (first > at) {
@@ -116,6 +119,8 @@ static bool walk_table(struct vm_walk *w, const pte_t *t, int level,
 {
 	struct vm_span sp;
 
+	if (level == 0 && w->leaves)
+		return w->leaves(w, t, va, end);
 	for (vaddr_t v = va; v < end; v = sp.end) {
 		pte_t e;
 
@@ -161,11 +166,34 @@ static bool one_reservation_visit(struct vm_walk *w, const struct vm_span *sp,
 	return sp->va == r->first || !vm_span_starts(sp, e);
 }
 
+/* The same test over a leaf table's entries [va, end): the loop most of
+ * a release's or protect's check runs. */
+static bool one_reservation_leaves(struct vm_walk *w, const pte_t *t,
+				   vaddr_t va, vaddr_t end)
+{
+	struct one_reservation *r =
+		VM_CONTAINER_OF(w, struct one_reservation, walk);
+	unsigned first = vm_index(va, 0), n = (unsigned)((end - va) >> PAGE_SHIFT);
+
+	for (unsigned i = 0; i < n; i++) {
+		pte_t e = vm_entry_read(&t[first + i]);
+
+		if (pte_is_free(e) ||
+		    (pte_is_start(e) && (i > 0 || va != r->first))) {
+			VM_WORK_ADD(w->space, entries_read, i + 1);
+			return false;
+		}
+	}
+	VM_WORK_ADD(w->space, entries_read, n);
+	return true;
+}
+
 bool vm_in_one_reservation(const struct vm_space *s, vaddr_t va, vaddr_t end)
 {
 	struct one_reservation r = {
 		.walk = { .space = s, .stop_at_full = false,
-			  .visit = one_reservation_visit },
+			  .visit = one_reservation_visit,
+			  .leaves = one_reservation_leaves },
 		.first = va,
 	};
 

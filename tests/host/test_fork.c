@@ -284,7 +284,7 @@ static void check_census(struct world *w)
 		if (!w->live[i])
 			continue;
 		s = tables_of(w, i);
-		pml4s += 1 + s->compact.frames + (s->compact.dir != 0);
+		pml4s += 1 + s->compact.held + (s->compact.dir != 0);
 		census_table(&c, s->pml4, VM_TOP_LEVEL, vm_index(s->lo, VM_TOP_LEVEL),
 			     vm_index(s->hi - 1, VM_TOP_LEVEL) + 1);
 	}

@@ -2,12 +2,14 @@
  * test_vm_compact.c - compact entries (mm/vm_compact.c): a partial block
  * held as runs in a descriptor, without a table, until touched.
  *
- * Costs: partial blocks at every level cost no table; an eighth run
- * expands one level; a touch expands only its own path.  Behaviour: every
+ * Costs: partial blocks at every level cost no table; a descriptor grows
+ * with its runs, and the 256th expands the block one level; a touch expands only its own path.  Behaviour: every
  * page reads as it would from a table (kind, protection, START, image
  * page), a release of the wrong address or size is refused, protect and
  * guard cut runs, the search finds the holes between runs.  Out of
- * memory at every allocation changes nothing and leaks nothing.  A model:
+ * memory at every allocation changes nothing and leaks nothing.  A
+ * bitmap of single pages in one block drives a descriptor through every
+ * size.  A model:
  * random reserves, touches, protects, guards and releases in a sparse
  * 2 TiB space against a list of areas, the invariants (summaries over
  * compact entries included) recomputed after every step.
@@ -72,7 +74,7 @@ static void vm_compact_partial_blocks_cost_no_tables(void **state)
 	st = stats_of(v);
 	assert_int_equal(st.table_pages, 1); /* the PML4 */
 	assert_int_equal(st.compact_entries, 3);
-	assert_int_equal(st.descriptor_pages, 2); /* a pool frame, its directory */
+	assert_int_equal(st.descriptor_pages, 1); /* a pool frame */
 	assert_int_equal(st.used_pages, 3 + 20 + 5 * 4);
 	assert_kind(v, BLOCK + 4 * PAGE_SIZE, VM_STATE_FREE, 0, false);
 	assert_kind(v, BLOCK + 5 * PAGE_SIZE, VM_STATE_RESERVED, RW, true);
@@ -83,26 +85,34 @@ static void vm_compact_partial_blocks_cost_no_tables(void **state)
 	sim_vm_fini(v);
 }
 
-/* Seven runs fit; the eighth expands the block one level, and the
- * entries below are compact again. */
-static void vm_compact_eighth_run_expands_one_level(void **state)
+/* The descriptor grows a size each time its runs outgrow it; the 256th
+ * run expands the block one level, and the entries below are compact
+ * again. */
+static void vm_compact_runs_grow_the_descriptor_then_expand(void **state)
 {
 	struct sim_vm *v = vm_new(64);
 	struct vm_stats st;
 
 	(void)state;
-	for (int i = 0; i < VM_COMPACT_RUNS; i++)
-		assert_status(vm_reserve_at(&v->space, BLOCK + i * 3 * GIB, 1, RW),
+	for (unsigned i = 0; i < VM_COMPACT_RUNS_MAX; i++) {
+		assert_status(vm_reserve_at(&v->space, BLOCK + i * 2 * GIB, 1, RW),
 			      VM_OK);
+		if (i + 1 == vm_compact_capacity(1))
+			/* 15 runs: a 256-byte descriptor in the first frame */
+			assert_int_equal(stats_of(v).descriptor_pages, 1);
+	}
 	st = stats_of(v);
 	assert_int_equal(st.table_pages, 1);
 	assert_int_equal(st.compact_entries, 1);
-	assert_status(vm_reserve_at(&v->space, BLOCK + 100 * GIB, 1, RW), VM_OK);
+	/* the largest descriptor is a frame of its own; the first frame,
+	 * wholly free again, is kept as the spare */
+	assert_int_equal(st.descriptor_pages, 2);
+	assert_status(vm_reserve_at(&v->space, BLOCK + 511 * GIB, 1, RW), VM_OK);
 	st = stats_of(v);
 	assert_int_equal(st.table_pages, 2); /* + the block's PDPT */
-	assert_int_equal(st.compact_entries, VM_COMPACT_RUNS + 1);
-	for (int i = 0; i < VM_COMPACT_RUNS; i++)
-		assert_kind(v, BLOCK + i * 3 * GIB, VM_STATE_RESERVED, RW, true);
+	assert_int_equal(st.compact_entries, VM_COMPACT_RUNS_MAX + 1);
+	for (unsigned i = 0; i < VM_COMPACT_RUNS_MAX; i++)
+		assert_kind(v, BLOCK + i * 2 * GIB, VM_STATE_RESERVED, RW, true);
 	sim_vm_fini(v);
 }
 
@@ -261,9 +271,10 @@ static void vm_compact_search_finds_the_holes_between_runs(void **state)
 
 /* Run step with allocations failing from the k-th on, for k = 0, 1, ...
  * until it succeeds: each failure must leave the pages as they were
- * and, if undone (a reserve), the frames too (a fault or a protect keeps
- * the tables it made: they describe the same pages).  Returns how many
- * allocations the step needed. */
+ * and, if undone (a reserve), the frames too, but for a frame of free
+ * descriptors the pool may keep (a fault or a protect keeps the tables it
+ * made: they describe the same pages).  Returns how many allocations the
+ * step needed. */
 static long fail_each(struct sim_vm *v, vaddr_t probe, size_t n,
 		      bool (*step)(struct sim_vm *v), bool undone)
 {
@@ -275,6 +286,7 @@ static long fail_each(struct sim_vm *v, vaddr_t probe, size_t n,
 		before[i] = vm_test_state(v, probe + i * PAGE_SIZE).entry;
 	for (k = 0;; k++) {
 		size_t frames = v->phys.in_use;
+		size_t pool = stats_of(v).descriptor_pages;
 		bool ok;
 
 		sim_phys_fail_after(&v->phys, k);
@@ -283,8 +295,12 @@ static long fail_each(struct sim_vm *v, vaddr_t probe, size_t n,
 		assert_sane(v);
 		if (ok)
 			return k;
-		if (undone)
-			assert_int_equal(v->phys.in_use, frames);
+		if (undone) {
+			size_t kept = stats_of(v).descriptor_pages;
+
+			assert_true(kept <= pool + 1);
+			assert_int_equal(v->phys.in_use - kept, frames - pool);
+		}
 		for (size_t i = 0; i < n; i++)
 			assert_int_equal(
 				vm_test_state(v, probe + i * PAGE_SIZE).entry,
@@ -292,9 +308,9 @@ static long fail_each(struct sim_vm *v, vaddr_t probe, size_t n,
 	}
 }
 
-static bool eighth_run(struct sim_vm *v)
+static bool one_more_run(struct sim_vm *v)
 {
-	enum vm_status st = vm_reserve_at(&v->space, BLOCK + 5 * TIB / 16, 1, RW);
+	enum vm_status st = vm_reserve_at(&v->space, BLOCK + 511 * GIB, 1, RW);
 
 	assert_true(st == VM_OK || st == VM_ERR_NO_MEMORY);
 	return st == VM_OK;
@@ -303,7 +319,7 @@ static bool eighth_run(struct sim_vm *v)
 static bool touch(struct sim_vm *v)
 {
 	enum vm_fault_result r =
-		vm_fault(&v->space, BLOCK + 3 * GIB + PAGE_SIZE, VM_PF_WRITE, NULL);
+		vm_fault(&v->space, BLOCK + 2 * GIB + PAGE_SIZE, VM_PF_WRITE, NULL);
 
 	assert_true(r == VM_FAULT_HANDLED || r == VM_FAULT_NO_MEMORY);
 	return r == VM_FAULT_HANDLED;
@@ -311,7 +327,7 @@ static bool touch(struct sim_vm *v)
 
 static bool cut(struct sim_vm *v)
 {
-	enum vm_status st = vm_protect(&v->space, BLOCK + 6 * GIB + PAGE_SIZE, 1,
+	enum vm_status st = vm_protect(&v->space, BLOCK + 4 * GIB + PAGE_SIZE, 1,
 				       VM_PROT_USER);
 
 	assert_true(st == VM_OK || st == VM_ERR_NO_MEMORY);
@@ -323,22 +339,21 @@ static void vm_compact_out_of_memory_changes_nothing(void **state)
 	struct sim_vm *v = vm_new(64);
 
 	(void)state;
-	/* a new pool: its directory and its frame (without them, a table) */
-	assert_int_equal(fail_each(v, BLOCK, 1, eighth_run, true), 2);
+	/* a new pool: its first frame (without it, a table) */
+	assert_int_equal(fail_each(v, BLOCK, 1, one_more_run, true), 1);
 	assert_int_equal(stats_of(v).compact_entries, 1);
-	assert_status(vm_release(&v->space, BLOCK + 5 * TIB / 16, 1), VM_OK);
+	assert_status(vm_release(&v->space, BLOCK + 511 * GIB, 1), VM_OK);
 	sim_vm_fini(v);
 	v = vm_new(64);
-	for (int i = 0; i < VM_COMPACT_RUNS; i++)
-		assert_status(vm_reserve_at(&v->space, BLOCK + i * 3 * GIB, 4, RW),
+	for (unsigned i = 0; i < VM_COMPACT_RUNS_MAX; i++)
+		assert_status(vm_reserve_at(&v->space, BLOCK + i * 2 * GIB, 4, RW),
 			      VM_OK);
-	/* the eighth run: the block's PDPT (the pool has room) */
-	assert_int_equal(fail_each(v, BLOCK, 4, eighth_run, true), 1);
-	/* a touch: PD, PT, the page; k = 1 made the PD and kept it, so k = 2
-	 * is enough */
-	assert_int_equal(fail_each(v, BLOCK + 3 * GIB, 4, touch, false), 2);
-	/* a cut: PD (kept at k = 1), PT */
-	assert_int_equal(fail_each(v, BLOCK + 6 * GIB, 4, cut, false), 2);
+	/* the 256th run: the block's PDPT and the descriptors of its
+	 * entries (a frame of them at least) */
+	assert_true(fail_each(v, BLOCK, 4, one_more_run, true) >= 2);
+	/* a touch: PD, PT, the page, maybe descriptors; a cut: PT */
+	assert_true(fail_each(v, BLOCK + 2 * GIB, 4, touch, false) >= 2);
+	assert_true(fail_each(v, BLOCK + 4 * GIB, 4, cut, false) >= 1);
 	sim_vm_fini(v);
 }
 
@@ -503,11 +518,56 @@ static void vm_compact_model_of_crowded_blocks(void **state)
 	free(m);
 }
 
+/* Single pages reserved and released at random in one 2 MiB block, more
+ * of them than the largest descriptor holds: the descriptor grows
+ * through every size, the block expands, and every page reads as
+ * a bitmap says, the invariants (the descriptor's longest run, the pool's
+ * frames) checked after every step; at the end the pool is empty. */
+static void vm_compact_descriptor_sizes_against_a_bitmap(void **state)
+{
+	static bool held[512];
+	struct sim_vm *v = vm_new(64);
+	uint64_t rng = 12345;
+	size_t most = 0;
+
+	(void)state;
+	memset(held, 0, sizeof(held));
+	for (int step = 0; step < 3000; step++) {
+		unsigned i;
+		struct vm_stats st;
+
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		i = (unsigned)(rng >> 33) % 512;
+		if (held[i])
+			assert_status(vm_release(&v->space, BLOCK + i * PAGE_SIZE, 1),
+				      VM_OK);
+		else
+			assert_status(vm_reserve_at(&v->space,
+						    BLOCK + i * PAGE_SIZE, 1, RW),
+				      VM_OK);
+		held[i] = !held[i];
+		st = stats_of(v);
+		most = st.compact_entries && st.used_pages > most ? st.used_pages
+								   : most;
+		assert_kind(v, BLOCK + i * PAGE_SIZE,
+			    held[i] ? VM_STATE_RESERVED : VM_STATE_FREE,
+			    held[i] ? RW : 0, held[i]);
+	}
+	for (unsigned i = 0; i < 512; i++)
+		if (held[i])
+			assert_status(vm_release(&v->space, BLOCK + i * PAGE_SIZE, 1),
+				      VM_OK);
+	/* a block of 200 to 300 isolated pages has well over 127 runs */
+	assert_true(most > 127);
+	assert_int_equal(stats_of(v).compact_entries, 0);
+	sim_vm_fini(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(vm_compact_partial_blocks_cost_no_tables),
-		cmocka_unit_test(vm_compact_eighth_run_expands_one_level),
+		cmocka_unit_test(vm_compact_runs_grow_the_descriptor_then_expand),
 		cmocka_unit_test(vm_compact_touch_expands_only_its_path),
 		cmocka_unit_test(vm_compact_release_refuses_wrong_address_or_size),
 		cmocka_unit_test(vm_compact_protect_and_guard_cut_runs),
@@ -515,6 +575,7 @@ int main(void)
 		cmocka_unit_test(vm_compact_search_finds_the_holes_between_runs),
 		cmocka_unit_test(vm_compact_out_of_memory_changes_nothing),
 		cmocka_unit_test(vm_compact_model_of_crowded_blocks),
+		cmocka_unit_test(vm_compact_descriptor_sizes_against_a_bitmap),
 	};
 
 	return HOST_TAP_RUN(tests);
