@@ -148,20 +148,23 @@ struct vm_share;
 
 /*
  * The descriptors of a space's compact entries (mm/vm_compact_pool.c):
- * frames of 32 slots of 128 bytes, the first eight named here, the
- * others by a directory frame; a
- * descriptor of size class c takes 2^c slots (a buddy allocator).  Lists
- * are slot index + 1, 0 ending them: the free blocks of each class, and
- * `retired`, the descriptors faults replaced, reused only at the next
- * vm_compact_reclaim (no fault can still be reading them).
+ * frames of 32 slots of 128 bytes, the first VM_COMPACT_INLINE_FRAMES
+ * named here, the others by a directory frame; a descriptor of size class
+ * c takes 2^c slots (a buddy allocator).  Lists are slot index + 1, 0
+ * ending them: the free blocks of each class, and `retired`, the
+ * descriptors faults replaced, reused only at the next vm_compact_reclaim
+ * (no fault can still be reading them).
  */
+#define VM_COMPACT_CLASSES 6       /* descriptor sizes, 128 B to 4 KiB */
+#define VM_COMPACT_INLINE_FRAMES 8 /* pool frames a small space names */
+
 struct vm_compact_pool {
-	paddr_t frame[8];   /* pool frames 0-7 (0: none, or given back) */
+	paddr_t frame[VM_COMPACT_INLINE_FRAMES]; /* 0: none, or given back */
 	paddr_t dir;        /* frame of the addresses of frames 8-519; 0: none */
 	uint32_t frames;    /* pool frame numbers in use */
 	uint32_t held;      /* frames held */
 	uint32_t live;      /* descriptors in use */
-	uint32_t free[6];   /* per size class (VM_COMPACT_CLASSES) */
+	uint32_t free[VM_COMPACT_CLASSES]; /* per size class */
 	uint32_t retired;
 	uint32_t lock;      /* faults allocate concurrently */
 };

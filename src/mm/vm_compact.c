@@ -189,8 +189,8 @@ static void insert_run(struct vm_compact *d, uint64_t n, uint64_t lo,
 /* --- changes ------------------------------------------------------------- */
 
 /* Move the full descriptor of the compact entry *slot (e) into one of
- * the next size; false if there is none to take. */
-static bool grow(struct vm_space *s, pte_t *slot, pte_t e)
+ * the next size, and return it; NULL if there is none to take. */
+static struct vm_compact *grow(struct vm_space *s, pte_t *slot, pte_t e)
 {
 	const struct vm_compact *old = vm_compact_of(s, e);
 	struct vm_compact *d;
@@ -198,7 +198,7 @@ static bool grow(struct vm_space *s, pte_t *slot, pte_t e)
 
 	if (old->cls == VM_COMPACT_CLASSES - 1 ||
 	    !vm_compact_alloc(s, old->cls + 1u, &index))
-		return false;
+		return NULL;
 	d = vm_compact_at(s, index);
 	__builtin_memcpy(d->run, old->run, old->nruns * sizeof(old->run[0]));
 	d->nruns = old->nruns;
@@ -207,7 +207,7 @@ static bool grow(struct vm_space *s, pte_t *slot, pte_t e)
 	vm_write(s, slot, pte_make_compact(index));
 	vm_compact_free(s, pte_compact_index(e), false);
 	VM_WORK_ADD(s, entries_written, 1);
-	return true;
+	return d;
 }
 
 enum vm_compact_result vm_compact_mark(struct vm_space *s, pte_t *slot,
@@ -231,12 +231,12 @@ enum vm_compact_result vm_compact_mark(struct vm_space *s, pte_t *slot,
 	} else if (pte_is_compact(e)) {
 		d = vm_compact_of(s, e);
 		if (d->nruns == vm_compact_capacity(d->cls)) {
-			if (!grow(s, slot, e))
+			d = grow(s, slot, e);
+			if (!d)
 				return vm_compact_expand(s, slot, level,
 							 sp->base, e) == VM_OK
 					       ? VM_COMPACT_NO
 					       : VM_COMPACT_NO_MEMORY;
-			d = vm_compact_of(s, vm_read(s, slot));
 		}
 		VM_WORK_ADD(s, entries_written, 1);
 	} else {

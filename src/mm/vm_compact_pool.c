@@ -20,8 +20,8 @@
 #include "mm/mm_lock.h"
 #include "mm/vm_internal.h"
 
-#define INLINE_FRAMES (sizeof(((struct vm_compact_pool *)0)->frame) / sizeof(paddr_t))
-#define POOL_FRAMES_MAX (INLINE_FRAMES + PAGE_SIZE / sizeof(paddr_t))
+#define PER_FRAME (PAGE_SIZE / VM_COMPACT_SLOT)
+#define POOL_FRAMES_MAX (VM_COMPACT_INLINE_FRAMES + PAGE_SIZE / sizeof(paddr_t))
 #define TOP (VM_COMPACT_CLASSES - 1) /* a whole frame */
 
 _Static_assert(sizeof(struct vm_compact) == 16, "descriptor header");
@@ -42,28 +42,31 @@ static void pool_unlock(struct vm_space *s)
 	__atomic_store_n(&s->compact.lock, 0, __ATOMIC_RELEASE);
 }
 
-/* Where pool frame f's address is kept (the directory exists for f >= 8). */
+/* Where pool frame f's address is kept (in the directory past the
+ * inline ones). */
 static paddr_t *frame_slot(const struct vm_space *s, unsigned f)
 {
 	struct vm_compact_pool *p = (struct vm_compact_pool *)&s->compact;
+	paddr_t *dir;
 
-	return f < INLINE_FRAMES
-		       ? &p->frame[f]
-		       : &((paddr_t *)vm_frame_virt(s, p->dir))[f - INLINE_FRAMES];
+	if (f < VM_COMPACT_INLINE_FRAMES)
+		return &p->frame[f];
+	dir = vm_frame_virt(s, p->dir);
+	return &dir[f - VM_COMPACT_INLINE_FRAMES];
 }
 
 struct vm_compact *vm_compact_at(const struct vm_space *s, unsigned index)
 {
-	char *frame = vm_frame_virt(s, *frame_slot(s, index / VM_COMPACT_PER_FRAME));
+	char *frame = vm_frame_virt(s, *frame_slot(s, index / PER_FRAME));
 
-	return (struct vm_compact *)(frame + (index % VM_COMPACT_PER_FRAME) *
+	return (struct vm_compact *)(frame + (index % PER_FRAME) *
 						     VM_COMPACT_SLOT);
 }
 
 bool vm_compact_names_descriptor(const struct vm_space *s, unsigned index)
 {
-	return index < s->compact.frames * VM_COMPACT_PER_FRAME &&
-	       *frame_slot(s, index / VM_COMPACT_PER_FRAME) != 0;
+	return index < s->compact.frames * PER_FRAME &&
+	       *frame_slot(s, index / PER_FRAME) != 0;
 }
 
 /* --- the free lists -------------------------------------------------------- */
@@ -118,7 +121,7 @@ static bool pool_grow(struct vm_space *s)
 		f++; /* a hole a frame given back left */
 	if (f == POOL_FRAMES_MAX)
 		return false;
-	if (f >= INLINE_FRAMES && p->dir == 0 &&
+	if (f >= VM_COMPACT_INLINE_FRAMES && p->dir == 0 &&
 	    vm_frame_alloc(s, &p->dir) != 0) {
 		p->dir = 0;
 		return false;
@@ -131,14 +134,14 @@ static bool pool_grow(struct vm_space *s)
 	*frame_slot(s, f) = pa;
 	p->frames += f == p->frames;
 	p->held++;
-	free_push(s, f * VM_COMPACT_PER_FRAME, TOP);
+	free_push(s, f * PER_FRAME, TOP);
 	return true;
 }
 
 /* The frame of the whole free block at index goes back. */
 static void pool_shrink(struct vm_space *s, unsigned index)
 {
-	paddr_t *slot = frame_slot(s, index / VM_COMPACT_PER_FRAME);
+	paddr_t *slot = frame_slot(s, index / PER_FRAME);
 
 	vm_frame_free(s, *slot);
 	*slot = 0;
@@ -148,10 +151,11 @@ static void pool_shrink(struct vm_space *s, unsigned index)
 
 /* --- blocks ---------------------------------------------------------------- */
 
-/* The block at index, of class cls, becomes free, merged with its free
- * buddies. */
-static void block_free(struct vm_space *s, unsigned index, unsigned cls)
+/* The block at index becomes free, merged with its free buddies. */
+static void block_free(struct vm_space *s, unsigned index)
 {
+	unsigned cls = vm_compact_at(s, index)->cls;
+
 	for (; cls < TOP; cls++) {
 		unsigned buddy = index ^ (1u << cls);
 		const struct vm_compact *b = vm_compact_at(s, buddy);
@@ -206,7 +210,7 @@ void vm_compact_free(struct vm_space *s, unsigned index, bool retire)
 		vm_compact_at(s, index)->next = p->retired;
 		p->retired = index + 1;
 	} else {
-		block_free(s, index, vm_compact_at(s, index)->cls);
+		block_free(s, index);
 	}
 	pool_unlock(s);
 }
@@ -220,10 +224,9 @@ void vm_compact_reclaim(struct vm_space *s)
 	pool_lock(s); /* a fault may be allocating (mm_fault) */
 	while (p->retired) {
 		unsigned index = p->retired - 1;
-		const struct vm_compact *d = vm_compact_at(s, index);
 
-		p->retired = d->next;
-		block_free(s, index, d->cls);
+		p->retired = vm_compact_at(s, index)->next;
+		block_free(s, index);
 	}
 	pool_unlock(s);
 }

@@ -18,8 +18,6 @@
  * whose runs outgrow the largest gets its table.
  */
 #define VM_COMPACT_SLOT 128u
-#define VM_COMPACT_CLASSES 6
-#define VM_COMPACT_PER_FRAME (PAGE_SIZE / VM_COMPACT_SLOT)
 
 struct vm_chain;
 
