@@ -302,8 +302,8 @@ def section_scale_pages(d, imgdir):
         f"{fmt_ns(per['release']['card1'])}; bookkeeping "
         f"{fmt_bytes(d.bookkeeping(big, 'rdos', 'reserve'))} vs "
         f"{fmt_bytes(d.bookkeeping(big, 'card1', 'reserve'))}. rdos's "
-        "cost follows the entries it writes (page by page up to the first "
-        "2 MiB boundary, then one per whole block), card1's is one node "
+        "cost follows the entries it writes (a run in a compact entry per "
+        "partial block, one entry per whole block), card1's is one node "
         "whatever the size.",
         f"- {fmt_count(touch_max)} pages, all touched: "
         f"{fmt_ns(tpp['rdos'])} (rdos) vs {fmt_ns(tpp['card1'])} (card1) "

@@ -77,17 +77,18 @@ def headline_items(d):
         ("64 TiB reservation where the allocator puts it: bookkeeping",
          "bytes", {x: d.bookkeeping("huge/64TiB/pick", x, "reserve")
                    for x in DESIGNS},
-         "rdos writes one entry per whole 2 MiB / 1 GiB / 512 GiB block, a "
-         "compact entry at the unaligned end and page tables at the start, "
-         "whose blocks cross the space's lower end (bound markers, which "
-         "compact entries do not hold); card1 needs one node"),
+         "rdos writes one entry per whole 512 GiB block and a compact "
+         "entry at each unaligned end (the first, whose block crosses the "
+         "space's lower end, holds page 0 as its bound run), whose "
+         "descriptors take a pool frame; card1 needs one node"),
         (f"{float(pages.split('/')[-1]):,.0f} pages reserved and released, "
          "untouched", "time",
          {x: d.per_op(pages, x, "reserve") + d.per_op(pages, x, "release")
           for x in DESIGNS},
-         "rdos writes and clears one entry per whole block and a compact "
-         "entry at each unaligned end, and makes and frees a page table "
-         "where a block crosses the space's lower end; card1 one node"),
+         "rdos writes and clears one entry per whole block and a run in "
+         "the compact entry at each unaligned end (one of them crosses the "
+         "space's lower end: its page 0 is a bound run), and searches and "
+         "keeps the summaries; card1 inserts and removes one node"),
     ] + fork_headlines(d)
 
 

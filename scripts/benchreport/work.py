@@ -129,8 +129,8 @@ def huge_text(d):
     return (
         f"Reserving 64 TiB writes "
         f"{fmt_count(d.need(w, 'rdos', 'reserve_entries_written'))} "
-        "entries in rdos (page by page up to the first 2 MiB boundary, "
-        "then one per whole block) and none in card1 (one node); releasing "
+        "entries in rdos (one per whole block, a compact entry at each "
+        "unaligned end) and none in card1 (one node); releasing "
         f"it after {fmt_count(d.need(w, 'rdos', 'touch_ops'))} touches "
         f"reads {fmt_count(d.need(w, 'rdos', 'release_entries_read'))} "
         "entries in rdos against "

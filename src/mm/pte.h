@@ -272,7 +272,8 @@ static inline pte_t pte_make_pending(enum pte_kind kind, unsigned prot,
  * space's lo or hi holds in every entry wholly outside [lo, hi) (vm.h,
  * struct vm_space).  It is never reserved, released, faulted on or
  * searched (all of those stay inside the range); it only keeps the pages
- * beyond the bound out of the free runs the summaries describe.
+ * beyond the bound out of the free runs the summaries describe.  A
+ * compact entry's bound runs (mm/vm_compact.c) have it as their fill.
  */
 static inline pte_t pte_make_outside(void)
 {

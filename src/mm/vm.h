@@ -202,7 +202,9 @@ struct vm_limits {
  * range are never written but for the bound markers: a table below the
  * PML4 that crosses lo or hi gets, when it is made, the marker
  * (pte_make_outside) in every entry wholly outside [lo, hi), unless the
- * space is VM_SPACE_UNSUMMARISED or VM_SPACE_NO_BOUNDS.  Invariants
+ * space is VM_SPACE_UNSUMMARISED or VM_SPACE_NO_BOUNDS; a compact entry
+ * whose block crosses them holds those pages as bound runs instead
+ * (mm/vm_compact.c).  Invariants
  * (checked by vm_check_invariants): every table below the range holds at
  * least one non-free entry inside the range, except the kernel-half tables
  * named by PML4 entries, which are shared and kept; a table pointer's

@@ -165,6 +165,29 @@ static void check_run(struct check *c, const struct vm_compact_run *r,
 	c->stats->used_pages += r->pages;
 }
 
+/* Are d's runs of the bound marker exactly the block's pages outside the
+ * range, first and last (vm_compact_bounds)? */
+static bool bound_runs_match(const struct vm_space *s,
+			     const struct vm_compact *d, int level, vaddr_t b)
+{
+	struct vm_bound_pages want = vm_compact_bounds(s, level, b);
+	uint64_t n = vm_block_pages(level);
+	unsigned bounds = 0;
+
+	for (unsigned k = 0; k < d->nruns; k++)
+		bounds += pte_is_outside(d->run[k].fill);
+	if (want.below && (d->run[0].first != 0 ||
+			   d->run[0].pages != want.below ||
+			   !pte_is_outside(d->run[0].fill)))
+		return false;
+	if (want.above &&
+	    (d->run[d->nruns - 1].first != n - want.above ||
+	     d->run[d->nruns - 1].pages != want.above ||
+	     !pte_is_outside(d->run[d->nruns - 1].fill)))
+		return false;
+	return bounds == (unsigned)(want.below != 0) + (want.above != 0);
+}
+
 /* A compact entry (vm_compact.c): its place, its descriptor's runs, and
  * the free runs they leave. */
 static struct runs check_compact(struct check *c, pte_t e, int level,
@@ -190,8 +213,15 @@ static struct runs check_compact(struct check *c, pte_t e, int level,
 		fail(c, b, "compact descriptor with no runs or too many");
 		return r;
 	}
+	if (!bound_runs_match(c->s, d, level, b)) {
+		fail(c, b, "compact bound runs differ from the block's bounds");
+		return r;
+	}
 	for (unsigned k = 0; k < d->nruns; k++) {
-		check_run(c, &d->run[k], prev, n, b);
+		if (!pte_is_outside(d->run[k].fill))
+			check_run(c, &d->run[k], prev, n, b);
+		else if (d->run[k].first < prev)
+			fail(c, b, "compact runs empty, unsorted or outside the block");
 		longest = larger(longest, d->run[k].first - prev);
 		prev = d->run[k].first + d->run[k].pages;
 	}

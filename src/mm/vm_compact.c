@@ -8,17 +8,28 @@
  * no longer fits (a 256th run, a protect that cuts a run).
  *
  * Invariants (vm_check_invariants checks them all):
- * - A compact entry lies above the leaf level, covers a block wholly
- *   inside [lo, hi) (so no bound marker is ever needed inside it), never
- *   in a pinned kernel-half PML4 entry, never in a table that fork shares
- *   (vm_fork expands them first), and holds no present page.
+ * - A compact entry lies above the leaf level, covers a block that
+ *   overlaps [lo, hi), never in a pinned kernel-half PML4 entry, never in
+ *   a table that fork shares (vm_fork expands them first), and holds no
+ *   present page.  A block that crosses lo or hi (only where the space
+ *   keeps bound markers, vm_bounds_of) holds its pages outside the range
+ *   as bound runs: runs whose fill is the bound marker, the first run
+ *   [0, lo) and the last [hi, end) of the block, so that its free runs
+ *   are those the table it may become holds (there the pages outside are
+ *   markers, wholly outside entries, or bound runs again below).
  * - Its descriptor holds 1 to vm_compact_capacity(cls) runs, sorted, disjoint,
- *   non-empty, inside the block; a run is one reservation's pages in the
- *   block, and its fill is the leaf-form entry of its first page (START
- *   if the reservation starts there; an image's offset is that page's).
- *   Every other page of the block is free; longest is the longest run
- *   of free pages.  A descriptor of class c starts at a slot that is a
- *   multiple of 2^c.
+ *   non-empty, inside the block; a run other than a bound run is one
+ *   reservation's pages in the block, and its fill is the leaf-form entry
+ *   of its first page (START if the reservation starts there; an image's
+ *   offset is that page's).  Every other page of the block is free;
+ *   longest is the longest run of free pages.  A descriptor of class c
+ *   starts at a slot that is a multiple of 2^c.
+ * - A descriptor of bound runs only (bound-only) is made by an expansion
+ *   alone, for the child that crosses a bound, which must stay non-free
+ *   there: a fault changes no summary.  A release that leaves bound runs
+ *   only frees the entry instead (a free entry counts the pages beyond the
+ *   bound as free, as a free entry in a table does), and a table emptied
+ *   but for bound-only children is freed with them (vm_table_settle).
  * - pool.live counts the space's compact entries.
  * Who touches descriptors: the writers (reserve, release, protect, guard,
  * fork, destroy) change them in place under the writer side of the lock,
@@ -31,6 +42,11 @@
  * Writers also move a full descriptor into one of the next size.
  */
 #include "mm/vm_internal.h"
+
+static bool is_bound(const struct vm_compact_run *r)
+{
+	return pte_is_outside(r->fill);
+}
 
 /* The smallest size class that holds n runs. */
 static unsigned class_for(unsigned n)
@@ -131,16 +147,71 @@ bool vm_compact_cuts(const struct vm_space *s, pte_t e, int level,
 	return r && r->first < rel;
 }
 
+bool vm_compact_bound_only(const struct vm_space *s, pte_t e)
+{
+	const struct vm_compact *d = vm_compact_of(s, e);
+
+	return is_bound(&d->run[0]) && is_bound(&d->run[d->nruns - 1]) &&
+	       d->nruns <= 2;
+}
+
+/* Does the block cross lo or hi where the space keeps bound markers? */
+static bool crosses_bound(const struct vm_space *s, int level, vaddr_t base)
+{
+	return !(s->flags & (VM_SPACE_NO_BOUNDS | VM_SPACE_UNSUMMARISED)) &&
+	       (base < s->lo || s->hi - base < vm_level_size(level));
+}
+
 bool vm_compact_allowed(const struct vm_space *s, int level, vaddr_t base)
 {
+	vaddr_t last = base + (vm_level_size(level) - 1);
+	bool inside = base >= s->lo && s->hi - base >= vm_level_size(level);
+
 	return level > 0 &&
 	       !(s->flags & (VM_SPACE_NO_COMPACT | VM_SPACE_UNSUMMARISED)) &&
-	       !vm_is_pinned(level, base) && base >= s->lo &&
-	       s->hi - base >= vm_level_size(level);
+	       !vm_is_pinned(level, base) &&
+	       (inside || (base < s->hi && last >= s->lo &&
+			   crosses_bound(s, level, base)));
+}
+
+struct vm_bound_pages vm_compact_bounds(const struct vm_space *s, int level,
+					 vaddr_t base)
+{
+	struct vm_bound_pages b = { 0, 0 };
+
+	if (!crosses_bound(s, level, base))
+		return b;
+	if (base < s->lo)
+		b.below = (s->lo - base) >> PAGE_SHIFT;
+	if (s->hi - base < vm_level_size(level))
+		b.above = vm_block_pages(level) - ((s->hi - base) >> PAGE_SHIFT);
+	return b;
+}
+
+/* A new descriptor's bound runs for the block at base (level); returns
+ * how many pages they hold. */
+static uint64_t add_bound_runs(const struct vm_space *s, struct vm_compact *d,
+			       int level, vaddr_t base)
+{
+	struct vm_bound_pages b = vm_compact_bounds(s, level, base);
+	uint64_t n = vm_block_pages(level);
+
+	if (b.below)
+		d->run[d->nruns++] = (struct vm_compact_run){
+			0, (uint32_t)b.below, pte_make_outside()
+		};
+	if (b.above)
+		d->run[d->nruns++] = (struct vm_compact_run){
+			(uint32_t)(n - b.above), (uint32_t)b.above,
+			pte_make_outside()
+		};
+	return b.below + b.above;
 }
 
 /* The free run around the pages [lo, hi) of a block of n pages, given
- * its runs (those overlapping [lo, hi) are the change's). */
+ * its runs (those overlapping [lo, hi) are the change's).  A bound run
+ * is an edge, as a bound marker is in a table (vm_summary.c, run_out):
+ * beyond it nothing is free. */
 static struct vm_chain chain_around(const struct vm_compact *d, uint64_t n,
 				    uint64_t lo, uint64_t hi)
 {
@@ -149,13 +220,13 @@ static struct vm_chain chain_around(const struct vm_compact *d, uint64_t n,
 
 	if (k > 0) {
 		c.left = lo - d->run[k - 1].first - d->run[k - 1].pages;
-		c.left_edge = false;
+		c.left_edge = is_bound(&d->run[k - 1]);
 	}
 	while (k < d->nruns && d->run[k].first < hi)
 		k++;
 	if (k < d->nruns) {
 		c.right = d->run[k].first - hi;
-		c.right_edge = false;
+		c.right_edge = is_bound(&d->run[k]);
 	}
 	return c;
 }
@@ -219,6 +290,7 @@ enum vm_compact_result vm_compact_mark(struct vm_space *s, pte_t *slot,
 	uint64_t lo = (sp->va - sp->base) >> PAGE_SHIFT;
 	uint64_t hi = (sp->end - sp->base) >> PAGE_SHIFT;
 	struct vm_compact *d;
+	uint64_t bound = 0;
 	unsigned index;
 
 	if (pte_is_free(e)) {
@@ -226,7 +298,8 @@ enum vm_compact_result vm_compact_mark(struct vm_space *s, pte_t *slot,
 		    !vm_compact_alloc(s, 0, &index))
 			return VM_COMPACT_NO; /* a table, then */
 		d = vm_compact_at(s, index);
-		d->longest = (uint32_t)n;
+		bound = add_bound_runs(s, d, level, sp->base);
+		recount_longest(d, n);
 		vm_write(s, slot, pte_make_compact(index));
 	} else if (pte_is_compact(e)) {
 		d = vm_compact_of(s, e);
@@ -244,6 +317,10 @@ enum vm_compact_result vm_compact_mark(struct vm_space *s, pte_t *slot,
 	}
 	insert_run(d, n, lo, hi, fill);
 	*chain = chain_around(d, n, lo, hi);
+	/* the free entry counted the pages beyond the bound as free: they
+	 * are gone from the run the reserve cuts, as a new table's bound
+	 * markers are (vm_reserve.c, mark_below) */
+	chain->gone += bound;
 	return VM_COMPACT_DONE;
 }
 
@@ -270,7 +347,10 @@ void vm_compact_clear(struct vm_space *s, pte_t *slot, int level,
 	*chain = chain_around(d, n, lo, hi);
 	gap = gap_before(d, k, n);
 	d->longest = (uint32_t)(gap > d->longest ? gap : d->longest);
-	if (d->nruns == 0) {
+	if (d->nruns == 0 || vm_compact_bound_only(s, e)) {
+		/* the free entry counts every page of the block, those beyond
+		 * a bound too, as an emptied table's does (vm_table_settle) */
+		*chain = (struct vm_chain){ lo, n - hi, 0, true, true };
 		vm_write(s, slot, 0);
 		vm_compact_free(s, pte_compact_index(e), false);
 	}
@@ -336,9 +416,12 @@ static bool build_entry(struct vm_space *s, pte_t *t, int level,
 		np++;
 	VM_WORK_ADD(s, entries_written, 1);
 	one = np ? piece_of(&d->run[first], lo, hi) : (struct vm_compact_run){ 0 };
+	/* a child wholly beyond a bound gets the bound marker, as in a table
+	 * that vm_table_publish makes */
 	if (level == 1 || (np == 1 && one.pages == ep &&
-			   pte_kind(one.fill) != PTE_KIND_IMAGE &&
-			   !(s->flags & VM_SPACE_NO_UPPER))) {
+			   (pte_is_outside(one.fill) ||
+			    (pte_kind(one.fill) != PTE_KIND_IMAGE &&
+			     !(s->flags & VM_SPACE_NO_UPPER))))) {
 		t[i] = np ? one.fill : 0;
 		return true;
 	}
@@ -394,10 +477,16 @@ enum vm_status vm_compact_expand(struct vm_space *s, pte_t *slot, int level,
 	return VM_OK;
 }
 
-/* Expand every compact entry below the table t (level), skipping what
- * fork shares (it holds none). */
+/*
+ * Expand every compact entry below the table t (level), skipping what
+ * fork shares (it holds none).  A child of bound runs only is freed
+ * instead: as a table it would be a chain of tables down to a leaf
+ * table of markers with nothing reserved, which no release would ever
+ * free.  The free entry counts the pages beyond the bound as free, so
+ * the summaries above it are counted again; *freed says that one was.
+ */
 static enum vm_status expand_table(struct vm_space *s, pte_t *t, int level,
-				   vaddr_t tbase)
+				   vaddr_t tbase, bool *freed)
 {
 	/* at the top, the user half only: the kernel half is not ours */
 	unsigned n = level == VM_TOP_LEVEL ? VM_ENTRIES / 2 : VM_ENTRIES;
@@ -406,7 +495,14 @@ static enum vm_status expand_table(struct vm_space *s, pte_t *t, int level,
 		vaddr_t base = tbase + (vaddr_t)i * vm_level_size(level);
 		pte_t e = vm_read(s, &t[i]);
 		enum vm_status st = VM_OK;
+		bool below = false;
 
+		if (pte_is_compact(e) && vm_compact_bound_only(s, e)) {
+			vm_write(s, &t[i], 0);
+			vm_compact_free(s, pte_compact_index(e), false);
+			*freed = true;
+			continue;
+		}
 		if (pte_is_compact(e)) {
 			st = vm_compact_expand(s, &t[i], level, base, e);
 			e = vm_read(s, &t[i]);
@@ -414,7 +510,12 @@ static enum vm_status expand_table(struct vm_space *s, pte_t *t, int level,
 		if (st == VM_OK && level > 1 && vm_is_table(e, level) &&
 		    !pte_table_is_shared(e))
 			st = expand_table(s, vm_table(s, pte_addr(e)),
-					  level - 1, base);
+					  level - 1, base, &below);
+		if (below) {
+			vm_write(s, &t[i], pte_with_summary(e, vm_summary_recount(
+							       s, e, level, base)));
+			*freed = true;
+		}
 		if (st != VM_OK)
 			return st;
 	}
@@ -423,7 +524,9 @@ static enum vm_status expand_table(struct vm_space *s, pte_t *t, int level,
 
 enum vm_status vm_compact_expand_all(struct vm_space *s)
 {
-	return s->compact.live == 0
-		       ? VM_OK
-		       : expand_table(s, vm_table(s, s->pml4), VM_TOP_LEVEL, 0);
+	bool freed = false; /* the PML4 keeps no summary */
+
+	return s->compact.live == 0 ? VM_OK
+				    : expand_table(s, vm_table(s, s->pml4),
+						   VM_TOP_LEVEL, 0, &freed);
 }

@@ -106,6 +106,17 @@ struct vm_free_edges vm_compact_edges(const struct vm_space *s, pte_t e,
 bool vm_compact_cuts(const struct vm_space *s, pte_t e, int level,
 		     vaddr_t va);
 
+/* The pages of the block at base (level) below lo and from hi on, where
+ * the space keeps bound markers: a compact entry's bound runs. */
+struct vm_bound_pages {
+	uint64_t below, above;
+};
+struct vm_bound_pages vm_compact_bounds(const struct vm_space *s, int level,
+					 vaddr_t base);
+
+/* Does the compact entry e hold bound runs only (vm_compact.c)? */
+bool vm_compact_bound_only(const struct vm_space *s, pte_t e);
+
 /* May the level-`level` entry covering base become compact? */
 bool vm_compact_allowed(const struct vm_space *s, int level, vaddr_t base);
 
@@ -247,6 +258,11 @@ struct vm_chain vm_chain_extend(const struct vm_space *s, const pte_t *t,
 unsigned vm_summary_after(const struct vm_space *s, pte_t e, int level,
 			  vaddr_t va, vaddr_t end, const struct vm_chain *c,
 			  bool released, bool *empty);
+
+/* The summary of the table pointer e at level, covering base, counted
+ * afresh from its entries (a whole table's reads: fork's expansion). */
+unsigned vm_summary_recount(const struct vm_space *s, pte_t e, int level,
+			    vaddr_t base);
 
 /* --- vm_walk.c, vm_table.c -------------------------------------------- */
 

@@ -150,7 +150,7 @@ bool vm_table_head_reaches(const struct vm_space *s, pte_t e, int level,
 /*
  * Add to *n the free pages of t next to entry i, going down (dir -1) or up
  * (+1), stopping once *n reaches enough; true if they reach the table's
- * edge.  Given the `before` pages of a reserve's run that starts inside t
+ * edge or a bound (a marker, or a child of bound runs only).  Given the `before` pages of a reserve's run that starts inside t
  * (else UINT64_MAX), it also stops at a table pointer whose longest run
  * cannot make the run reach enough: the run ends inside that table, short
  * (leaves_stay_short says why that settles nothing).
@@ -175,12 +175,14 @@ static bool run_out(const struct vm_space *s, const pte_t *t, int level,
 		return true; /* beyond a bound nothing is free either */
 	if (pte_is_free(e) || *n >= enough)
 		return false; /* stopped at enough */
-	if (vm_has_below(e, level) &&
-	    !(before < enough &&
-	      before + *n + vm_longest_below(s, e, level) < enough))
-		*n += dir < 0 ? vm_table_free_tail(s, e, level)
-			      : vm_table_free_head(s, e, level);
-	return false;
+	if (!vm_has_below(e, level) ||
+	    (before < enough &&
+	     before + *n + vm_longest_below(s, e, level) < enough))
+		return false;
+	*n += dir < 0 ? vm_table_free_tail(s, e, level)
+		      : vm_table_free_head(s, e, level);
+	/* a child of bound runs only: beyond its free pages is the bound */
+	return pte_is_compact(e) && vm_compact_bound_only(s, e);
 }
 
 /*
@@ -377,6 +379,14 @@ static unsigned tail_from(const struct vm_space *s, pte_t e, unsigned j)
 	for (int k = (int)j; k >= 0 && pte_is_free(vm_read(s, &t[k])); k--)
 		tail++;
 	return tail;
+}
+
+unsigned vm_summary_recount(const struct vm_space *s, pte_t e, int level,
+			    vaddr_t base)
+{
+	return summary_pack(table_max_class(s, e, level, 64,
+					    vm_bounds_of(s, level, base)),
+			    tail_from(s, e, VM_ENTRIES - 1));
 }
 
 unsigned vm_summary_after(const struct vm_space *s, pte_t e, int level,

@@ -22,6 +22,26 @@ static bool table_is_empty(const struct vm_space *s, const pte_t *t)
 	return true;
 }
 
+/* The descriptors of the bound-only compact children of t (level), an
+ * emptied table at base: the children that cross its bounds. */
+static void free_bound_children(struct vm_space *s, const pte_t *t, int level,
+				vaddr_t base)
+{
+	struct vm_bounds b = vm_bounds_of(s, level, base);
+	unsigned at[2] = { b.below, b.above - 1 };
+
+	for (unsigned k = 0; k < 2 && level > 1; k++) {
+		pte_t e = vm_read(s, &t[at[k]]);
+
+		if (pte_is_compact(e)) {
+			ASSERT(vm_compact_bound_only(s, e));
+			vm_compact_free(s, pte_compact_index(e), false);
+		}
+		if (b.below == b.above - 1)
+			break;
+	}
+}
+
 struct vm_bounds vm_bounds_of(const struct vm_space *s, int level,
 			      vaddr_t base)
 {
@@ -101,6 +121,7 @@ void vm_table_settle(struct vm_space *s, pte_t *slot, int level, vaddr_t base,
 			s->env.table_unlinked(s->env.ctx, s->pml4, base);
 		else
 			vm_tlb_invalidate(s, base);
+		free_bound_children(s, vm_table(s, pte_addr(e)), level, base);
 		vm_frame_free(s, pte_addr(e));
 		return;
 	}

@@ -552,7 +552,12 @@ static void vm_state_format_names_every_state(void **state)
 	st = vm_test_state(v, BASE);
 	vm_state_format(&st, line, sizeof(line));
 	assert_string_equal(line, "reserved rw- user start");
+	/* a free page of the compact entry that holds the two (its block
+	 * crosses lo): a page's own state, no level */
 	st = vm_test_state(v, BASE - PAGE_SIZE);
+	vm_state_format(&st, line, sizeof(line));
+	assert_string_equal(line, "free");
+	st = (struct vm_state){ .kind = VM_STATE_FREE, .level = 2 };
 	vm_state_format(&st, line, sizeof(line));
 	assert_string_equal(line, "free [1G]");
 	assert_status(vm_guard(&v->space, BASE + PAGE_SIZE, 1), VM_OK);

@@ -2,8 +2,9 @@
  * test_vm_compact.c - compact entries (mm/vm_compact.c): a partial block
  * held as runs in a descriptor, without a table, until touched.
  *
- * Costs: partial blocks at every level cost no table; a descriptor grows
- * with its runs, and the 256th expands the block one level; a touch expands only its own path.  Behaviour: every
+ * Costs: partial blocks at every level cost no table, those that cross
+ * the space's ends too; a descriptor grows with its runs, and the 256th
+ * expands the block one level; a touch expands only its own path.  Behaviour: every
  * page reads as it would from a table (kind, protection, START, image
  * page), a release of the wrong address or size is refused, protect and
  * guard cut runs, the search finds the holes between runs.  Out of
@@ -145,6 +146,66 @@ static void vm_compact_touch_expands_only_its_path(void **state)
 	st = stats_of(v);
 	assert_int_equal(st.table_pages, 1);
 	assert_int_equal(st.compact_entries, 0);
+	sim_vm_fini(v);
+}
+
+/*
+ * Blocks that cross the space's ends are compact too: page 0 (below lo)
+ * and the page from hi on are their bound runs.  A touch expands them
+ * down to the leaf table, whose entry outside the range is the bound
+ * marker; an expansion whose crossing child holds nothing else leaves it
+ * compact with the bound run alone, and the release that empties the
+ * table frees it with the table.  Fork's expansion of every compact entry
+ * frees such a child instead (and counts the summaries above it again).
+ */
+static void vm_compact_blocks_crossing_the_bounds_hold_bound_runs(void **state)
+{
+	struct sim_vm *v = vm_new(64);
+	const vaddr_t top = VM_USER_HI - 2 * PAGE_SIZE, far = VM_USER_LO + GIB;
+	struct vm_stats st;
+
+	(void)state;
+	assert_status(vm_reserve_at(&v->space, VM_USER_LO, 3, RW), VM_OK);
+	assert_status(vm_reserve_at(&v->space, top, 2, RW), VM_OK);
+	st = stats_of(v);
+	assert_int_equal(st.table_pages, 1);
+	assert_int_equal(st.compact_entries, 2);
+	assert_int_equal(st.used_pages, 5);
+	assert_fault(vm_fault(&v->space, 0, 0, NULL), VM_FAULT_OUTSIDE);
+	assert_fault(vm_fault(&v->space, VM_USER_LO, VM_PF_WRITE, NULL),
+		     VM_FAULT_HANDLED);
+	assert_fault(vm_fault(&v->space, top + PAGE_SIZE, VM_PF_WRITE, NULL),
+		     VM_FAULT_HANDLED);
+	st = stats_of(v);
+	assert_int_equal(st.table_pages, 1 + 3 + 3);
+	assert_int_equal(st.compact_entries, 0);
+	assert_kind(v, VM_USER_LO + PAGE_SIZE, VM_STATE_RESERVED, RW, false);
+	assert_status(vm_release(&v->space, VM_USER_LO, 3), VM_OK);
+	assert_status(vm_release(&v->space, top, 2), VM_OK);
+	st = stats_of(v);
+	assert_int_equal(st.table_pages, 1);
+
+	/* a touch a GiB away: the first GiB's child keeps the bound run */
+	assert_status(vm_reserve_at(&v->space, far, 2, RW), VM_OK);
+	assert_fault(vm_fault(&v->space, far, VM_PF_WRITE, NULL),
+		     VM_FAULT_HANDLED);
+	st = stats_of(v);
+	assert_int_equal(st.table_pages, 1 + 3);
+	assert_int_equal(st.compact_entries, 1);
+	assert_status(vm_release(&v->space, far, 2), VM_OK);
+	st = stats_of(v);
+	assert_int_equal(st.table_pages, 1);
+	assert_int_equal(st.compact_entries, 0);
+
+	/* fork's expansion: the same child is freed, not made a table */
+	assert_status(vm_reserve_at(&v->space, far, 2, RW), VM_OK);
+	assert_status(vm_compact_expand_all(&v->space), VM_OK);
+	st = stats_of(v);
+	assert_int_equal(st.table_pages, 1 + 3);
+	assert_int_equal(st.compact_entries, 0);
+	assert_kind(v, far + PAGE_SIZE, VM_STATE_RESERVED, RW, false);
+	assert_status(vm_release(&v->space, far, 2), VM_OK);
+	assert_int_equal(stats_of(v).table_pages, 1);
 	sim_vm_fini(v);
 }
 
@@ -569,6 +630,7 @@ int main(void)
 		cmocka_unit_test(vm_compact_partial_blocks_cost_no_tables),
 		cmocka_unit_test(vm_compact_runs_grow_the_descriptor_then_expand),
 		cmocka_unit_test(vm_compact_touch_expands_only_its_path),
+		cmocka_unit_test(vm_compact_blocks_crossing_the_bounds_hold_bound_runs),
 		cmocka_unit_test(vm_compact_release_refuses_wrong_address_or_size),
 		cmocka_unit_test(vm_compact_protect_and_guard_cut_runs),
 		cmocka_unit_test(vm_compact_image_pages_come_from_their_provider),
