@@ -389,6 +389,19 @@ unsigned vm_summary_recount(const struct vm_space *s, pte_t e, int level,
 			    tail_from(s, e, VM_ENTRIES - 1));
 }
 
+/*
+ * Does the table below e (level, at tbase) end in a compact child that
+ * crosses hi, entry 511?  A chain that reaches it through free entries
+ * has reached the bound (run_out), but the child is not a free entry: the
+ * table's TAIL is 0 and stays 0.  One read, in a table that crosses hi.
+ */
+static bool ends_in_bound_child(const struct vm_space *s, pte_t e, int level,
+				vaddr_t tbase)
+{
+	return level > 1 && s->hi - tbase < vm_level_size(level) &&
+	       pte_is_compact(vm_read(s, &vm_table(s, pte_addr(e))[VM_ENTRIES - 1]));
+}
+
 unsigned vm_summary_after(const struct vm_space *s, pte_t e, int level,
 			  vaddr_t va, vaddr_t end, const struct vm_chain *c,
 			  bool released, bool *empty)
@@ -398,10 +411,13 @@ unsigned vm_summary_after(const struct vm_space *s, pte_t e, int level,
 	uint64_t run = c->left + ((end - va) >> PAGE_SHIFT) + c->right +
 		       c->gone;
 	unsigned cut = class_max(vm_run_class(c->left), vm_run_class(c->right));
-	struct vm_bounds b =
-		vm_bounds_of(s, level, va & ~(vm_level_size(level) - 1));
-	/* a table that ends in bound markers keeps TAIL 0 */
-	bool tail_moves = c->right_edge && b.above == VM_ENTRIES;
+	vaddr_t tbase = va & ~(vm_level_size(level) - 1);
+	struct vm_bounds b = vm_bounds_of(s, level, tbase);
+	/* a table that ends in bound markers keeps TAIL 0, as one that ends
+	 * in a compact child crossing hi does (the chain's j is before it) */
+	bool tail_moves = c->right_edge && b.above == VM_ENTRIES &&
+			  !(j + 1 < VM_ENTRIES &&
+			    ends_in_bound_child(s, e, level, tbase));
 
 	*empty = released && c->left_edge && c->right_edge;
 	if (released) {

@@ -547,6 +547,17 @@ static void vm_model_across_a_pml4e_boundary(void **state)
 			  2500);
 }
 
+/* A space whose hi is one page below a 512 GiB boundary, as the user
+ * space's is below the canonical hole: its tables' last entries cross hi,
+ * so compact children that hold only the page beyond it end them. */
+static void vm_model_up_to_a_page_below_a_pml4e_end(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 31; seed <= 33; seed++)
+		run_model(512 * GIB - 3000 * PAGE_SIZE, 2999, 700, 0, seed,
+			  2500);
+}
+
 static void vm_model_rdos_like_flags(void **state)
 {
 	(void)state;
@@ -590,6 +601,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(vm_model_across_a_pdpte_boundary),
 		cmocka_unit_test(vm_model_across_a_pml4e_boundary),
+		cmocka_unit_test(vm_model_up_to_a_page_below_a_pml4e_end),
 		cmocka_unit_test(vm_model_rdos_like_flags),
 		cmocka_unit_test(vm_model_full_only_search),
 		cmocka_unit_test(vm_model_summaries_in_a_fragmented_space),
