@@ -266,8 +266,11 @@ unsigned vm_summary_recount(const struct vm_space *s, pte_t e, int level,
 
 /* --- vm_walk.c, vm_table.c -------------------------------------------- */
 
-/* True if every page of [va, end) is non-free and none but va's has START. */
-bool vm_in_one_reservation(const struct vm_space *s, vaddr_t va, vaddr_t end);
+/* True if every page of [va, end) is non-free and none but va's has START;
+ * if exact, also va's has START and the page at end (below hi) is free or
+ * has START: [va, end) is one whole reservation. */
+bool vm_in_one_reservation(const struct vm_space *s, vaddr_t va, vaddr_t end,
+			   bool exact);
 
 /*
  * After the pages [va, end) below the table pointer *slot (level, covering

@@ -59,7 +59,7 @@ static enum vm_status change_range(struct vm_space *s, vaddr_t va,
 
 	if (st != VM_OK)
 		return st;
-	if (!vm_in_one_reservation(s, va, end))
+	if (!vm_in_one_reservation(s, va, end, false))
 		return VM_ERR_NOT_RESERVED;
 	vm_compact_reclaim(s);
 	st = vm_own_range(s, va, end);

@@ -306,19 +306,16 @@ enum vm_status vm_release(struct vm_space *s, vaddr_t va, size_t npages)
 {
 	vaddr_t end;
 	int level;
-	pte_t next;
 	enum vm_status st = vm_check_range(s, va, npages, &end);
 
 	if (st != VM_OK)
 		return st;
 	vm_compact_reclaim(s);
-	if (!pte_is_start(vm_lookup(s, va, &level)))
-		return VM_ERR_NOT_START;
-	if (!vm_in_one_reservation(s, va, end))
-		return VM_ERR_WRONG_SIZE; /* too long */
-	next = end < s->hi ? vm_lookup(s, end, &level) : 0;
-	if (!pte_is_free(next) && !pte_is_start(next))
-		return VM_ERR_WRONG_SIZE; /* too short */
+	/* one walk checks it all; a second names what was wrong */
+	if (!vm_in_one_reservation(s, va, end, true))
+		return pte_is_start(vm_lookup(s, va, &level))
+			       ? VM_ERR_WRONG_SIZE /* too long or too short */
+			       : VM_ERR_NOT_START;
 	/* the tables the ends cut become ours; the ones between are dropped */
 	st = vm_own_path(s, va);
 	if (st == VM_OK && end < s->hi)

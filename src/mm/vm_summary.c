@@ -148,33 +148,68 @@ bool vm_table_head_reaches(const struct vm_space *s, pte_t e, int level,
 }
 
 /*
+ * The free entries of t next to entry i going down (dir -1) or up (+1),
+ * at most cap of them.  Read eight at a time: a writer scans here, and no
+ * fault turns a free entry into another or back (vm.h), so whether an
+ * entry is free cannot change under it.
+ */
+static inline pte_t entry(const pte_t *p, unsigned k)
+{
+	return __atomic_load_n(&p[k], __ATOMIC_RELAXED);
+}
+
+static unsigned free_entries_beside(const pte_t *t, unsigned i, int dir,
+				    unsigned cap)
+{
+	unsigned n = 0;
+
+	for (; n + 8 <= cap; n += 8) {
+		const pte_t *p = dir > 0 ? &t[i + 1 + n] : &t[i - n - 8];
+
+		if ((entry(p, 0) | entry(p, 1) | entry(p, 2) | entry(p, 3) |
+		     entry(p, 4) | entry(p, 5) | entry(p, 6) | entry(p, 7)) != 0)
+			break;
+	}
+	while (n < cap && pte_is_free(vm_entry_read(
+				  &t[dir > 0 ? i + 1 + n : i - 1 - n])))
+		n++;
+	return n;
+}
+
+/*
  * Add to *n the free pages of t next to entry i, going down (dir -1) or up
  * (+1), stopping once *n reaches enough; true if they reach the table's
- * edge or a bound (a marker, or a child of bound runs only).  Given the `before` pages of a reserve's run that starts inside t
- * (else UINT64_MAX), it also stops at a table pointer whose longest run
- * cannot make the run reach enough: the run ends inside that table, short
+ * edge or a bound (a marker, or a child of bound runs only).  Given the
+ * `before` pages of a reserve's run that starts inside t (else
+ * UINT64_MAX), it also stops at a table pointer whose longest run cannot
+ * make the run reach enough: the run ends inside that table, short
  * (leaves_stay_short says why that settles nothing).
  */
 static bool run_out(const struct vm_space *s, const pte_t *t, int level,
 		    unsigned i, int dir, uint64_t *n, uint64_t enough,
 		    uint64_t before)
 {
-	uint64_t pages = entry_pages(level), reads = 0;
-	int k = (int)i + dir;
-	pte_t e = 0;
+	uint64_t pages = entry_pages(level);
+	unsigned room = dir < 0 ? i : VM_ENTRIES - 1 - i;
+	uint64_t gap = *n >= enough ? 0 : enough - *n; /* enough may be MAX */
+	uint64_t want = gap / pages + (gap % pages != 0);
+	unsigned cap = want < room ? (unsigned)want : room;
+	unsigned free = free_entries_beside(t, i, dir, cap);
+	pte_t e;
 
-	for (; k >= 0 && k < (int)VM_ENTRIES && *n < enough; k += dir) {
-		e = vm_entry_read(&t[k]);
-		reads++;
-		if (!pte_is_free(e))
-			break;
-		*n += pages;
+	*n += free * pages;
+	if (free == room) { /* the table's edge */
+		VM_WORK_ADD(s, entries_read, free);
+		return true;
 	}
-	VM_WORK_ADD(s, entries_read, reads);
-	if (k < 0 || k >= (int)VM_ENTRIES || pte_is_outside(e))
+	if (free == cap) { /* stopped at enough */
+		VM_WORK_ADD(s, entries_read, free);
+		return false;
+	}
+	e = vm_entry_read(&t[dir > 0 ? i + 1 + free : i - 1 - free]);
+	VM_WORK_ADD(s, entries_read, free + 1);
+	if (pte_is_outside(e))
 		return true; /* beyond a bound nothing is free either */
-	if (pte_is_free(e) || *n >= enough)
-		return false; /* stopped at enough */
 	if (!vm_has_below(e, level) ||
 	    (before < enough &&
 	     before + *n + vm_longest_below(s, e, level) < enough))

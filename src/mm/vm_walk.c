@@ -150,8 +150,21 @@ bool vm_walk_range(struct vm_walk *w, vaddr_t va, vaddr_t end)
 
 struct one_reservation {
 	struct vm_walk walk;
-	vaddr_t first;
+	vaddr_t first, end;
+	bool exact; /* first must start, and the page at end must not go on */
 };
+
+/* Is the page at va, entry e (START as its own), where it must be? */
+static bool page_fits(const struct one_reservation *r, vaddr_t va, pte_t e,
+		      bool starts)
+{
+	if (va >= r->end) /* the page after an exact range */
+		return pte_is_free(e) || starts;
+	if (pte_is_free(e))
+		return false;
+	/* a START after the first page is where the next reservation begins */
+	return va == r->first ? starts || !r->exact : !starts;
+}
 
 static bool one_reservation_visit(struct vm_walk *w, const struct vm_span *sp,
 				  pte_t e, int level)
@@ -160,10 +173,10 @@ static bool one_reservation_visit(struct vm_walk *w, const struct vm_span *sp,
 		VM_CONTAINER_OF(w, struct one_reservation, walk);
 
 	(void)level;
-	if (pte_is_free(e))
+	/* an entry that goes on past end: the reservation does too */
+	if (sp->va < r->end && sp->end > r->end && !pte_is_free(e))
 		return false;
-	/* a START after the first page is where the next reservation begins */
-	return sp->va == r->first || !vm_span_starts(sp, e);
+	return page_fits(r, sp->va, e, vm_span_starts(sp, e));
 }
 
 /* The same test over a leaf table's entries [va, end): the loop most of
@@ -177,9 +190,11 @@ static bool one_reservation_leaves(struct vm_walk *w, const pte_t *t,
 
 	for (unsigned i = 0; i < n; i++) {
 		pte_t e = vm_entry_read(&t[first + i]);
+		vaddr_t at = va + ((vaddr_t)i << PAGE_SHIFT);
 
-		if (pte_is_free(e) ||
-		    (pte_is_start(e) && (i > 0 || va != r->first))) {
+		if ((at == r->first || at >= r->end || pte_is_free(e) ||
+		     pte_is_start(e)) &&
+		    !page_fits(r, at, e, pte_is_start(e))) {
 			VM_WORK_ADD(w->space, entries_read, i + 1);
 			return false;
 		}
@@ -188,14 +203,16 @@ static bool one_reservation_leaves(struct vm_walk *w, const pte_t *t,
 	return true;
 }
 
-bool vm_in_one_reservation(const struct vm_space *s, vaddr_t va, vaddr_t end)
+bool vm_in_one_reservation(const struct vm_space *s, vaddr_t va, vaddr_t end,
+			   bool exact)
 {
 	struct one_reservation r = {
 		.walk = { .space = s, .stop_at_full = false,
 			  .visit = one_reservation_visit,
 			  .leaves = one_reservation_leaves },
-		.first = va,
+		.first = va, .end = end, .exact = exact,
 	};
 
-	return vm_walk_range(&r.walk, va, end);
+	return vm_walk_range(&r.walk, va,
+			     exact && end < s->hi ? end + PAGE_SIZE : end);
 }
