@@ -141,16 +141,18 @@ def compact_misses_text(d, names):
             f"{'; '.join(over['time'])}. A release of touched pages reads "
             "every entry of the range twice in rdos (once to check that it "
             "is one reservation, once to clear it) where card1 finds the "
-            "node and clears once; a reserve where the allocator picks "
-            "searches and keeps the summaries, where card1 descends its "
-            "tree and inserts a node")
+            "node and clears once; a reserve keeps the summaries exact, "
+            "reading the free entries beside the change up to the length "
+            "that settles each table's longest run (up to 256 entries of "
+            "a mostly free table), and where the allocator picks it "
+            "searches first, where card1 descends its tree and inserts a "
+            "node")
     if over["reserve"]:
         said.append(
             "bookkeeping after reserve is over 2x card1's on "
-            f"{', '.join(over['reserve'])}: page tables where a "
-            "reservation's blocks cross the space's ends (the stack just "
-            "below the top, the first page above 4 KiB), whose bound "
-            "markers compact entries do not hold")
+            f"{', '.join(over['reserve'])}: the descriptors' pool frames "
+            "(whole 4 KiB frames) and the tables of blocks that hold over "
+            "255 runs")
     if over["touch"]:
         said.append(
             "bookkeeping after the touches is over card1's on "
@@ -340,11 +342,14 @@ def table_churn(d, w):
              d.per_op_count(w, x, "release", "frames_freed"))
          for x in DESIGNS}
     n = int(w.split("/")[1])
+    why = ("it frees a table as soon as it is empty, and the next reserve "
+           "builds it again" if f['rdos'][0] else
+           "the reservation is a run in a compact entry, whose descriptor "
+           "lives in the pool's kept frame")
     return (f"- A reservation of {n} page{'s' * (n > 1)} in an empty space: "
             "rdos allocates "
             f"{fmt_count(f['rdos'][0])} page-table frames per reserve and "
-            f"frees {fmt_count(f['rdos'][1])} per release (it frees a table "
-            "as soon as it is empty, and the next reserve builds it again), "
+            f"frees {fmt_count(f['rdos'][1])} per release ({why}), "
             "card1 "
             f"{fmt_count(f['card1'][0])} and {fmt_count(f['card1'][1])} (no "
             "tables before "
@@ -379,7 +384,7 @@ def section_frag(d, imgdir):
         f"- A search that fails ({fail.split('_')[1]} pages): rdos "
         f"{fmt_ns(d.per_op('frag/lo', 'rdos', fail))}, card1 "
         f"{fmt_ns(d.per_op('frag/lo', 'card1', fail))} "
-        f"({ratio(d.per_op('frag/lo', 'rdos', fail), d.per_op('frag/lo', 'card1', fail))}). "
+        f"({fmt_ratio(ratio(d.per_op('frag/lo', 'rdos', fail), d.per_op('frag/lo', 'card1', fail)))}). "
         "rdos reads the free-space summary of the PML4 entry the space "
         "lies in (the class of the subtree's longest free run says none "
         "is long enough; the bound markers keep the free gigabytes around "

@@ -33,8 +33,9 @@ def headline_items(d):
          "bytes", replay_sum(d, "pick",
                              lambda w, x: d.bookkeeping(w, x, "reserve")),
          "rdos holds reservations in compact entries' descriptors (16 bytes "
-         "a run, 128 bytes to 4 KiB a partial block) and in page tables where "
-         "a block crosses the space's ends or holds over 255 runs, card1 in "
+         "a run, 128 bytes to 4 KiB a partial block, those that cross the "
+         "space's ends too) and in page tables where a block holds over 255 "
+         "runs, card1 in "
          "72-byte nodes "
          "plus the PML4"),
         ("replay, all traces: bookkeeping after touch", "bytes",
