@@ -151,8 +151,9 @@ bool vm_compact_bound_only(const struct vm_space *s, pte_t e)
 {
 	const struct vm_compact *d = vm_compact_of(s, e);
 
-	return is_bound(&d->run[0]) && is_bound(&d->run[d->nruns - 1]) &&
-	       d->nruns <= 2;
+	/* a block has at most two bound runs: its first and its last */
+	return d->nruns <= 2 && is_bound(&d->run[0]) &&
+	       is_bound(&d->run[d->nruns - 1]);
 }
 
 /* Does the block cross lo or hi where the space keeps bound markers? */

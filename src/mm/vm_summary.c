@@ -147,17 +147,17 @@ bool vm_table_head_reaches(const struct vm_space *s, pte_t e, int level,
 	       vm_table_head_reaches(s, c, level - 1, need - n);
 }
 
-/*
- * The free entries of t next to entry i going down (dir -1) or up (+1),
- * at most cap of them.  Read eight at a time: a writer scans here, and no
- * fault turns a free entry into another or back (vm.h), so whether an
- * entry is free cannot change under it.
- */
 static inline pte_t entry(const pte_t *p, unsigned k)
 {
 	return __atomic_load_n(&p[k], __ATOMIC_RELAXED);
 }
 
+/*
+ * The free entries of t next to entry i going down (dir -1) or up (+1),
+ * at most cap of them.  Read eight at a time: only writers scan here, and
+ * no fault makes a free entry non-free or a non-free one free (vm.h), so
+ * what is free cannot change under the scan.
+ */
 static unsigned free_entries_beside(const pte_t *t, unsigned i, int dir,
 				    unsigned cap)
 {
@@ -419,6 +419,7 @@ static unsigned tail_from(const struct vm_space *s, pte_t e, unsigned j)
 unsigned vm_summary_recount(const struct vm_space *s, pte_t e, int level,
 			    vaddr_t base)
 {
+	/* 64: above every class, so the table is read to its end */
 	return summary_pack(table_max_class(s, e, level, 64,
 					    vm_bounds_of(s, level, base)),
 			    tail_from(s, e, VM_ENTRIES - 1));
@@ -433,8 +434,10 @@ unsigned vm_summary_recount(const struct vm_space *s, pte_t e, int level,
 static bool ends_in_bound_child(const struct vm_space *s, pte_t e, int level,
 				vaddr_t tbase)
 {
+	const pte_t *t = vm_table(s, pte_addr(e));
+
 	return level > 1 && s->hi - tbase < vm_level_size(level) &&
-	       pte_is_compact(vm_read(s, &vm_table(s, pte_addr(e))[VM_ENTRIES - 1]));
+	       pte_is_compact(vm_read(s, &t[VM_ENTRIES - 1]));
 }
 
 unsigned vm_summary_after(const struct vm_space *s, pte_t e, int level,

@@ -22,24 +22,29 @@ static bool table_is_empty(const struct vm_space *s, const pte_t *t)
 	return true;
 }
 
-/* The descriptors of the bound-only compact children of t (level), an
- * emptied table at base: the children that cross its bounds. */
+/* Free the descriptor of entry e of an emptied table if it is compact:
+ * then it holds bound runs only. */
+static void free_bound_child(struct vm_space *s, pte_t e)
+{
+	if (!pte_is_compact(e))
+		return;
+	ASSERT(vm_compact_bound_only(s, e));
+	vm_compact_free(s, pte_compact_index(e), false);
+}
+
+/* The descriptors of the bound-only children of t (level), an emptied
+ * table at base: its entries that cross lo and hi (those wholly inside
+ * are free, those wholly outside markers). */
 static void free_bound_children(struct vm_space *s, const pte_t *t, int level,
 				vaddr_t base)
 {
 	struct vm_bounds b = vm_bounds_of(s, level, base);
-	unsigned at[2] = { b.below, b.above - 1 };
 
-	for (unsigned k = 0; k < 2 && level > 1; k++) {
-		pte_t e = vm_read(s, &t[at[k]]);
-
-		if (pte_is_compact(e)) {
-			ASSERT(vm_compact_bound_only(s, e));
-			vm_compact_free(s, pte_compact_index(e), false);
-		}
-		if (b.below == b.above - 1)
-			break;
-	}
+	if (level < 2) /* a leaf table: markers only */
+		return;
+	free_bound_child(s, vm_read(s, &t[b.below]));
+	if (b.above - 1 != b.below)
+		free_bound_child(s, vm_read(s, &t[b.above - 1]));
 }
 
 struct vm_bounds vm_bounds_of(const struct vm_space *s, int level,
