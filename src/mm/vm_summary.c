@@ -254,8 +254,16 @@ struct vm_chain vm_chain_extend(const struct vm_space *s, const pte_t *t,
 		c.left += i * entry_pages(level);
 		c.left_edge = true;
 	} else if (first.left_edge) {
-		c.left_edge = run_out(s, t, level, i, -1, &c.left,
-				      UINT64_MAX, UINT64_MAX);
+		/* a reserve's piece before the change that reaches both this
+		 * table's enough and the path's settles every MAX on the way
+		 * up (the cut run's class stays): it may stop there, short of
+		 * the edge, as the piece after it does below */
+		uint64_t enough = known->enough > known->path_enough
+					  ? known->enough
+					  : known->path_enough;
+
+		c.left_edge = run_out(s, t, level, i, -1, &c.left, enough,
+				      UINT64_MAX);
 	}
 	if (last.right_edge && VM_ENTRIES - known->tail <= j + 1) {
 		c.right += (VM_ENTRIES - 1 - j) * entry_pages(level);
