@@ -194,20 +194,20 @@ static bool run_out(const struct vm_space *s, const pte_t *t, int level,
 	uint64_t gap = *n >= enough ? 0 : enough - *n; /* enough may be MAX */
 	uint64_t want = gap / pages + (gap % pages != 0);
 	unsigned cap = want < room ? (unsigned)want : room;
-	unsigned free = free_entries_beside(t, i, dir, cap);
+	unsigned nfree = free_entries_beside(t, i, dir, cap);
 	pte_t e;
 
-	*n += free * pages;
-	if (free == room) { /* the table's edge */
-		VM_WORK_ADD(s, entries_read, free);
+	*n += nfree * pages;
+	if (nfree == room) { /* the table's edge */
+		VM_WORK_ADD(s, entries_read, nfree);
 		return true;
 	}
-	if (free == cap) { /* stopped at enough */
-		VM_WORK_ADD(s, entries_read, free);
+	if (nfree == cap) { /* stopped at enough */
+		VM_WORK_ADD(s, entries_read, nfree);
 		return false;
 	}
-	e = vm_entry_read(&t[dir > 0 ? i + 1 + free : i - 1 - free]);
-	VM_WORK_ADD(s, entries_read, free + 1);
+	e = vm_entry_read(&t[dir > 0 ? i + 1 + nfree : i - 1 - nfree]);
+	VM_WORK_ADD(s, entries_read, nfree + 1);
 	if (pte_is_outside(e))
 		return true; /* beyond a bound nothing is free either */
 	if (!vm_has_below(e, level) ||
